@@ -1,0 +1,54 @@
+"""Where things are: project folders, the lake's zones, connection ids, pipeline parameters.
+
+Everything is read when called, never at import, so DAG parsing does no I/O.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(os.environ.get("ALLIANCE_HOME", Path(__file__).resolve().parents[2]))
+CONFIG_DIR = Path(os.environ.get("ALLIANCE_CONFIG_DIR", PROJECT_ROOT / "config"))
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+JOBS_DIR = PROJECT_ROOT / "jobs"
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+# Airflow connection ids; docker-compose.yml and config/airflow-connections.json use the same.
+S3_CONN_ID = "alliance_s3"
+WAREHOUSE_CONN_ID = "alliance_warehouse"
+SPARK_CONN_ID = "spark_default"
+PSEUDONYM_KEY_CONN_ID = "alliance_pseudonym_key"
+
+PLATFORM_TIMEZONE = "Asia/Shanghai"
+# raw, quarantine, validated and identity hold personal data: restricted, never read by BI.
+ZONES = ("raw", "quarantine", "validated", "identity", "clean", "curated", "reports")
+
+
+def lake_root() -> Path:
+    """The lake's root folder (``ALLIANCE_LAKE_ROOT``, default ``var/lake`` in the project)."""
+    return Path(os.environ.get("ALLIANCE_LAKE_ROOT", PROJECT_ROOT / "var" / "lake"))
+
+
+def zone(name: str) -> Path:
+    if name not in ZONES:
+        raise ValueError(f"unknown zone {name!r}; zones are {ZONES}")
+    return lake_root() / name
+
+
+def landing_bucket() -> str:
+    return os.environ.get("ALLIANCE_LANDING_BUCKET", "alliance-landing")
+
+
+@cache
+def _pipeline_yaml(path: str) -> dict:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+
+
+def pipeline_config(section: str | None = None) -> dict:
+    """Parameters of config/pipeline.yml, whole or one section."""
+    cfg = _pipeline_yaml(str(CONFIG_DIR / "pipeline.yml"))
+    return cfg if section is None else cfg[section]
