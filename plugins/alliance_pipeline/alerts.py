@@ -1,0 +1,60 @@
+"""Failure alerts: one line per failed task, naming the run and the source's contact.
+
+The line goes to the task log and to ``reports/alerts/alerts.jsonl`` where an on-call tool
+(or a data engineer) picks it up. It never carries row data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+from airflow.sdk import BaseNotifier
+
+from alliance_pipeline.settings import zone
+
+log = logging.getLogger(__name__)
+
+
+class AllianceAlertNotifier(BaseNotifier):
+    template_fields = ()
+
+    def notify(self, context) -> None:
+        ti = context["ti"]
+        batch = _batch_of(ti)
+        alert = {
+            "at": datetime.now(UTC).isoformat(),
+            "dag_id": ti.dag_id,
+            "task_id": ti.task_id,
+            "map_index": getattr(ti, "map_index", -1),
+            "run_id": context.get("run_id"),
+            "try_number": getattr(ti, "try_number", None),
+            "source": batch.get("source"),
+            "dataset": batch.get("dataset"),
+            "contact": _contact(batch.get("source")),
+            "error": str(context.get("exception") or "")[:500],
+        }
+        log.error("ALERT %s", json.dumps(alert, sort_keys=True))
+        path = zone("reports") / "alerts" / "alerts.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(alert, sort_keys=True) + "\n")
+
+
+def _batch_of(ti) -> dict:
+    task = getattr(ti, "task", None)
+    kwargs = getattr(task, "op_kwargs", None) or {}
+    batch = kwargs.get("batch")
+    return batch if isinstance(batch, dict) else {}
+
+
+def _contact(source_id: str | None) -> str | None:
+    if not source_id:
+        return None
+    from alliance_pipeline.registry import source
+
+    try:
+        return source(source_id).alert_contact
+    except ValueError:
+        return None
