@@ -56,14 +56,21 @@ def deliveries(batch: dict):
     },
 )
 def alliance_nightly():
-    @task(multiple_outputs=True)
-    def plan(params: dict | None = None, data_interval_start=None) -> dict:
-        dt = nightly.night_date(data_interval_start, params)
-        return {"dt": dt, **nightly.plan_batches(dt, params.get("sources") or None)}
+    @task
+    def night(params: dict | None = None, data_interval_start=None) -> str:
+        return nightly.night_date(data_interval_start, params)
 
-    batches = plan()
-    reference = deliveries.expand(batch=batches["reference"])
-    facts = deliveries.expand(batch=batches["facts"])
+    @task
+    def plan(dt: str, wave: str, params: dict | None = None) -> list[dict]:
+        return nightly.plan_batches(dt, params.get("sources") or None)[wave]
+
+    dt = night()
+    reference = deliveries.override(group_id="reference").expand(
+        batch=plan.override(task_id="plan_reference")(dt, "reference")
+    )
+    facts = deliveries.override(group_id="facts").expand(
+        batch=plan.override(task_id="plan_facts")(dt, "facts")
+    )
     reference >> facts
 
 

@@ -1,9 +1,17 @@
 """Shared test kit. Each fixture module under tests/fixtures/ owns one real component."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+from alliance_pipeline.local.airflow_home import local_airflow_environ, migrate_metadata_db
+
+# Airflow reads its configuration when first imported: point it at a throwaway home, the
+# project's dags/plugins and the committed connections file before any test imports it.
+AIRFLOW_TEST_HOME = Path(tempfile.mkdtemp(prefix="alliance-airflow-"))
+os.environ.update(local_airflow_environ(AIRFLOW_TEST_HOME))
 
 pytest_plugins = [
     "tests.fixtures.s3",  # seaweedfs_s3: a real S3 server for the session
@@ -18,6 +26,13 @@ def lake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "lake"
     monkeypatch.setenv("ALLIANCE_LAKE_ROOT", str(root))
     return root
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """An Airflow metadata database (SQLite) for dag.test() runs."""
+    migrate_metadata_db(os.environ)
+    return AIRFLOW_TEST_HOME
 
 
 def pytest_report_header(config):

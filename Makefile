@@ -1,0 +1,34 @@
+# The two commands: `make demo` runs the nightly pipeline end to end; `make test` runs the suite.
+# Each creates the virtual environment first if it is missing or older than pyproject.toml.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: demo test lint ui bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/python -m alliance_pipeline.local.demo $(ARGS)
+
+test: $(VENV)/.installed lint
+	$(BIN)/pytest $(ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+ui: $(VENV)/.installed
+	$(BIN)/python -m alliance_pipeline.local.ui $(ARGS)
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run_all $(ARGS)
+
+clean:
+	rm -rf var

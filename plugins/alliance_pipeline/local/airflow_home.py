@@ -1,0 +1,47 @@
+"""Environment for running Airflow on this machine: SQLite metadata, the project's folders,
+and the connections of config/airflow-connections.json (used by the demo, the UI and tests)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from alliance_pipeline.airflow_env import airflow_env
+from alliance_pipeline.settings import PROJECT_ROOT
+
+
+def local_airflow_environ(home: Path, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """os.environ plus what a local Airflow in ``home`` needs; ``overrides`` fill the
+    placeholders of the connections file (ALLIANCE_S3_ENDPOINT, ALLIANCE_WAREHOUSE_PATH, ...)."""
+    env = {**os.environ, **(overrides or {})}
+    bin_dir = str(Path(sys.executable).parent)
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+            "PYSPARK_PYTHON": sys.executable,
+            "PYSPARK_DRIVER_PYTHON": sys.executable,
+            "PATH": bin_dir + os.pathsep + env.get("PATH", ""),
+        }
+    )
+    env.update(airflow_env(env))
+    return env
+
+
+def migrate_metadata_db(env: Mapping[str, str]) -> None:
+    """``airflow db migrate`` (creates the SQLite metadata database on first use)."""
+    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [str(Path(sys.executable).with_name("airflow")), "db", "migrate"],
+        env=dict(env),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
