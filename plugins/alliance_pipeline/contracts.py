@@ -239,7 +239,13 @@ CONTRACTS = Dataset(
         _c("contract_id", "string", "Contract id.", nullable=False),
         _c("partner_id", "string", "Partner source id.", nullable=False),
         _c("scope", "string", "Which revenue it shares.", nullable=False, allowed=CONTRACT_SCOPES),
-        _c("rate_model", "string", "flat, graduated or volume.", nullable=False, allowed=RATE_MODELS),
+        _c(
+            "rate_model",
+            "string",
+            "flat, graduated or volume.",
+            nullable=False,
+            allowed=RATE_MODELS,
+        ),
         _c(
             "tiers",
             "json",
@@ -257,7 +263,12 @@ CONTRACTS = Dataset(
             allowed=ATTRIBUTION_MODELS,
         ),
         _c("window_days", "int", "Attribution look-back window.", nullable=False, min=1, max=90),
-        _c("count_views", "bool", "Whether views count as touches, not only clicks.", nullable=False),
+        _c(
+            "count_views",
+            "bool",
+            "Whether views count as touches, not only clicks.",
+            nullable=False,
+        ),
         _c("effective_from", "date", "First day in force.", nullable=False),
         _c("effective_to", "date", "Last day in force; empty means open-ended."),
     ),

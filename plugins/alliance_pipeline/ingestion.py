@@ -103,7 +103,7 @@ def ingest_delivery(client, bucket: str, source: Source, dataset: str, dt: str) 
                     f"{where}: checksum mismatch for {entry.key} "
                     f"(manifest {entry.sha256[:12]}…, file {digest[:12]}…)"
                 )
-            rows = count_rows(local, source)
+            rows = count_rows(local, source, where)
             if rows != entry.rows:
                 raise IngestionError(
                     f"{where}: {entry.key} has {rows} rows, the manifest says {entry.rows}"
@@ -118,9 +118,8 @@ def ingest_delivery(client, bucket: str, source: Source, dataset: str, dt: str) 
         raise
 
 
-def count_rows(path: Path, source: Source) -> int:
+def count_rows(path: Path, source: Source, where: str) -> int:
     """Data rows of one part file in the source's format; an unreadable file raises."""
-    where = f"source={source.id} file={path.name}"
     try:
         if source.format == "parquet":
             return pq.ParquetFile(path).metadata.num_rows
@@ -129,7 +128,9 @@ def count_rows(path: Path, source: Source) -> int:
                 return sum(1 for line in f if line.strip())
         return _count_csv_rows(path, source.encoding)
     except (pa.ArrowException, OSError, UnicodeDecodeError, ValueError) as exc:
-        raise IngestionError(f"{where}: unreadable {source.format} file ({type(exc).__name__})") from None
+        raise IngestionError(
+            f"{where}: unreadable {source.format} file {path.name} ({type(exc).__name__})"
+        ) from None
 
 
 def _count_csv_rows(path: Path, encoding: str) -> int:
@@ -154,7 +155,9 @@ def _download(client, bucket: str, key: str, local: Path, where: str) -> str:
     try:
         body = client.get_object(Bucket=bucket, Key=key)["Body"]
     except client.exceptions.NoSuchKey:
-        raise IngestionError(f"{where}: {key} is in the manifest but not in the landing zone") from None
+        raise IngestionError(
+            f"{where}: {key} is in the manifest but not in the landing zone"
+        ) from None
     with local.open("wb") as out:
         for chunk in body.iter_chunks(CHUNK):
             sha.update(chunk)

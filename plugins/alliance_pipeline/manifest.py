@@ -47,7 +47,9 @@ class ManifestError(ValueError):
     pass
 
 
-def parse_manifest(text: bytes | str, *, source: str, dataset: str, dt: str, prefix: str) -> Manifest:
+def parse_manifest(
+    text: bytes | str, *, source: str, dataset: str, dt: str, prefix: str
+) -> Manifest:
     """Parse and check a manifest against the partition it was found in.
 
     Raises ManifestError naming source, dataset, dt and the broken rule.
@@ -74,10 +76,14 @@ def parse_manifest(text: bytes | str, *, source: str, dataset: str, dt: str, pre
             f"dataset={manifest.dataset} dt={manifest.dt}"
         )
     if manifest.schema_version != SCHEMA_VERSION:
-        raise ManifestError(f"{where}: schema_version {manifest.schema_version} is not {SCHEMA_VERSION}")
+        raise ManifestError(
+            f"{where}: schema_version {manifest.schema_version} is not {SCHEMA_VERSION}"
+        )
     for f in manifest.files:
         if not f.key.startswith(prefix) or f.key.endswith(MANIFEST_NAME) or "/../" in f.key:
-            raise ManifestError(f"{where}: file key {f.key!r} is outside the partition prefix {prefix!r}")
+            raise ManifestError(
+                f"{where}: file key {f.key!r} is outside the partition prefix {prefix!r}"
+            )
         if len(f.sha256) != 64 or f.rows < 0:
             raise ManifestError(f"{where}: bad checksum or row count for {f.key!r}")
     if len({f.key for f in manifest.files}) != len(manifest.files):

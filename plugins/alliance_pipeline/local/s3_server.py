@@ -72,6 +72,8 @@ def seaweedfs(data_dir: Path, timeout_s: float = 60) -> Generator[S3Endpoint]:
             f"-filer.port={filer}",
             "-s3",
             f"-s3.port={s3}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -1,0 +1,117 @@
+"""Ingestion against a real S3 server (SeaweedFS) with generated partner drops."""
+
+import datetime as dt
+import hashlib
+import json
+
+import pytest
+
+from alliance_pipeline.generator import GeneratorConfig, generate, write_landing
+from alliance_pipeline.ingestion import IngestionError, ingest_delivery, manifest_present
+from alliance_pipeline.lake import raw_partition
+from alliance_pipeline.registry import active_sources
+
+pytestmark = pytest.mark.integration
+
+NIGHT = "2026-11-23"
+
+
+def tree_digest(root) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != "_ingestion.json"
+    }
+
+
+@pytest.fixture
+def night(s3_endpoint, s3_bucket):
+    run = generate(
+        GeneratorConfig(persons=300, days=1, end_date=dt.date(2026, 11, 23), defects=True)
+    )
+    client = s3_endpoint.client()
+    list(write_landing(run.deliveries, s3_client=client, bucket=s3_bucket))
+    return client, s3_bucket, run.truth
+
+
+def ingest_all(client, bucket):
+    results, failures = {}, {}
+    for src in active_sources():
+        for dataset in src.datasets:
+            try:
+                results[src.id, dataset] = ingest_delivery(client, bucket, src, dataset, NIGHT)
+            except IngestionError as exc:
+                failures[src.id, dataset] = str(exc)
+    return results, failures
+
+
+def test_a_night_lands_in_the_raw_zone_and_a_rerun_is_identical(lake, night):
+    client, bucket, truth = night
+    results, failures = ingest_all(client, bucket)
+
+    expected_failures = {
+        (d["source"], d["dataset"]): d["kind"]
+        for d in truth.defects
+        if d["kind"] in ("checksum_mismatch", "truncated_file", "row_count_mismatch")
+    }
+    assert set(failures) == set(expected_failures)
+    for (source, dataset), message in failures.items():
+        assert f"source={source}" in message and f"dt={NIGHT}" in message
+        assert dataset in message
+    assert "checksum mismatch" in " ".join(failures.values())
+
+    for (source, dataset), record in results.items():
+        raw = raw_partition(source, dataset, NIGHT)
+        manifest = json.loads((raw / "_manifest.json").read_text())
+        assert record.status == "ingested"
+        assert record.rows == sum(f["rows"] for f in manifest["files"])
+        for f in manifest["files"]:
+            body = (raw / f["key"].rsplit("/", 1)[-1]).read_bytes()
+            assert hashlib.sha256(body).hexdigest() == f["sha256"]
+            assert body == client.get_object(Bucket=bucket, Key=f["key"])["Body"].read()
+    delivered = {(d["source"], d["dataset"]): d["rows"] for d in truth.deliveries}
+    assert {k: r.rows for k, r in results.items()} == {k: delivered[k] for k in results}
+
+    before = {k: tree_digest(raw_partition(*k, NIGHT)) for k in results}
+    again, failures_again = ingest_all(client, bucket)
+    assert set(failures_again) == set(failures)
+    assert {r.status for r in again.values()} == {"unchanged"}
+    assert {k: tree_digest(raw_partition(*k, NIGHT)) for k in results} == before
+
+
+def test_a_corrected_redelivery_replaces_and_keeps_the_earlier_copy(lake, s3_endpoint, s3_bucket):
+    client = s3_endpoint.client()
+    base = dict(persons=200, days=1, end_date=dt.date(2026, 11, 23), sources=("platform",))
+    first = generate(GeneratorConfig(seed=1, **base))
+    fx = [d for d in first.deliveries if d.dataset == "catalog"]
+    list(write_landing(fx, s3_client=client, bucket=s3_bucket))
+    src = next(s for s in active_sources() if s.id == "platform")
+    one = ingest_delivery(client, s3_bucket, src, "catalog", NIGHT)
+
+    corrected = generate(GeneratorConfig(seed=2, **base))
+    list(
+        write_landing(
+            [d for d in corrected.deliveries if d.dataset == "catalog"],
+            s3_client=client,
+            bucket=s3_bucket,
+        )
+    )
+    two = ingest_delivery(client, s3_bucket, src, "catalog", NIGHT)
+    assert two.status == "ingested" and two.delivery_digest != one.delivery_digest
+    superseded = raw_partition("platform", "catalog", NIGHT).parent / "_superseded"
+    kept = list(superseded.rglob("_manifest.json"))
+    assert len(kept) == 1
+    assert json.loads(kept[0].read_text())["files"][0]["sha256"] == next(
+        iter(one.checksums.values())
+    )
+
+
+def test_missing_drop_is_named(lake, s3_endpoint, s3_bucket):
+    client = s3_endpoint.client()
+    src = next(s for s in active_sources() if s.id == "lumen")
+    assert not manifest_present(client, s3_bucket, src, "orders", NIGHT)
+    with pytest.raises(
+        IngestionError, match=f"source=lumen dataset=orders dt={NIGHT}: no _manifest"
+    ):
+        ingest_delivery(client, s3_bucket, src, "orders", NIGHT)
+    assert not raw_partition("lumen", "orders", NIGHT).exists()
