@@ -1,0 +1,75 @@
+"""What the demo prints at the end: where everything is, and what the night produced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alliance_pipeline.settings import zone
+from alliance_pipeline.warehouse import open_warehouse
+
+
+def print_summary(home: Path, results: list[tuple[str, bool, Path]]) -> None:
+    warehouse = home / "warehouse.duckdb"
+    print("\n=== alliance demo: what was produced ===")
+    for night, ok, log in results:
+        print(f"night {night}: {'success' if ok else 'FAILED (see the log)'}   log: {log}")
+    print(f"\nwarehouse (DuckDB): {warehouse}")
+    wh = open_warehouse(f"duckdb:///{warehouse}")
+    tables = wh.query(
+        "SELECT table_schema, table_name FROM information_schema.tables "
+        "WHERE table_schema IN ('mart', 'ops') ORDER BY 1, 2"
+    )
+    for schema, table in tables:
+        (count,) = wh.query(f"SELECT count(*) FROM {schema}.{table}")[0]
+        print(f"  {schema}.{table:<32} {count:>10,} rows")
+    names = {f"{s}.{t}" for s, t in tables}
+    _print_section(
+        wh,
+        names,
+        "ops.ingestion_log",
+        "ingestion failures",
+        "SELECT source, dataset, dt, message FROM ops.ingestion_log WHERE status = 'failed' "
+        "ORDER BY 1, 2",
+    )
+    _print_section(
+        wh,
+        names,
+        "mart.quarantine_index",
+        "quarantine (batches and rows held back)",
+        "SELECT source, dataset, dt, rule, rows, batch_rejected FROM mart.quarantine_index "
+        "ORDER BY 1, 2, 4",
+    )
+    _print_section(
+        wh,
+        names,
+        "mart.pipeline_run",
+        "pipeline runs",
+        "SELECT dt, state, sources_passed, sources_failed FROM mart.pipeline_run ORDER BY dt",
+    )
+    wh.close()
+    print(f"\nlake: {zone('raw').parent}  (raw, quarantine, validated, identity: restricted)")
+    reports = zone("reports")
+    if reports.exists():
+        print(f"reports: {reports}")
+        for path in sorted(reports.rglob("*")):
+            if path.suffix in (".html", ".csv", ".png", ".jsonl") and _is_entry(path):
+                print(f"  {path}")
+    print(
+        "\nQuery the marts: .venv/bin/python -c \"import duckdb; "
+        f"print(duckdb.connect('{warehouse}', read_only=True).sql('FROM mart.dim_source'))\""
+    )
+
+
+def _print_section(wh, names: set[str], table: str, title: str, sql: str) -> None:
+    if table not in names:
+        return
+    rows = wh.query(sql)
+    print(f"\n{title}: {len(rows) or 'none'}")
+    for row in rows[:40]:
+        print("  " + " | ".join("" if v is None else str(v) for v in row))
+
+
+def _is_entry(path: Path) -> bool:
+    """Index pages and files a person opens, not every asset of GX data docs."""
+    parts = path.parts
+    return "data_docs" not in parts or path.name == "index.html"
