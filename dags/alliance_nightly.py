@@ -17,27 +17,51 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import CronDataIntervalTimetable, Param, PokeReturnValue, dag, task, task_group
+from airflow.sdk import (
+    CronDataIntervalTimetable,
+    Param,
+    PokeReturnValue,
+    TriggerRule,
+    dag,
+    get_current_context,
+    task,
+    task_group,
+)
 
 from alliance_pipeline import nightly
 from alliance_pipeline.dag_policy import Tag, default_args
 
+BATCH_LABEL = "{{ batch_label }}"
 MANIFEST_TIMEOUT = timedelta(seconds=int(os.environ.get("ALLIANCE_MANIFEST_TIMEOUT_S", "1800")))
 
 
-@task.sensor(poke_interval=30, timeout=MANIFEST_TIMEOUT, mode="reschedule", retries=0)
+@task.sensor(
+    poke_interval=30,
+    timeout=MANIFEST_TIMEOUT,
+    mode="reschedule",
+    retries=0,
+    map_index_template=BATCH_LABEL,
+)
 def wait_for_manifest(batch: dict) -> PokeReturnValue:
+    get_current_context()["batch_label"] = nightly.batch_label(batch)
     return PokeReturnValue(is_done=nightly.manifest_arrived(batch))
 
 
-@task(multiple_outputs=False)
+@task(multiple_outputs=False, map_index_template=BATCH_LABEL)
 def ingest(batch: dict, run_id: str | None = None) -> dict:
+    get_current_context()["batch_label"] = nightly.batch_label(batch)
     return nightly.ingest(batch, run_id)
+
+
+@task(multiple_outputs=False, map_index_template=BATCH_LABEL)
+def validate(batch: dict, run_id: str | None = None, data_interval_end=None) -> dict:
+    get_current_context()["batch_label"] = nightly.batch_label(batch)
+    return nightly.validate(batch, run_id, data_interval_end)
 
 
 @task_group
 def deliveries(batch: dict):
-    wait_for_manifest(batch) >> ingest(batch)
+    wait_for_manifest(batch) >> ingest(batch) >> validate(batch)
 
 
 @dag(
@@ -64,14 +88,30 @@ def alliance_nightly():
     def plan(dt: str, wave: str, params: dict | None = None) -> list[dict]:
         return nightly.plan_batches(dt, params.get("sources") or None)[wave]
 
+    @task
+    def prepare_warehouse() -> list[str]:
+        return nightly.prepare_warehouse()
+
+    @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE)
+    def summarise(
+        dt: str, reference: list, facts: list, run_id=None, dag=None, dag_run=None
+    ) -> dict:
+        return nightly.summarise(dt, run_id, dag.dag_id, reference + facts, dag_run.start_date)
+
     dt = night()
-    reference = deliveries.override(group_id="reference").expand(
-        batch=plan.override(task_id="plan_reference")(dt, "reference")
-    )
-    facts = deliveries.override(group_id="facts").expand(
-        batch=plan.override(task_id="plan_facts")(dt, "facts")
-    )
-    reference >> facts
+    warehouse = prepare_warehouse()
+    planned_reference = plan.override(task_id="plan_reference")(dt, "reference")
+    planned_facts = plan.override(task_id="plan_facts")(dt, "facts")
+    reference = deliveries.override(group_id="reference").expand(batch=planned_reference)
+    facts = deliveries.override(group_id="facts").expand(batch=planned_facts)
+
+    @task(trigger_rule=TriggerRule.ALL_DONE)
+    def publish_quality(dt: str) -> int:
+        return nightly.publish_quality(dt)
+
+    quality = publish_quality(dt)
+    warehouse >> reference >> facts >> quality
+    quality >> summarise(dt, planned_reference, planned_facts)
 
 
 alliance_nightly()

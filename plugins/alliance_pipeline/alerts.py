@@ -43,10 +43,10 @@ class AllianceAlertNotifier(BaseNotifier):
 
 
 def _batch_of(ti) -> dict:
-    task = getattr(ti, "task", None)
-    kwargs = getattr(task, "op_kwargs", None) or {}
-    batch = kwargs.get("batch")
-    return batch if isinstance(batch, dict) else {}
+    """A mapped delivery task is labelled ``source/dataset`` (nightly.batch_label)."""
+    label = getattr(ti, "rendered_map_index", None) or ""
+    source, _, dataset = label.partition("/")
+    return {"source": source, "dataset": dataset} if dataset else {}
 
 
 def _contact(source_id: str | None) -> str | None:

@@ -42,6 +42,11 @@ def plan_batches(dt: str, only_sources: list[str] | None = None) -> dict[str, li
     return plan
 
 
+def batch_label(batch: dict) -> str:
+    """How a mapped task of one delivery is named in the Airflow UI: ``source/dataset``."""
+    return f"{batch['source']}/{batch['dataset']}"
+
+
 def s3_client():
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
@@ -87,3 +92,77 @@ def ingest(batch: dict, run_id: str) -> dict:
         record.bytes,
     )
     return {**batch, "status": record.status, "rows": record.rows}
+
+
+def prepare_warehouse() -> list[str]:
+    """Apply pending warehouse migrations and refresh mart.dim_source from the registry."""
+    from alliance_pipeline.warehouse import publish_dim_source, warehouse_from_airflow
+
+    wh = warehouse_from_airflow()
+    applied = wh.migrate()
+    publish_dim_source(wh)
+    log.info("warehouse migrations applied this run: %s", applied or "none")
+    return applied
+
+
+def validate(batch: dict, run_id: str, now: datetime) -> dict:
+    """Validate one ingested delivery; a rejected batch raises after its quarantine is written."""
+    from alliance_pipeline.validation import validate_batch
+
+    result = validate_batch(batch["source"], batch["dataset"], batch["dt"], run_id, now=now)
+    log.info("%s", result.summary())
+    return {**batch, "rows_passed": result.rows_passed, "rows_quarantined": result.rows_quarantined}
+
+
+def publish_quality(dt: str) -> int:
+    """Every validation result of the night (passed or rejected) into mart.dq_result and
+    mart.quarantine_index."""
+    from alliance_pipeline.validation import load_results, publish_dq
+    from alliance_pipeline.warehouse import warehouse_from_airflow
+
+    return publish_dq(warehouse_from_airflow(), load_results(dt))
+
+
+def summarise(dt: str, run_id: str, dag_id: str, planned: list[dict], started_at) -> dict:
+    """Record the night in mart.pipeline_run; fail the run, after recording, if any planned
+    delivery did not pass (the message names them, so the run's failure says which)."""
+    import json
+    from datetime import UTC
+
+    import pyarrow as pa
+
+    from alliance_pipeline.validation import load_results
+    from alliance_pipeline.warehouse import warehouse_from_airflow
+
+    passed = {(r.source, r.dataset) for r in load_results(dt) if r.run_id and not r.batch_rejected}
+    failed = sorted({(b["source"], b["dataset"]) for b in planned} - passed)
+    sources = sorted({b["source"] for b in planned})
+    sources_failed = sorted({s for s, _ in failed})
+    summary = {
+        "deliveries_planned": len(planned),
+        "deliveries_passed": len(planned) - len(failed),
+        "deliveries_failed": [f"{s}/{d}" for s, d in failed],
+    }
+    row = {
+        "run_id": run_id,
+        "dag_id": dag_id,
+        "dt": datetime.strptime(dt, "%Y-%m-%d").date(),
+        "state": "failed" if failed else "success",
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC),
+        "sources_passed": ";".join(s for s in sources if s not in sources_failed),
+        "sources_failed": ";".join(sources_failed),
+        "summary": json.dumps(summary, sort_keys=True),
+    }
+    warehouse_from_airflow().replace_partition(
+        "mart.pipeline_run", {"dag_id": dag_id, "run_id": run_id}, pa.Table.from_pylist([row])
+    )
+    log.info("night %s: %s", dt, json.dumps(summary))
+    if failed:
+        raise RuntimeError(
+            f"night {dt}: {len(failed)} of {len(planned)} deliveries did not pass "
+            f"({', '.join(summary['deliveries_failed'])}); sources that passed: "
+            f"{row['sources_passed'] or 'none'}. See mart.dq_result, mart.quarantine_index "
+            "and ops.ingestion_log."
+        )
+    return summary

@@ -46,7 +46,6 @@ def print_summary(home: Path, results: list[tuple[str, bool, Path]]) -> None:
         "pipeline runs",
         "SELECT dt, state, sources_passed, sources_failed FROM mart.pipeline_run ORDER BY dt",
     )
-    wh.close()
     print(f"\nlake: {zone('raw').parent}  (raw, quarantine, validated, identity: restricted)")
     reports = zone("reports")
     if reports.exists():
@@ -55,7 +54,7 @@ def print_summary(home: Path, results: list[tuple[str, bool, Path]]) -> None:
             if path.suffix in (".html", ".csv", ".png", ".jsonl") and _is_entry(path):
                 print(f"  {path}")
     print(
-        "\nQuery the marts: .venv/bin/python -c \"import duckdb; "
+        '\nQuery the marts: .venv/bin/python -c "import duckdb; '
         f"print(duckdb.connect('{warehouse}', read_only=True).sql('FROM mart.dim_source'))\""
     )
 

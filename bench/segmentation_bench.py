@@ -1,0 +1,153 @@
+"""Benchmark: segmentation features + Spark KMeans beside scikit-learn KMeans, same matrix.
+
+    .venv/bin/python bench/segmentation_bench.py --persons 5000 --k 4
+
+Generates clean-zone orders, events, catalog and fx rates for ``--persons`` persons in four
+planted behaviour groups (Spark built-ins, seeded), runs the features transform, scales, fits
+Spark KMeans (the job's settings: init steps and restarts from config) and scikit-learn KMeans
+(k-means++, n_init=10) on the same collected matrix. Writes bench/results/segmentation.json and
+bench/results/segmentation.md with the time ratio and the cost ratio (Spark / scikit-learn).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from alliance_pipeline.contracts import CATEGORIES
+from alliance_pipeline.segmentation import features as feat
+from alliance_pipeline.segmentation import kmeans
+from alliance_pipeline.segmentation.pipeline import SegmentationParams
+
+DS = dt.date(2026, 11, 23)
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def synthetic(spark, persons: int, seed: int):
+    """persons, orders, events, catalog, fx_rates with clean-zone column names."""
+    p = spark.range(persons).select(
+        F.sha2(F.col("id").cast("string"), 256).alias("person_key"),
+        (F.col("id") % 4).alias("g"),
+        F.col("id"),
+    )
+    persons_df = p.select(
+        "person_key",
+        F.when(F.col("g") == 0, "moonbay;platform").otherwise("platform").alias("sources"),
+        F.element_at(F.array(*map(F.lit, ("platinum", "free", "silver", "free"))), (F.col("g") + 1).cast("int")).alias("membership_tier"),
+        F.lit("25-34").alias("age_band"),
+    )  # fmt: skip
+    n_orders = F.element_at(F.array(*map(F.lit, (6, 1, 2, 0))), (F.col("g") + 1).cast("int"))
+    orders = (
+        p.withColumn("n", n_orders)
+        .select("person_key", "g", F.explode(F.sequence(F.lit(1), F.greatest("n", F.lit(1)))).alias("i"), "n")
+        .where("n > 0")
+        .select(
+            F.concat_ws("-", "person_key", "i").alias("order_id"), "person_key",
+            F.when(F.rand(seed) < 0.2, "USD").otherwise("CNY").alias("currency"),
+            (F.lit(40) + F.rand(seed + 1) * F.when(F.col("g") == 0, 900).otherwise(100)).cast("decimal(18,2)").alias("amount"),
+            F.timestamp_add("DAY", -(F.when(F.col("g") == 1, 60).otherwise(2) + (F.rand(seed + 2) * 20).cast("int")), F.lit(dt.datetime(2026, 11, 23, 4))).alias("ordered_at"),
+            F.lit("paid").alias("status"), F.lit(None).cast("decimal(18,2)").alias("refund_amount"),
+            F.lit("platform").alias("source"), F.lit(DS).alias("dt"),
+        )
+        .withColumn("updated_at", F.col("ordered_at"))
+    )  # fmt: skip
+    n_events = F.element_at(F.array(*map(F.lit, (30, 3, 15, 8))), (F.col("g") + 1).cast("int"))
+    events = p.select(
+        "person_key", "g", F.explode(F.sequence(F.lit(1), n_events)).alias("i")
+    ).select(
+        F.concat_ws("-", "person_key", "i").alias("event_id"), "person_key",
+        F.concat(F.lit("c"), ((F.col("g") * 2 + (F.rand(seed + 3) < 0.3).cast("int")) % 8).cast("string")).alias("content_id"),
+        F.element_at(F.array(*map(F.lit, ("play", "progress", "complete", "view"))), (F.rand(seed + 4) * 4).cast("int") + 1).alias("event_type"),
+        F.timestamp_add("DAY", -(F.rand(seed + 5) * 80).cast("int"), F.lit(dt.datetime(2026, 11, 23, 4))).alias("event_at"),
+        (F.rand(seed + 6) * 900).cast("long").alias("duration_s"), F.lit("platform").alias("source"),
+    )  # fmt: skip
+    catalog = spark.createDataFrame(
+        [(f"c{i}", CATEGORIES[i], DS) for i in range(8)], "content_id string, category string, dt date"
+    )  # fmt: skip
+    fx = spark.createDataFrame(
+        [(DS - dt.timedelta(days=120), "USD", 7.1, DS)], "date date, currency string, cny_per_unit double, dt date"
+    ).withColumn("cny_per_unit", F.col("cny_per_unit").cast("decimal(18,6)"))  # fmt: skip
+    return persons_df, orders, events, catalog, fx
+
+
+def run(persons: int, k: int, seed: int) -> dict:
+    params = SegmentationParams.from_config()
+    spark = (
+        SparkSession.builder.master("local[2]").appName("segmentation-bench")
+        .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "8").getOrCreate()
+    )  # fmt: skip
+    spark.range(1).count()  # JVM warm-up kept out of the timings
+    persons_df, orders, events, catalog, fx = synthetic(spark, persons, seed)
+    t0 = time.perf_counter()
+    start = feat.window_start(DS, params.lookback_days)
+    orders_cny = feat.orders_in_cny(orders, fx, start, DS)
+    features = feat.person_features(
+        persons_df, orders_cny, events, catalog, DS, params.lookback_days
+    ).cache()
+    rows = features.count()
+    t_features = time.perf_counter() - t0
+
+    model_df = kmeans.model_input(features)
+    vectors = kmeans.scale(model_df, kmeans.fit_scaler(model_df)).cache()
+    vectors.count()
+    t1 = time.perf_counter()
+    _, spark_cost = kmeans.fit_kmeans(
+        vectors, k, params.seed, params.init_steps, params.restarts, params.max_iter
+    )
+    t_spark = time.perf_counter() - t1
+    x = np.array([r.features.toArray() for r in vectors.collect()])
+    spark.stop()  # fmt: skip
+
+    from sklearn.cluster import KMeans
+
+    t2 = time.perf_counter()
+    sk = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(x)
+    t_sk = time.perf_counter() - t2
+    return {
+        "persons": persons, "feature_rows": rows, "k": k, "dims": int(x.shape[1]),
+        "spark_init_steps": params.init_steps, "spark_restarts": params.restarts,
+        "features_seconds": round(t_features, 2), "spark_kmeans_seconds": round(t_spark, 2),
+        "sklearn_kmeans_seconds": round(t_sk, 3),
+        "time_ratio_spark_over_sklearn": round(t_spark / t_sk, 1),
+        "spark_cost": spark_cost, "sklearn_cost": float(sk.inertia_),
+        "cost_ratio_spark_over_sklearn": round(spark_cost / sk.inertia_, 5),
+    }  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--persons", type=int, default=5000, help="scale: number of persons")
+    ap.add_argument("--k", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=42)
+    args = ap.parse_args(argv)
+    result = run(args.persons, args.k, args.seed)
+    result["machine"] = f"{platform.machine()}, {platform.python_version()}, Spark local[2]"
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "segmentation.json").write_text(json.dumps(result, indent=2) + "\n")
+    md = [
+        "# Segmentation benchmark", "",
+        f"{result['persons']} persons, k={result['k']}, {result['dims']} scaled features; "
+        f"{result['machine']}.", "",
+        "| step | seconds |", "|---|---|",
+        f"| features (Spark) | {result['features_seconds']} |",
+        f"| KMeans, Spark MLlib ({result['spark_restarts']} seeds x initSteps {result['spark_init_steps']}) | {result['spark_kmeans_seconds']} |",
+        f"| KMeans, scikit-learn (n_init=10) | {result['sklearn_kmeans_seconds']} |", "",
+        f"Time ratio Spark / scikit-learn: {result['time_ratio_spark_over_sklearn']}. "
+        f"Cost ratio Spark / scikit-learn: {result['cost_ratio_spark_over_sklearn']}.", "",
+    ]  # fmt: skip
+    (RESULTS / "segmentation.md").write_text("\n".join(md))
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

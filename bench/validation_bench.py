@@ -1,0 +1,183 @@
+"""GX suite run vs the same checks hand-written in pandas, on the same typed frame.
+
+    .venv/bin/python bench/validation_bench.py --scale 20000
+
+Writes bench/results/validation.json and bench/results/validation.md. Goal: GX <= 1.5x pandas.
+The frames are synthetic orders / events with 1% bad rows, typed by the project's reader.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from alliance_pipeline.contracts import dataset
+from alliance_pipeline.readers import to_contract_types
+from alliance_pipeline.validation.gx_run import run_suite
+from alliance_pipeline.validation.suites import build_suite, expectation_configs
+
+RESULTS = Path(__file__).parent / "results"
+PARAMS = {
+    "row_count_min": 1,
+    "row_count_max": 2**62,
+    "window_start": pd.Timestamp("2026-11-19T16:00Z"),
+    "window_end": pd.Timestamp("2026-11-23T16:00Z"),
+    "now": pd.Timestamp("2026-11-23T16:00Z"),
+}
+
+
+def orders_text(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    i = np.arange(n)
+    frame = pd.DataFrame(
+        {
+            "order_id": [f"o{k}" for k in i],
+            "source_user_id": [f"u{k % 5000}" for k in i],
+            "content_id": [f"c{k % 300}" for k in i],
+            "quantity": rng.integers(1, 3, n).astype(str),
+            "unit_price": "99.00",
+            "amount": "99.00",
+            "currency": rng.choice(["CNY", "USD", "JPY"], n, p=[0.98, 0.015, 0.005]),
+            "ordered_at": "2026-11-23T09:00:00+08:00",
+            "status": "paid",
+            "refund_amount": "0.00",
+            "refunded_at": None,
+            "referral_code": None,
+            "campaign_id": None,
+            "channel": "app",
+            "updated_at": "2026-11-23T10:00:00+08:00",
+        }
+    )
+    frame.loc[rng.choice(n, n // 200, replace=False), "amount"] = "-1.00"
+    return frame.astype(object)
+
+
+def events_text(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    i = np.arange(n)
+    return pd.DataFrame(
+        {
+            "event_id": [f"e{k}" for k in i],
+            "source_user_id": [f"u{k % 5000}" for k in i],
+            "content_id": [f"c{k % 300}" for k in i],
+            "event_type": rng.choice(["view", "play", "zap"], n, p=[0.5, 0.49, 0.01]),
+            "event_at": "2026-11-23T20:00:00+08:00",
+            "duration_s": rng.integers(0, 4000, n).astype(str),
+            "progress_pct": rng.uniform(0, 101, n).round(1).astype(str),
+            "campaign_id": None,
+            "device": "ios",
+            "comment": None,
+        }
+    ).astype(object)
+
+
+def hand_checks(frame: pd.DataFrame, name: str) -> dict[str, np.ndarray]:
+    """The suite's expectations in plain pandas: rule -> offending row positions."""
+    out: dict[str, np.ndarray] = {}
+    for cfg in expectation_configs(dataset(name)):
+        kw, rule = cfg["kwargs"], cfg["meta"]["rule"]
+        t = cfg["type"]
+        if t == "expect_table_columns_to_match_set":
+            assert set(kw["column_set"]) <= set(frame.columns)
+            continue
+        if t == "expect_table_row_count_to_be_between":
+            assert PARAMS["row_count_min"] <= len(frame) <= PARAMS["row_count_max"]
+            continue
+        if t == "expect_column_values_to_be_unique":
+            bad = frame[kw["column"]].duplicated(keep=False)
+        elif t == "expect_compound_columns_to_be_unique":
+            bad = frame.duplicated(kw["column_list"], keep=False)
+        elif t == "expect_column_values_to_not_be_null":
+            bad = frame[kw["column"]].isna()
+        elif t == "expect_column_values_to_be_in_set":
+            col = frame[kw["column"]]
+            bad = col.notna() & ~col.isin(kw["value_set"])
+        elif t == "expect_column_values_to_be_between":
+            col = frame[kw["column"]]
+            lo = (
+                PARAMS.get(kw["min_value"]["$PARAMETER"])
+                if isinstance(kw.get("min_value"), dict)
+                else kw.get("min_value")
+            )
+            hi = (
+                PARAMS.get(kw["max_value"]["$PARAMETER"])
+                if isinstance(kw.get("max_value"), dict)
+                else kw.get("max_value")
+            )
+            bad = pd.Series(False, index=frame.index)
+            present = col.notna()
+            if lo is not None:
+                bad |= present & (col.where(present) < lo).fillna(False).astype(bool)
+            if hi is not None:
+                bad |= present & (col.where(present) > hi).fillna(False).astype(bool)
+        elif t == "expect_column_values_to_match_regex":
+            col = frame[kw["column"]]
+            bad = col.notna() & ~col.fillna("").str.match(kw["regex"])
+        elif t == "expect_column_pair_values_a_to_be_greater_than_b":
+            a, b = frame[kw["column_A"]], frame[kw["column_B"]]
+            both = a.notna() & b.notna()
+            bad = both & ~(a.where(both) >= b.where(both)).fillna(True).astype(bool)
+        else:
+            raise NotImplementedError(t)
+        out[rule] = np.flatnonzero(bad.to_numpy())
+    return out
+
+
+def timed(fn, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=20_000, help="rows per dataset")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(7)
+    figures = {"scale": args.scale, "datasets": {}}
+    for name, make in (("orders", orders_text), ("events", events_text)):
+        typed, _ = to_contract_types(make(args.scale, rng), dataset(name))
+        suite = build_suite(name)
+        gx_rows = {
+            o.rule: o.rows for o in run_suite(typed, suite, PARAMS)[0] if o.severity == "row"
+        }
+        hand = hand_checks(typed, name)
+        assert all(np.array_equal(gx_rows[r], hand[r]) for r in hand), "GX and pandas disagree"
+        gx_s = timed(lambda s=suite, t=typed: run_suite(t, s, PARAMS), args.repeat)
+        pd_s = timed(lambda t=typed, n=name: hand_checks(t, n), args.repeat)
+        figures["datasets"][name] = {
+            "expectations": len(suite.expectations),
+            "gx_seconds": round(gx_s, 4),
+            "pandas_seconds": round(pd_s, 4),
+            "gx_rows_per_s": round(args.scale / gx_s),
+            "pandas_rows_per_s": round(args.scale / pd_s),
+            "gx_over_pandas": round(gx_s / pd_s, 2),
+            "goal_met": gx_s / pd_s <= 1.5,
+        }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "validation.json").write_text(json.dumps(figures, indent=2) + "\n")
+    lines = [
+        f"# Validation: GX vs hand-written pandas ({args.scale} rows, best of {args.repeat})",
+        "",
+        "| dataset | expectations | GX s | pandas s | GX rows/s | pandas rows/s | GX/pandas |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, f in figures["datasets"].items():
+        lines.append(
+            f"| {name} | {f['expectations']} | {f['gx_seconds']} | {f['pandas_seconds']} | "
+            f"{f['gx_rows_per_s']} | {f['pandas_rows_per_s']} | {f['gx_over_pandas']} |"
+        )
+    (RESULTS / "validation.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return figures
+
+
+if __name__ == "__main__":
+    main()

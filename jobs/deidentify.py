@@ -1,0 +1,52 @@
+"""De-identify one night: validated/ -> clean/, identity/person_map/, curated/persons/.
+
+    spark-submit jobs/deidentify.py --ds 2026-11-23 --lake-root /abs/lake
+
+The pseudonym key comes from the environment (ALLIANCE_PSEUDONYM_KEY and
+ALLIANCE_PSEUDONYM_KEY_VERSION, set by the task from the Airflow connection), never from the
+command line. Nothing here prints rows: only dataset names and paths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+from alliance_pipeline.privacy import spark_lake
+from alliance_pipeline.privacy.identity import deidentify_night
+from alliance_pipeline.privacy.pseudonym import pseudonym_key_from_env
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ds", required=True, help="run date YYYY-MM-DD")
+    parser.add_argument("--lake-root", required=True, help="lake root folder or URI")
+    args = parser.parse_args(argv)
+    as_of = dt.date.fromisoformat(args.ds)
+    root = args.lake_root.rstrip("/")
+    key = pseudonym_key_from_env()
+
+    spark = spark_lake.session(f"alliance-deidentify-{args.ds}")
+    spark.sparkContext.setLogLevel("WARN")
+    validated = spark_lake.read_validated(spark, root, args.ds)
+    if not validated:
+        raise SystemExit(f"dt={args.ds}: no validated partitions under {root}/validated")
+    map_path = f"{root}/{spark_lake.MAP_DIR}/dt={args.ds}"
+
+    def materialise(identity_map):
+        identity_map.write.mode("overwrite").parquet(map_path)
+        return spark.read.parquet(map_path)
+
+    previous = spark_lake.previous_map(spark, root, args.ds)
+    night = deidentify_night(validated, previous, key, as_of, materialise)
+    for name, df in night.clean.items():
+        df.write.mode("overwrite").partitionBy("dt", "source").parquet(f"{root}/clean/{name}")
+        print(f"deidentify dt={args.ds}: wrote clean/{name}")
+    night.persons.write.mode("overwrite").parquet(f"{root}/{spark_lake.PERSONS_DIR}/dt={args.ds}")
+    print(f"deidentify dt={args.ds}: wrote {spark_lake.MAP_DIR} and {spark_lake.PERSONS_DIR}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""spark-submit job: per-person segmentation features for one run date.
+
+    spark-submit jobs/features.py --ds 2026-11-23 --lake-root /abs/lake [--lookback-days 90]
+
+Reads clean/{orders,events,catalog,fx_rates} over the look-back window and
+curated/persons/dt={ds}; writes curated/features/run_date={ds}/ (partition overwrite).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+from pyspark.sql import SparkSession
+
+from alliance_pipeline.segmentation import features as feat
+from alliance_pipeline.segmentation import lake_io
+from alliance_pipeline.segmentation.pipeline import SegmentationParams
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--ds", required=True, type=dt.date.fromisoformat, help="run date YYYY-MM-DD")
+    p.add_argument("--lake-root", required=True, help="lake root folder or s3a:// URI")
+    p.add_argument("--lookback-days", type=int, help="default: segmentation.lookback_days")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    params = SegmentationParams.from_config(lookback_days=args.lookback_days)
+    spark = (
+        SparkSession.builder.appName(f"alliance-segmentation-features-{args.ds}")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    ds, root = args.ds, args.lake_root
+    start = feat.window_start(ds, params.lookback_days)
+    orders = lake_io.read_clean(spark, root, "orders", start, ds)
+    events = lake_io.read_clean(spark, root, "events", start, ds)
+    catalog = lake_io.read_clean(spark, root, "catalog", ds, ds)
+    fx_rates = lake_io.read_clean(
+        spark, root, "fx_rates", start - dt.timedelta(days=feat.FX_SLACK_DAYS), ds
+    )
+    persons = lake_io.read_run(spark, root, lake_io.PERSONS, "dt", ds)
+
+    orders_cny = feat.orders_in_cny(orders, fx_rates, start, ds).cache()
+    missing = feat.missing_rates(orders_cny).collect()
+    if missing:
+        where = ", ".join(f"{r.source}/{r.currency}/{r.order_date}" for r in missing[:10])
+        raise SystemExit(
+            f"dataset=orders dt={ds} rule=fx_rate_known: no fx_rates on or before the order "
+            f"date for {len(missing)} (source/currency/order_date) group(s): {where}"
+        )
+    out = feat.person_features(persons, orders_cny, events, catalog, ds, params.lookback_days)
+    path = lake_io.write_run(out, root, lake_io.FEATURES)
+    print(f"features: wrote run_date={ds} under {path}")
+    spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

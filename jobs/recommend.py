@@ -1,0 +1,108 @@
+"""spark-submit jobs/recommend.py --ds YYYY-MM-DD --lake-root ROOT [--param key=value ...]
+
+Reads  clean/events (dt in the look-back window), clean/orders (dt <= ds), clean/catalog/dt=ds,
+       curated/persons/dt=ds, curated/person_segment/run_date=ds, curated/rec_index (earlier runs).
+Writes curated/rec_index/run_date=ds, curated/recommendations/run_date=ds,
+       curated/model_evaluation/run_date=ds (dynamic partition overwrite: a rerun replaces them).
+Parameters: the ``recommendation:`` section of config/pipeline.yml, ``--param`` overrides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from alliance_pipeline.recommendation.indexing import INDEX_SCHEMA, latest_before
+from alliance_pipeline.recommendation.interactions import window_bounds
+from alliance_pipeline.recommendation.params import RecParams
+from alliance_pipeline.recommendation.run import run
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--ds", required=True, type=dt.date.fromisoformat)
+    p.add_argument("--lake-root", required=True)
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a recommendation parameter (value parsed as JSON)",
+    )
+    return p.parse_args(argv)
+
+
+def _overrides(pairs: list[str]) -> dict:
+    out = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        out[key] = json.loads(value)
+    return out
+
+
+def _fs(spark: SparkSession, path: str):
+    p = spark._jvm.org.apache.hadoop.fs.Path(path)
+    return p.getFileSystem(spark._jsc.hadoopConfiguration()), p
+
+
+def _exists(spark: SparkSession, path: str) -> bool:
+    fs, p = _fs(spark, path)
+    return fs.exists(p)
+
+
+def _read(spark: SparkSession, path: str) -> DataFrame:
+    return spark.read.option("basePath", path).parquet(path)
+
+
+def _write(df: DataFrame, path: str, ds: str) -> None:
+    (
+        df.withColumn("run_date", F.lit(ds).cast("date"))
+        .write.mode("overwrite")
+        .option("partitionOverwriteMode", "dynamic")
+        .partitionBy("run_date")
+        .parquet(path)
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    ds, root = args.ds.isoformat(), args.lake_root.rstrip("/")
+    params = RecParams.from_config(**_overrides(args.param))
+    spark = SparkSession.builder.appName(f"alliance-recommend-{ds}").getOrCreate()
+    checkpoints = f"{root}/curated/_checkpoints/recommend/run_date={ds}"
+    spark.sparkContext.setCheckpointDir(checkpoints)
+    first, _ = window_bounds(ds, params.lookback_days)
+    dt_col = F.col("dt").cast("date")
+
+    events = _read(spark, f"{root}/clean/events").where(
+        dt_col.between(F.lit(first), F.lit(ds).cast("date"))
+    )
+    orders = _read(spark, f"{root}/clean/orders").where(dt_col <= F.lit(ds).cast("date"))
+    catalog = spark.read.parquet(f"{root}/clean/catalog/dt={ds}")
+    persons = spark.read.parquet(f"{root}/curated/persons/dt={ds}")
+    segments = spark.read.parquet(f"{root}/curated/person_segment/run_date={ds}")
+    index_root = f"{root}/curated/rec_index"
+    previous = (
+        latest_before(_read(spark, index_root), ds)
+        if _exists(spark, index_root)
+        else spark.createDataFrame([], INDEX_SCHEMA)
+    )
+
+    out = run(events, orders, catalog, persons, segments, previous, ds, params)
+    _write(out.index, index_root, ds)
+    _write(out.recommendations, f"{root}/curated/recommendations", ds)
+    _write(spark.createDataFrame(out.evaluation), f"{root}/curated/model_evaluation", ds)
+    fs, p = _fs(spark, checkpoints)
+    fs.delete(p, True)
+    for m in out.evaluation:
+        print(f"recommend {ds}: {m['model']} ndcg@{m['k']}={m['ndcg']:.4f} persons={m['persons']}")
+    return 0  # the session ends with the spark-submit process (tests reuse theirs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Rotate the pseudonym key over the lake: identity map, clean/ and curated/ (see privacy.rekey).
+
+    spark-submit jobs/rekey.py --lake-root /abs/lake
+
+The NEW key comes from ALLIANCE_PSEUDONYM_KEY / ALLIANCE_PSEUDONYM_KEY_VERSION (the rotated
+Airflow connection). Afterwards call ``rekey_warehouse(wh, lake_root, new_version)``. Restartable:
+the mapping is written first and reused; partitions already re-keyed stay as they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pyspark.errors import AnalysisException
+
+from alliance_pipeline.privacy import spark_lake
+from alliance_pipeline.privacy.pseudonym import pseudonym_key_from_env
+from alliance_pipeline.privacy.rekey import apply_mapping, key_mapping, mapping_path, rekeyed_map
+
+ZONES = ("clean", "curated")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lake-root", required=True)
+    args = parser.parse_args(argv)
+    root = args.lake_root.rstrip("/")
+    key = pseudonym_key_from_env()
+    spark = spark_lake.session(f"alliance-rekey-{key.version}")
+    spark.sparkContext.setLogLevel("WARN")
+
+    map_root = f"{root}/{spark_lake.MAP_DIR}"
+    snapshots = spark_lake.partition_values(spark, map_root, "dt")
+    if not snapshots:
+        raise SystemExit(f"no identity map under {map_root}: nothing to re-key")
+    mpath = mapping_path(root, key.version)
+    if not spark_lake.exists(spark, mpath):
+        latest = spark.read.parquet(f"{map_root}/dt={snapshots[-1]}")
+        key_mapping(latest, key).write.parquet(mpath)
+    mapping = spark.read.parquet(mpath).cache()
+    tmp = f"{root}/{spark_lake.REKEY_DIR}/_tmp"
+
+    for zone in ZONES:
+        for name in spark_lake.subdirs(spark, f"{root}/{zone}"):
+            for part in spark_lake.subdirs(spark, f"{root}/{zone}/{name}"):
+                path = f"{root}/{zone}/{name}/{part}"
+                try:
+                    df = spark.read.parquet(path)
+                except AnalysisException:
+                    print(f"rekey {key.version}: skipped {zone}/{name}: not Parquet")
+                    break
+                if "person_key" not in df.columns:
+                    break
+                nested = sorted(
+                    {d.split("=")[0] for d in spark_lake.subdirs(spark, path) if "=" in d}
+                )
+                out = apply_mapping(df, mapping)
+                out.write.mode("overwrite").partitionBy(*nested).parquet(
+                    f"{tmp}/{zone}/{name}/{part}"
+                )
+                spark_lake.replace_dir(spark, f"{tmp}/{zone}/{name}/{part}", path)
+            print(f"rekey {key.version}: {zone}/{name} done")
+    for dt in snapshots:
+        path = f"{map_root}/dt={dt}"
+        rekeyed_map(spark.read.parquet(path), key).write.mode("overwrite").parquet(
+            f"{tmp}/map/{dt}"
+        )
+        spark_lake.replace_dir(spark, f"{tmp}/map/{dt}", path)
+    print(f"rekey {key.version}: identity map done; now rekey_warehouse(wh, lake_root, version)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""spark-submit job: KMeans segments with stable ids, profiles and the profile chart.
+
+    spark-submit jobs/segment.py --ds 2026-11-23 --lake-root /abs/lake [--k-min 3 --k-max 8
+        --seed 42 --init-steps 5 --restarts 3]
+
+Reads curated/features/run_date={ds} and the latest curated/segment_centroids run before ds;
+writes curated/person_segment, curated/segment_centroids, curated/segment_profile (each
+run_date={ds}, partition overwrite) and reports/segments/run_date={ds}/profile.html.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+from pyspark.sql import SparkSession
+
+from alliance_pipeline.segmentation import chart, lake_io
+from alliance_pipeline.segmentation.pipeline import SegmentationParams, segment_night
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--ds", required=True, type=dt.date.fromisoformat, help="run date YYYY-MM-DD")
+    p.add_argument("--lake-root", required=True, help="lake root folder or s3a:// URI")
+    for name in ("k-min", "k-max", "seed", "init-steps", "restarts", "max-iter"):
+        p.add_argument(
+            f"--{name}", type=int, help=f"default: segmentation.{name.replace('-', '_')}"
+        )
+    p.add_argument("--no-pca", action="store_true", help="leave the PCA scatter out of the chart")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    params = SegmentationParams.from_config(
+        k_min=args.k_min,
+        k_max=args.k_max,
+        seed=args.seed,
+        init_steps=args.init_steps,
+        restarts=args.restarts,
+        max_iter=args.max_iter,
+    )
+    spark = (
+        SparkSession.builder.appName(f"alliance-segmentation-{args.ds}")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    ds, root = args.ds, args.lake_root
+    features = lake_io.read_run(spark, root, lake_io.FEATURES, "run_date", ds)
+    prev_day = lake_io.latest_run_before(spark, root, lake_io.SEGMENT_CENTROIDS, ds)
+    previous = None
+    if prev_day is not None:
+        previous = lake_io.read_run(
+            spark, root, lake_io.SEGMENT_CENTROIDS, "run_date", prev_day
+        ).toPandas()
+
+    night = segment_night(features, previous, ds, params, with_pca=not args.no_pca)
+
+    lake_io.write_run(night.person_segment, root, lake_io.PERSON_SEGMENT)
+    profile = night.profile.assign(run_date=ds, k=night.choice.k)
+    lake_io.write_run(spark.createDataFrame(profile), root, lake_io.SEGMENT_PROFILE)
+    history = night.history.assign(run_date=ds)
+    lake_io.write_run(spark.createDataFrame(history), root, lake_io.SEGMENT_CENTROIDS)
+    notes = {
+        "k (by silhouette)": night.choice.k,
+        "silhouette per k": json.dumps(
+            {k: round(v, 4) for k, v in night.choice.silhouettes.items()}
+        ),
+        "previous run": prev_day or "none",
+        "retired today": ", ".join(night.retired) or "none",
+    }
+    page = chart.profile_html(night.profile, str(ds), night.points, notes)
+    lake_io.write_text(
+        spark, lake_io.join(root, lake_io.REPORTS, f"run_date={ds}", "profile.html"), page
+    )
+    print(
+        f"segments: run_date={ds} k={night.choice.k} segments={list(night.profile['segment_id'])} "
+        f"retired={night.retired}"
+    )
+    spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

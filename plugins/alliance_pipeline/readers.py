@@ -1,0 +1,364 @@
+"""Reading one raw partition (part files + ``_manifest.json``) into the contract's types.
+
+Formats and encodings come from the source registry: CSV in UTF-8 (with or without BOM) or GBK,
+JSON Lines (UTF-8), Parquet. Every value goes through its text form and is parsed strictly;
+nothing is guessed. A cell that cannot be parsed becomes null in the typed frame and its row is
+reported under a rule:
+
+    fullwidth_digits            digits such as ``１３８`` (never converted)
+    excel_scientific_notation   Excel-mangled numbers such as ``1.38001E+10`` (digits lost)
+    type_<dtype>                anything else that is not a valid value of the column's type
+    malformed_record            a CSV line with fewer fields than the header (a cut line)
+
+Problems that make the whole file unusable raise nothing here either: they are returned as
+``batch_problems`` (``encoding``, ``file_unreadable``, ``file_empty``), and the policy rejects the
+batch. Typed frame dtypes: string and json -> object (str or None), int -> Int64, float ->
+float64, bool -> boolean, money/rate -> object (Decimal), timestamp -> datetime64[ns, UTC],
+date -> datetime64[ns]. :func:`to_arrow` makes the lake's types from it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from alliance_pipeline.contracts import Dataset
+from alliance_pipeline.manifest import MANIFEST_NAME, Manifest, parse_manifest
+from alliance_pipeline.registry import Source
+
+ARROW_TYPES = {
+    "string": pa.string(),
+    "json": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "bool": pa.bool_(),
+    "money": pa.decimal128(18, 2),
+    "rate": pa.decimal128(18, 6),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "date": pa.date32(),
+}
+
+FULLWIDTH = re.compile(r"[\uFF10-\uFF19\uFF0B\uFF0D\uFF0E]")
+EXCEL_SCIENTIFIC = r"^[+-]?[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+$"
+INT_TEXT = r"^[+-]?[0-9]+$"
+FLOAT_TEXT = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+DECIMAL_TEXT = {
+    "money": r"^[+-]?[0-9]{1,16}(?:\.[0-9]{1,2})?$",
+    "rate": r"^[+-]?[0-9]{1,12}(?:\.[0-9]{1,6})?$",
+}
+TIMESTAMP_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})$"
+DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False}
+
+
+@dataclass
+class ReadResult:
+    """One raw partition read: ``raw`` keeps every cell as delivered text (for quarantine)."""
+
+    manifest: Manifest | None
+    raw: pd.DataFrame
+    typed: pd.DataFrame
+    row_failures: dict[str, np.ndarray] = field(default_factory=dict)  # rule -> bad-row mask
+    batch_problems: list[tuple[str, str]] = field(default_factory=list)  # (rule, detail)
+    missing_columns: list[str] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
+    rows_per_file: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return len(self.raw)
+
+
+def read_partition(path: Path, source: Source, dataset: Dataset, dt: str) -> ReadResult:
+    """Read ``raw/{source}/{dataset}/dt={dt}/`` as listed by its manifest."""
+    manifest = parse_manifest(
+        (path / MANIFEST_NAME).read_bytes(),
+        source=source.id,
+        dataset=dataset.name,
+        dt=dt,
+        prefix=source.landing_key(dataset.name, dt),
+    )
+    frames, problems, rows_per_file = [], [], {}
+    for f in manifest.files:
+        name = f.key.rsplit("/", 1)[-1]
+        try:
+            frame = read_file((path / name).read_bytes(), source.format, source.encoding)
+        except FileProblem as problem:
+            problems.append((problem.rule, f"{name}: {problem.detail}"))
+            continue
+        frame.insert(0, "_row", np.arange(len(frame), dtype="int64"))
+        frame.insert(0, "_file", name)
+        rows_per_file[name] = len(frame)
+        frames.append(frame)
+    raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if raw.empty and not len(raw.columns):
+        raw = pd.DataFrame(columns=["_file", "_row", *dataset.column_names], dtype=object)
+    result = ReadResult(manifest, raw, pd.DataFrame(), batch_problems=problems)
+    result.rows_per_file = rows_per_file
+    present = [c for c in raw.columns if not c.startswith("_")]
+    result.missing_columns = [c for c in dataset.column_names if c not in present]
+    result.extra_columns = [c for c in present if c not in dataset.column_names]
+    result.typed, result.row_failures = to_contract_types(raw, dataset)
+    return result
+
+
+class FileProblem(Exception):
+    def __init__(self, rule: str, detail: str):
+        super().__init__(f"{rule}: {detail}")
+        self.rule, self.detail = rule, detail
+
+
+def read_file(data: bytes, fmt: str, encoding: str) -> pd.DataFrame:
+    """One part file as a frame of text cells (``None`` for absent or empty cells)."""
+    if fmt == "parquet":
+        try:
+            table = pq.read_table(io.BytesIO(data))
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise FileProblem("file_unreadable", f"not a readable Parquet file ({exc})") from None
+        return pd.DataFrame(
+            {n: [_text(v) for v in table[n].to_pylist()] for n in table.column_names}
+        )
+    if not data.strip():
+        raise FileProblem("file_empty", "the file has no content, not even a header")
+    text = _decode(data, encoding)
+    if fmt == "jsonl":
+        return _read_jsonl(text)
+    return _read_csv(text)
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    if encoding == "gbk":
+        if data.startswith(b"\xef\xbb\xbf") or (_is_utf8(data) and not data.isascii()):
+            raise FileProblem("encoding", "the registry says GBK but the file is UTF-8")
+        codec = "gbk"
+    else:
+        codec = "utf-8-sig"  # accepts the BOM Excel writes, and no BOM
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise FileProblem("encoding", f"not valid {encoding.upper()} at byte {exc.start}") from None
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _read_csv(text: str) -> pd.DataFrame:
+    """Cells as text (empty -> None); a record whose field count differs from the header's
+    (a cut line, a stray separator) is kept, padded or cut, and flagged in ``_cut``."""
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise FileProblem("file_unreadable", f"CSV does not parse ({exc})") from None
+    records = [r for r in records if r]
+    header, body = records[0], records[1:]
+    width = len(header)
+    cut = np.array([len(r) != width for r in body], dtype=bool)
+    if cut.any():
+        body = [(r + [""] * width)[:width] for r in body]
+    frame = pd.DataFrame(body, columns=header, dtype=object)
+    frame = frame.where(frame != "", None)
+    if cut.any():
+        frame["_cut"] = cut
+    return frame
+
+
+def _read_jsonl(text: str) -> pd.DataFrame:
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            raise FileProblem("file_unreadable", f"line {number} is not JSON") from None
+        if not isinstance(record, dict):
+            raise FileProblem("file_unreadable", f"line {number} is not a JSON object")
+        records.append(record)
+    return _as_text(pd.DataFrame.from_records(records))
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells as text: JSON and Parquet values go through the same strict parsers as CSV."""
+    out = pd.DataFrame(index=frame.index)
+    for name in frame.columns:
+        out[str(name)] = [_text(v) for v in frame[name].tolist()]
+    return out
+
+
+def _text(value) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, datetime):
+        return value.isoformat() if value.tzinfo else value.isoformat() + "(no offset)"
+    if isinstance(value, float | np.floating):
+        return repr(float(value))
+    text = str(value)
+    return text if text != "" else None
+
+
+def to_contract_types(raw: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame, dict]:
+    """The typed frame (contract columns present, then extra columns as text) and row failures."""
+    typed = pd.DataFrame(index=raw.index)
+    failures: dict[str, np.ndarray] = {}
+    if "_cut" in raw.columns:
+        failures["malformed_record"] = raw["_cut"].fillna(False).to_numpy(dtype=bool)
+    for col in dataset.columns:
+        if col.name not in raw.columns:
+            continue
+        values, bad = parse_column(raw[col.name], col.dtype)
+        typed[col.name] = values
+        for rule, mask in bad.items():
+            if mask.any():
+                failures[f"{rule}:{col.name}"] = mask
+    for name in raw.columns:
+        if name not in typed.columns and not name.startswith("_"):
+            typed[name] = raw[name].astype(object)
+    return typed, failures
+
+
+def parse_column(text: pd.Series, dtype: str) -> tuple[pd.Series, dict[str, np.ndarray]]:
+    """Parse one column of text cells; returns the typed values and rule -> bad-row mask."""
+    s = text.astype(object).where(text.notna(), None)
+    present = s.notna().to_numpy()
+    as_str = s.fillna("").astype(str).str.strip()
+    if dtype in ("string", "json"):
+        if dtype == "json":
+            ok = np.array([_is_json(v) for v in as_str]) | ~present
+            return s.where(ok, None), {"type_json": ~ok}
+        return s, {}
+    fullwidth = as_str.str.contains(FULLWIDTH).to_numpy() & present
+    scientific = np.zeros(len(s), dtype=bool)
+    if dtype in ("int", "money", "rate"):
+        scientific = as_str.str.match(EXCEL_SCIENTIFIC).to_numpy() & present
+    values, valid = _PARSERS[dtype](as_str)
+    invalid = present & ~valid & ~fullwidth & ~scientific
+    bad = {"fullwidth_digits": fullwidth, "excel_scientific_notation": scientific}
+    bad[f"type_{dtype}"] = invalid
+    keep = present & valid
+    if dtype in ("money", "rate"):
+        return values.where(keep, None), bad
+    return values.mask(~keep), bad
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_int(s: pd.Series):
+    ok = s.str.match(INT_TEXT).to_numpy()
+    values = pd.Series(pd.NA, index=s.index, dtype="Int64")
+    if ok.any():
+        values[ok] = pd.to_numeric(s[ok]).astype("Int64")
+    return values, ok
+
+
+def _parse_float(s: pd.Series):
+    ok = s.str.match(FLOAT_TEXT).to_numpy()
+    values = pd.Series(np.nan, index=s.index, dtype="float64")
+    if ok.any():
+        values[ok] = pd.to_numeric(s[ok]).astype("float64")
+    return values, ok
+
+
+def _decimal(dtype: str):
+    def parse(s: pd.Series):
+        ok = s.str.match(DECIMAL_TEXT[dtype]).to_numpy()
+        cells = [Decimal(v) if k else None for v, k in zip(s, ok, strict=True)]
+        values = pd.Series(cells, index=s.index, dtype=object)
+        return values, ok
+
+    return parse
+
+
+def _parse_timestamp(s: pd.Series):
+    ok = s.str.match(TIMESTAMP_TEXT).to_numpy()
+    values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+    if ok.any():
+        parsed = pd.to_datetime(s[ok], format="ISO8601", utc=True, errors="coerce")
+        values[ok] = parsed
+        ok = ok & values.notna().to_numpy()
+    return values, ok
+
+
+def _parse_date(s: pd.Series):
+    ok = s.str.match(DATE_TEXT).to_numpy()
+    values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    if ok.any():
+        values[ok] = pd.to_datetime(s[ok], format="%Y-%m-%d", errors="coerce")
+        ok = ok & values.notna().to_numpy()
+    return values, ok
+
+
+def _parse_bool(s: pd.Series):
+    lowered = s.str.lower()
+    ok = lowered.isin(BOOL_TEXT.keys()).to_numpy()
+    return lowered.map(BOOL_TEXT).astype("boolean"), ok
+
+
+_PARSERS = {
+    "int": _parse_int,
+    "float": _parse_float,
+    "money": _decimal("money"),
+    "rate": _decimal("rate"),
+    "timestamp": _parse_timestamp,
+    "date": _parse_date,
+    "bool": _parse_bool,
+}
+
+
+def arrow_schema(dataset: Dataset, extra_columns: list[str] = ()) -> pa.Schema:
+    fields = [pa.field(c.name, ARROW_TYPES[c.dtype]) for c in dataset.columns]
+    return pa.schema(fields + [pa.field(name, pa.string()) for name in extra_columns])
+
+
+def to_arrow(typed: pd.DataFrame, dataset: Dataset, extra_columns: list[str] = ()) -> pa.Table:
+    """The lake's Arrow table: contract types (see module doc), extra columns as text."""
+    schema = arrow_schema(dataset, extra_columns)
+    arrays = []
+    for f in schema:
+        col = typed[f.name] if f.name in typed.columns else pd.Series([None] * len(typed))
+        if pa.types.is_timestamp(f.type) or pa.types.is_date32(f.type):
+            arr = pa.array(col, from_pandas=True)
+            arrays.append(_to_date(arr) if pa.types.is_date32(f.type) else _to_ts(arr, f.type))
+        else:
+            arrays.append(pa.array(col.tolist(), type=f.type, from_pandas=True))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _to_ts(arr: pa.Array, type_: pa.DataType) -> pa.Array:
+    if pa.types.is_null(arr.type):
+        return pa.nulls(len(arr), type_)
+    return pc.cast(arr, type_, safe=False)
+
+
+def _to_date(arr: pa.Array) -> pa.Array:
+    if pa.types.is_date32(arr.type):
+        return arr
+    if pa.types.is_null(arr.type):
+        return pa.nulls(len(arr), pa.date32())
+    return pc.cast(pc.cast(arr, pa.timestamp("us"), safe=False), pa.date32())

@@ -1,0 +1,81 @@
+"""Publish a recommendation run to the warehouse behind the gate.
+
+The gate: a run's lists are published only when ALS beats the popularity baseline on NDCG@k
+on the same holdout. Otherwise mart.recommendation keeps the last published run date (this
+run's partition is emptied, so a rerun that fails the gate also withdraws what an earlier
+attempt of the same date published) and mart.model_evaluation says why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from alliance_pipeline.recommendation.scoring import OUTPUT_COLUMNS
+
+log = logging.getLogger(__name__)
+
+EVALUATION_COLUMNS = (
+    "model",
+    "k",
+    "persons",
+    "precision",
+    "recall",
+    "ndcg",
+    "map",
+    "coverage",
+    "params",
+)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    run_date: str
+    published: bool
+    reason: str
+    rows: int
+
+
+def gate(evaluation: pd.DataFrame) -> tuple[bool, str]:
+    """(publish?, reason) from the rows of one run (``model`` als and popularity)."""
+    by_model = evaluation.set_index("model")
+    if not {"als", "popularity"} <= set(by_model.index):
+        return False, "evaluation lacks the als or popularity row"
+    als, pop = by_model.loc["als"], by_model.loc["popularity"]
+    k = int(als["k"])
+    if int(als["persons"]) == 0:
+        return False, "no person with held-out interactions to evaluate on"
+    verdict = f"ALS NDCG@{k} {als['ndcg']:.4f} vs popularity {pop['ndcg']:.4f}"
+    if als["ndcg"] > pop["ndcg"]:
+        return True, f"published: {verdict}"
+    return False, f"kept the last published set: {verdict} does not beat the baseline"
+
+
+def _partition(lake_root: Path | str, table: str, ds: str) -> pd.DataFrame:
+    path = Path(lake_root) / "curated" / table / f"run_date={ds}"
+    if not path.is_dir():
+        raise FileNotFoundError(f"recommendation run_date={ds}: {path} missing (did the job run?)")
+    return pd.read_parquet(path)
+
+
+def publish_recommendations(wh, ds: str, lake_root: Path | str) -> PublishResult:
+    """Load curated/model_evaluation and (if the gate passes) curated/recommendations of ``ds``
+    into mart.model_evaluation and mart.recommendation, in one transaction."""
+    run_date = dt.date.fromisoformat(ds)
+    evaluation = _partition(lake_root, "model_evaluation", ds)[list(EVALUATION_COLUMNS)]
+    published, reason = gate(evaluation)
+    evaluation = evaluation.assign(run_date=run_date, published=published, reason=reason)
+    if published:
+        recs = _partition(lake_root, "recommendations", ds)[list(OUTPUT_COLUMNS)]
+    else:
+        recs = pd.DataFrame({c: pd.Series(dtype=object) for c in OUTPUT_COLUMNS})
+    recs = recs.assign(run_date=run_date)
+    with wh.transaction() as tx:
+        tx.replace_partition("mart.model_evaluation", {"run_date": run_date}, evaluation)
+        rows = tx.replace_partition("mart.recommendation", {"run_date": run_date}, recs)
+    (log.info if published else log.warning)("recommendations %s: %s", ds, reason)
+    return PublishResult(ds, published, reason, rows)

@@ -1,0 +1,82 @@
+"""The recommendation run as one pure composition: DataFrames in, DataFrames out.
+
+``jobs/recommend.py`` reads the partitions, calls :func:`run`, and writes what it returns.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from alliance_pipeline.recommendation import evaluate, indexing, interactions, scoring, train
+from alliance_pipeline.recommendation.params import RecParams
+
+
+@dataclass
+class RunOutput:
+    index: DataFrame  # entity, key, idx
+    recommendations: DataFrame  # scoring.OUTPUT_COLUMNS + cross_brand
+    evaluation: list[dict]  # model, k, persons, precision, recall, ndcg, map, coverage, params
+
+
+def _indexed(conf: DataFrame, index: DataFrame) -> DataFrame:
+    return (
+        conf.join(indexing.ids(index, "person", "person_key", "user"), "person_key")
+        .join(indexing.ids(index, "content", "content_id", "item"), "content_id")
+        .select("user", "item", "confidence")
+    )
+
+
+def run(
+    events: DataFrame,
+    orders: DataFrame,
+    catalog: DataFrame,
+    persons: DataFrame,
+    segments: DataFrame,
+    previous_index: DataFrame,
+    ds: str,
+    params: RecParams,
+) -> RunOutput:
+    weighted = interactions.weighted_events(events, orders, params.event_weights).cache()
+    first, last = interactions.window_bounds(ds, params.lookback_days)
+    full = interactions.confidence(weighted, first, last).cache()
+
+    index = indexing.build_index(
+        previous_index,
+        full.select(F.col("person_key").alias("key")),
+        full.select(F.col("content_id").alias("key")).unionByName(
+            catalog.select(F.col("content_id").alias("key"))
+        ),
+    ).localCheckpoint()
+
+    train_conf, holdout = evaluate.holdout_split(
+        weighted, ds, params.lookback_days, params.holdout_days
+    )
+    train_ix = _indexed(train_conf, index).cache()
+    holdout_ix = _indexed(holdout.withColumn("confidence", F.lit(1.0)), index)
+    catalog_size = catalog.select("content_id").distinct().count()
+    eval_model = train.fit(train_ix, params)
+    metrics = evaluate.evaluate(
+        eval_model, train_ix, holdout_ix, params.k, params.candidate_pool, catalog_size
+    )
+    settings = json.dumps(asdict(params), sort_keys=True)
+    evaluation = [{**m, "params": settings} for m in metrics]
+
+    model = train.fit(_indexed(full, index), params)
+    recs = scoring.recommend(
+        model,
+        index,
+        persons,
+        segments,
+        catalog,
+        full,
+        interactions.owned(orders),
+        n=params.top_n,
+        share=params.cross_brand_share,
+        pool=params.candidate_pool,
+        min_history=params.min_history,
+    )
+    return RunOutput(index=index, recommendations=recs, evaluation=evaluation)

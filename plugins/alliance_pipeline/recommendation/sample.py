@@ -1,0 +1,185 @@
+"""A planted-preference sample in the lake layouts, for tests and the benchmark.
+
+Persons and items fall into ``groups`` taste groups; a person engages with items of the own
+group (and, with probability ``noise``, with any item). Popularity therefore knows nothing of
+the groups and ALS can find them. The last ``holdout_days`` bring new items of the own group.
+With ``hits``, that many items (the last ids) are touched by half the persons in training and
+by half of the rest in the holdout: popularity then has something to find too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from alliance_pipeline.contracts import clean_columns
+
+SOURCES = ("platform", "moonbay", "tidewave", "lumen")
+_ARROW = {
+    "string": pa.string(),
+    "json": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "money": pa.decimal128(18, 2),
+    "rate": pa.decimal128(18, 6),
+}
+
+
+@dataclass
+class Sample:
+    events: pd.DataFrame
+    orders: pd.DataFrame
+    catalog: pd.DataFrame
+    persons: pd.DataFrame
+    segments: pd.DataFrame
+    item_group: dict[str, int]
+    person_group: dict[str, int]
+
+
+def clean_table(dataset: str, df: pd.DataFrame) -> pa.Table:
+    """``df`` with every column of ``contracts.clean_columns(dataset)`` (missing ones null)."""
+    fields = [pa.field(c.name, _ARROW[c.dtype]) for c in clean_columns(dataset)]
+    arrays = [
+        pa.array(df[f.name] if f.name in df else [None] * len(df), type=f.type) for f in fields
+    ]
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def write_clean(root: Path, dataset: str, df: pd.DataFrame) -> None:
+    """clean/{dataset}/dt={dt}/source={source}/part-0.parquet for each (dt, source) of ``df``."""
+    for (day, source), part in df.groupby(["dt", "source"]):
+        folder = Path(root) / "clean" / dataset / f"dt={day}" / f"source={source}"
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(clean_table(dataset, part.reset_index(drop=True)), folder / "part-0.parquet")
+
+
+def write_curated(root: Path, table: str, partition: str, df: pd.DataFrame) -> None:
+    folder = Path(root) / "curated" / table / partition
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), folder / "part-0.parquet")
+
+
+def planted(
+    ds: str,
+    persons: int = 60,
+    items: int = 30,
+    groups: int = 3,
+    per_person: int = 6,
+    holdout_items: int = 2,
+    holdout_days: int = 7,
+    lookback_days: int = 60,
+    noise: float = 0.05,
+    hits: int = 0,
+    cold: int = 3,
+    seed: int = 7,
+) -> Sample:
+    rng = np.random.default_rng(seed)
+    end = dt.date.fromisoformat(ds)
+    item_ids = [f"c{i:05d}" for i in range(items)]
+    item_group = {c: i % groups if i < items - hits else -1 for i, c in enumerate(item_ids)}
+    by_group = [[c for c in item_ids if item_group[c] == g] for g in range(groups)]
+    person_ids = [f"{i:064x}" for i in range(1, persons + cold + 1)]
+    person_group = {p: i % groups for i, p in enumerate(person_ids)}
+    kinds = np.array(["view", "play", "complete", "favorite", "share"])
+
+    rows = []
+    for i, p in enumerate(person_ids):
+        own = by_group[person_group[p]]
+        chosen = rng.choice(len(own), size=min(len(own), per_person + holdout_items), replace=False)
+        picks = [own[j] for j in chosen]
+        n_train = 1 if i >= persons else per_person
+        for j, c in enumerate(picks[: n_train + (0 if i >= persons else holdout_items)]):
+            held = j >= n_train
+            day_back = (
+                rng.integers(0, holdout_days) if held else rng.integers(holdout_days, lookback_days)
+            )
+            for _ in range(int(rng.integers(1, 4))):
+                rows.append((p, c, end - dt.timedelta(days=int(day_back)), rng.choice(kinds)))
+        for c in item_ids[items - hits :] if i < persons else []:
+            held = rng.random() < 0.5
+            if held and rng.random() < 0.5:
+                continue
+            day_back = (
+                rng.integers(0, holdout_days) if held else rng.integers(holdout_days, lookback_days)
+            )
+            rows.append((p, c, end - dt.timedelta(days=int(day_back)), "complete"))
+        for c in item_ids:
+            if i < persons and rng.random() < noise:
+                rows.append(
+                    (
+                        p,
+                        c,
+                        end - dt.timedelta(days=int(rng.integers(holdout_days, lookback_days))),
+                        "view",
+                    )
+                )
+    ev = pd.DataFrame(rows, columns=["person_key", "content_id", "day", "event_type"])
+    ev["event_at"] = pd.to_datetime(ev["day"]).dt.tz_localize("Asia/Shanghai").dt.tz_convert(
+        "UTC"
+    ) + pd.Timedelta(hours=12)
+    ev["dt"] = ev["day"]
+    ev["event_id"] = [f"e{i}" for i in range(len(ev))]
+    ev["key_version"] = "dev-1"
+    ev["source"] = "platform"
+    ev = ev.drop(columns="day")
+
+    first_purchases = ev[ev["event_type"] == "favorite"].drop_duplicates(
+        ["person_key", "content_id"]
+    )
+    orders = first_purchases[
+        ["person_key", "content_id", "event_at", "dt", "key_version", "source"]
+    ].copy()
+    orders["order_id"] = [f"o{i}" for i in range(len(orders))]
+    orders["ordered_at"] = orders["event_at"]
+    orders["updated_at"] = orders["event_at"]
+    orders["status"] = "paid"
+    orders["quantity"] = 1
+    orders["unit_price"] = orders["amount"] = Decimal("99.00")
+    orders["currency"] = "CNY"
+    orders = orders.drop(columns="event_at")
+
+    catalog = pd.DataFrame(
+        {
+            "content_id": item_ids,
+            "title": item_ids,
+            "owner_source": [SOURCES[i % len(SOURCES)] for i in range(items)],
+            "co_brand_partners": [None] * items,
+            "category": "business",
+            "list_price": Decimal("99.00"),
+            "currency": "CNY",
+            "launched_at": pd.Timestamp("2026-01-01", tz="UTC"),
+            "source": "platform",
+            "dt": end,
+        }
+    )
+    people = pd.DataFrame(
+        {
+            "person_key": person_ids,
+            "key_version": "dev-1",
+            "home_source": [SOURCES[i % len(SOURCES)] for i in range(len(person_ids))],
+            "marketing_consent": [i % 5 != 4 for i in range(len(person_ids))],
+        }
+    )
+    segments = pd.DataFrame(
+        {"person_key": person_ids, "segment_id": [person_group[p] for p in person_ids]}
+    )
+    return Sample(ev, orders, catalog, people, segments, item_group, person_group)
+
+
+def write_sample(root: Path, sample: Sample, ds: str) -> None:
+    """The sample in the layouts the job reads."""
+    write_clean(root, "events", sample.events)
+    write_clean(root, "orders", sample.orders)
+    write_clean(root, "catalog", sample.catalog)
+    write_curated(root, "persons", f"dt={ds}", sample.persons)
+    write_curated(root, "person_segment", f"run_date={ds}", sample.segments)

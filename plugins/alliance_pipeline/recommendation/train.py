@@ -1,0 +1,35 @@
+"""Implicit-feedback ALS (Spark MLlib) on (user, item, confidence) with integer ids.
+
+Checkpointing: ALS truncates its lineage every ``checkpoint_interval`` iterations when the
+SparkContext has a checkpoint directory (the job sets one under the lake); without one the
+parameter is ignored, which is fine for the small test samples.
+"""
+
+from __future__ import annotations
+
+from pyspark.ml.recommendation import ALS, ALSModel
+from pyspark.sql import DataFrame
+
+from alliance_pipeline.recommendation.params import RecParams
+
+
+def als(params: RecParams) -> ALS:
+    return ALS(
+        userCol="user",
+        itemCol="item",
+        ratingCol="confidence",
+        implicitPrefs=True,
+        rank=params.rank,
+        regParam=params.reg_param,
+        alpha=params.alpha,
+        maxIter=params.max_iter,
+        seed=params.seed,
+        checkpointInterval=params.checkpoint_interval,
+        nonnegative=False,
+        coldStartStrategy="drop",
+    )
+
+
+def fit(train: DataFrame, params: RecParams) -> ALSModel:
+    """``train``: (user int, item int, confidence float)."""
+    return als(params).fit(train.select("user", "item", "confidence"))

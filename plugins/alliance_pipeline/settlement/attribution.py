@@ -1,0 +1,196 @@
+"""Which partner campaigns an order's net amount is credited to.
+
+Rules (DESIGN.md, Money):
+1. A referral code that names a campaign gives the whole order to that campaign.
+2. Otherwise the person's campaign touches count: clicks, and views where the contract's
+   ``count_views`` is set, inside the contract's ``window_days`` before the order. A touch is
+   eligible only for a campaign whose partner holds a contract in force on the order date that
+   covers the content. The partner of the most recent eligible touch wins the order (ties by
+   campaign id), and that contract's model splits the order over that partner's touches: last
+   touch, first touch, linear, position-based 40/20/40 or time decay (7-day half-life).
+3. Credits of one order are integer minor units that sum exactly to its net amount
+   (largest-remainder allocation over the model's weights).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from fractions import Fraction
+
+from alliance_pipeline.settlement.money import allocate
+from alliance_pipeline.settlement.net import OrderNet
+from alliance_pipeline.settlement.rates import SCOPE_PRIORITY, Contract
+
+TOUCH_TYPES = ("click", "view")
+DEFAULT_HALF_LIFE_DAYS = 7
+POSITION_WEIGHTS = (Fraction(2, 5), Fraction(1, 5), Fraction(2, 5))
+
+
+@dataclass(frozen=True)
+class Touch:
+    campaign_id: str
+    at: dt.datetime
+    kind: str  # click or view
+
+
+@dataclass(frozen=True)
+class Campaign:
+    campaign_id: str
+    partner_id: str
+    referral_code: str | None
+
+
+@dataclass(frozen=True)
+class Content:
+    owner_source: str | None
+    co_brands: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Credit:
+    order: OrderNet
+    campaign_id: str
+    partner_id: str
+    contract: Contract | None
+    method: str  # referral_code or the attribution model
+    weight: Fraction
+    credit_minor: int  # in the order currency
+
+
+def touch_weights(
+    model: str,
+    touches: list[Touch],
+    order_at: dt.datetime,
+    half_life_days: int = DEFAULT_HALF_LIFE_DAYS,
+) -> list[Fraction]:
+    """One weight per touch (touches sorted by time); weights sum to 1."""
+    n = len(touches)
+    if n == 0:
+        return []
+    if model == "last_touch":
+        return [Fraction(0)] * (n - 1) + [Fraction(1)]
+    if model == "first_touch":
+        return [Fraction(1)] + [Fraction(0)] * (n - 1)
+    if model == "linear":
+        return [Fraction(1, n)] * n
+    if model == "position_based":
+        if n == 1:
+            return [Fraction(1)]
+        if n == 2:
+            return [Fraction(1, 2)] * 2
+        first, middle, last = POSITION_WEIGHTS
+        return [first] + [middle / (n - 2)] * (n - 2) + [last]
+    if model == "time_decay":
+        half_life = Decimal(half_life_days * 86_400)
+        with localcontext() as ctx:
+            ctx.prec = 34
+            raw = [
+                Fraction(Decimal(2) ** (-Decimal((order_at - t.at).total_seconds()) / half_life))
+                for t in touches
+            ]
+        total = sum(raw, Fraction(0))
+        return [w / total for w in raw]
+    raise ValueError(f"unknown attribution model {model!r}")
+
+
+def split_order(net_minor: int, touches: list[Touch], weights: list[Fraction]) -> dict[str, tuple]:
+    """campaign_id -> (weight, credit_minor); credits sum to ``net_minor`` exactly."""
+    per_campaign: dict[str, Fraction] = defaultdict(Fraction)
+    for touch, w in zip(touches, weights, strict=True):
+        per_campaign[touch.campaign_id] += w
+    ids = sorted(c for c, w in per_campaign.items() if w > 0)
+    credits = allocate(net_minor, [per_campaign[c] for c in ids])
+    return {c: (per_campaign[c], m) for c, m in zip(ids, credits, strict=True)}
+
+
+class Attributor:
+    def __init__(
+        self,
+        campaigns: list[Campaign],
+        contracts: list[Contract],
+        catalog: dict[str, Content],
+        touches_by_person: dict[str, list[Touch]],
+        half_life_days: int = DEFAULT_HALF_LIFE_DAYS,
+    ):
+        self.campaigns = {c.campaign_id: c for c in campaigns}
+        self.by_code = {c.referral_code: c for c in campaigns if c.referral_code}
+        self.contracts_by_partner: dict[str, list[Contract]] = defaultdict(list)
+        for c in contracts:
+            self.contracts_by_partner[c.partner_id].append(c)
+        self.catalog = catalog
+        self.touches = {
+            p: sorted(ts, key=lambda t: (t.at, t.campaign_id))
+            for p, ts in touches_by_person.items()
+        }
+        self.half_life_days = half_life_days
+
+    def contract_for(self, partner_id: str, order: OrderNet) -> Contract | None:
+        """The most specific contract of the partner in force on the order date covering it."""
+        content = self.catalog.get(order.content_id, Content(None, frozenset()))
+        candidates = [
+            c
+            for c in self.contracts_by_partner.get(partner_id, [])
+            if c.in_force(order.order_date) and c.covers(content.owner_source, content.co_brands)
+        ]
+        if not candidates:
+            return None
+        return min(
+            candidates,
+            key=lambda c: (
+                SCOPE_PRIORITY.index(c.scope),
+                -c.effective_from.toordinal(),
+                c.contract_id,
+            ),
+        )
+
+    def _eligible(self, touch: Touch, order: OrderNet) -> Contract | None:
+        campaign = self.campaigns.get(touch.campaign_id)
+        if campaign is None or touch.at > order.ordered_at:
+            return None
+        contract = self.contract_for(campaign.partner_id, order)
+        if contract is None:
+            return None
+        if touch.kind == "view" and not contract.count_views:
+            return None
+        if order.ordered_at - touch.at > dt.timedelta(days=contract.window_days):
+            return None
+        return contract
+
+    def attribute(self, order: OrderNet) -> list[Credit]:
+        campaign = self.by_code.get(order.referral_code) if order.referral_code else None
+        if campaign is not None:
+            contract = self.contract_for(campaign.partner_id, order)
+            return [
+                Credit(
+                    order,
+                    campaign.campaign_id,
+                    campaign.partner_id,
+                    contract,
+                    "referral_code",
+                    Fraction(1),
+                    order.net_minor,
+                )
+            ]
+        eligible = [
+            (t, c)
+            for t in self.touches.get(order.person_key, [])
+            if (c := self._eligible(t, order)) is not None
+        ]
+        if not eligible:
+            return []
+        winner = eligible[-1][1]
+        path = [t for t, c in eligible if c.contract_id == winner.contract_id]
+        weights = touch_weights(
+            winner.attribution_model, path, order.ordered_at, self.half_life_days
+        )
+        split = split_order(order.net_minor, path, weights)
+        return [
+            Credit(order, cid, winner.partner_id, winner, winner.attribution_model, w, m)
+            for cid, (w, m) in split.items()
+        ]
+
+    def attribute_all(self, orders: list[OrderNet]) -> list[Credit]:
+        return [credit for order in orders for credit in self.attribute(order)]

@@ -1,0 +1,83 @@
+"""One settlement computation over clean inputs: nets, attribution credits, statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+
+from alliance_pipeline.settlement.attribution import Attributor, Campaign, Content, Credit, Touch
+from alliance_pipeline.settlement.inputs import CleanInputs
+from alliance_pipeline.settlement.net import FxRates, OrderNet, order_nets, period_of
+from alliance_pipeline.settlement.rates import Contract, contracts_from_frame
+from alliance_pipeline.settlement.statements import Header, Line, build_statements
+
+
+@dataclass(frozen=True)
+class Settlement:
+    orders: list[OrderNet]
+    credits: list[Credit]
+    contracts: list[Contract]
+    fx: FxRates
+    headers: list[Header]
+    lines: list[Line]
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def campaigns_of(df: pd.DataFrame) -> list[Campaign]:
+    return [
+        Campaign(r["campaign_id"], r["partner_id"], _text(r["referral_code"]))
+        for r in df.drop_duplicates("campaign_id", keep="last").to_dict("records")
+    ]
+
+
+def catalog_of(df: pd.DataFrame) -> dict[str, Content]:
+    return {
+        r["content_id"]: Content(
+            r["owner_source"],
+            frozenset(p for p in (_text(r["co_brand_partners"]) or "").split(";") if p),
+        )
+        for r in df.to_dict("records")
+    }
+
+
+def touches_of(events: pd.DataFrame) -> dict[str, list[Touch]]:
+    ev = events[events["event_type"].isin(["click", "view"]) & events["campaign_id"].notna()]
+    ev = ev.drop_duplicates(["source", "event_id"], keep="last")
+    out: dict[str, list[Touch]] = defaultdict(list)
+    for pk, cid, at, kind in zip(
+        ev["person_key"], ev["campaign_id"], ev["event_at"], ev["event_type"], strict=True
+    ):
+        out[pk].append(Touch(cid, pd.Timestamp(at).to_pydatetime(), kind))
+    return out
+
+
+def compute(
+    inputs: CleanInputs,
+    ds: str,
+    closed_periods: set[str],
+    closed_lines: list[Line],
+    periods: set[str] | None = None,
+    half_life_days: int = 7,
+) -> Settlement:
+    current = period_of(dt.date.fromisoformat(ds))
+    contracts = contracts_from_frame(inputs.contracts)
+    fx = FxRates(inputs.fx_rates)
+    orders = order_nets(inputs.orders)
+    attributor = Attributor(
+        campaigns_of(inputs.campaigns),
+        contracts,
+        catalog_of(inputs.catalog),
+        touches_of(inputs.events),
+        half_life_days,
+    )
+    credits = attributor.attribute_all(orders)
+    headers, lines = build_statements(
+        credits, contracts, fx, closed_periods, closed_lines, current, periods
+    )
+    return Settlement(orders, credits, contracts, fx, headers, lines)

@@ -1,0 +1,196 @@
+"""fct_campaign_daily: delivery, attributed outcomes and ratios per campaign, date and channel.
+
+Delivery figures (impressions, clicks, spend) come per media channel; attributed outcomes carry
+no media channel, so each campaign and date also gets a ``channel = 'all'`` row (``is_total``)
+holding the channel sums, the outcomes and every ratio. Ratios are recomputed from the row's own
+summed parts, never averaged, and are NULL when the denominator is zero. All money is CNY,
+converted at the day's fx rate and rounded half-even once per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from fractions import Fraction
+
+import pandas as pd
+
+from alliance_pipeline.settlement.engine import Settlement
+from alliance_pipeline.settlement.money import from_minor, round_half_even, to_minor
+from alliance_pipeline.settlement.statements import Line
+
+TOTAL_CHANNEL = "all"
+RATIO_PLACES = Decimal("0.000001")
+METRIC_COLUMNS = [
+    "date",
+    "campaign_id",
+    "partner_id",
+    "channel",
+    "is_total",
+    "impressions",
+    "clicks",
+    "spend_cny",
+    "attributed_orders",
+    "new_persons",
+    "new_persons_suppressed",
+    "revenue_u_cny",
+    "revenue_p_cny",
+    "ctr",
+    "cvr",
+    "roas_u",
+    "roi_u",
+    "roas_p",
+    "roi_p",
+    "cac_cny",
+]
+
+
+def ratio(num, den) -> Decimal | None:
+    """num / den as a Decimal with 6 places (half-even), NULL on a zero or missing denominator."""
+    if num is None or den is None or den == 0:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 40
+        return (Decimal(num) / Decimal(den)).quantize(RATIO_PLACES, rounding=ROUND_HALF_EVEN)
+
+
+def first_orders(settlement: Settlement) -> dict[str, tuple[str, str]]:
+    """person_key -> (source, order_id) of the person's first order on the platform."""
+    first: dict[str, tuple] = {}
+    for o in sorted(settlement.orders, key=lambda o: (o.ordered_at, o.source, o.order_id)):
+        first.setdefault(o.person_key, o.key)
+    return first
+
+
+def suppress_small(
+    counts: dict[dt.date, int], k: int
+) -> tuple[dict[dt.date, int | None], int, int | None]:
+    """Min-cell suppression of one campaign's daily person counts, with a reconciling remainder.
+
+    Cells with 0 < n < k are suppressed; while the suppressed remainder itself is below k, the
+    smallest published cell is suppressed as well. Returns (published cells, suppressed persons,
+    total): published + suppressed = total; the total is None when it is itself below k.
+    """
+    shown: dict[dt.date, int | None] = {
+        d: (n if n == 0 or n >= k else None) for d, n in counts.items()
+    }
+    hidden = sum(counts[d] for d, n in shown.items() if n is None)
+    while 0 < hidden < k:
+        rest = sorted((n, d) for d, n in shown.items() if n)
+        if not rest:
+            break
+        n, d = rest[0]
+        shown[d] = None
+        hidden += n
+    total = sum(counts.values())
+    if 0 < hidden < k:  # everything is suppressed and still fewer than k persons
+        return shown, 0, None
+    return shown, hidden, total if total == 0 or total >= k else None
+
+
+def campaign_daily(
+    settlement: Settlement,
+    delivery: pd.DataFrame,
+    partner_lines: list[Line],
+    partners: dict[str, str],
+    k: int,
+) -> tuple[pd.DataFrame, dict[str, tuple[int, int | None]]]:
+    """The fct_campaign_daily frame, and per campaign (suppressed persons, total or None)."""
+    fx = settlement.fx
+    rows: dict[tuple, dict] = {}
+    totals: dict[tuple, dict] = defaultdict(
+        lambda: dict(impressions=0, clicks=0, spend=Fraction(0))
+    )
+    latest = delivery.sort_values("dt", kind="mergesort").drop_duplicates(
+        ["campaign_id", "date", "channel"], keep="last"
+    )
+    for r in latest.to_dict("records"):
+        day = r["date"]
+        spend = to_minor(r["spend"], r["currency"]) * fx.rate(r["currency"], "CNY", day)
+        rows[r["campaign_id"], day, r["channel"]] = dict(
+            impressions=int(r["impressions"]), clicks=int(r["clicks"]), spend=spend
+        )
+        t = totals[r["campaign_id"], day]
+        t["impressions"] += int(r["impressions"])
+        t["clicks"] += int(r["clicks"])
+        t["spend"] += spend
+
+    share_by_key = {ln.key: ln for ln in partner_lines if ln.line_type == "order"}
+    firsts = set(first_orders(settlement).values())
+    outcome: dict[tuple, dict] = defaultdict(
+        lambda: dict(orders=set(), persons=set(), ru=Fraction(0), rp=Fraction(0))
+    )
+    for c in settlement.credits:
+        if c.weight <= 0:
+            continue
+        o = c.order
+        out = outcome[c.campaign_id, o.order_date]
+        out["orders"].add(o.key)
+        if o.key in firsts:
+            out["persons"].add(o.person_key)
+        out["ru"] += c.credit_minor * fx.rate(o.currency, "CNY", o.order_date)
+        line = share_by_key.get((o.source, o.order_id, c.campaign_id))
+        if line is not None:
+            out["rp"] += line.partner_minor * fx.rate(line.currency, "CNY", o.order_date)
+
+    person_counts: dict[str, dict[dt.date, int]] = defaultdict(dict)
+    for (cid, day), out in outcome.items():
+        person_counts[cid][day] = len(out["persons"])
+    published: dict[tuple, int | None] = {}
+    summary: dict[str, tuple[int, int | None]] = {}
+    for cid, counts in person_counts.items():
+        shown, hidden, total = suppress_small(counts, k)
+        published.update({(cid, d): n for d, n in shown.items()})
+        summary[cid] = (hidden, total)
+
+    records = []
+    for (cid, day, channel), r in sorted(rows.items()):
+        spend = from_minor(round_half_even(r["spend"]))
+        records.append(
+            _row(day, cid, partners.get(cid), channel, False, r["impressions"], r["clicks"], spend)
+        )
+    for cid, day in sorted(set(totals) | set(outcome)):
+        t = totals.get((cid, day), dict(impressions=0, clicks=0, spend=Fraction(0)))
+        out = outcome.get((cid, day))
+        spend = from_minor(round_half_even(t["spend"]))
+        ru = from_minor(round_half_even(out["ru"])) if out else Decimal("0.00")
+        rp = from_minor(round_half_even(out["rp"])) if out else Decimal("0.00")
+        n_orders = len(out["orders"]) if out else 0
+        persons = published.get((cid, day), 0) if out else 0
+        row = _row(
+            day, cid, partners.get(cid), TOTAL_CHANNEL, True, t["impressions"], t["clicks"], spend
+        )
+        row.update(
+            attributed_orders=n_orders,
+            new_persons=persons,
+            new_persons_suppressed=persons is None,
+            revenue_u_cny=ru,
+            revenue_p_cny=rp,
+            cvr=ratio(n_orders, t["clicks"]),
+            roas_u=ratio(ru, spend),
+            roi_u=ratio(ru - spend, spend),
+            roas_p=ratio(rp, spend),
+            roi_p=ratio(rp - spend, spend),
+            cac_cny=None if persons is None else ratio(spend, persons),
+        )
+        records.append(row)
+    frame = pd.DataFrame.from_records(records, columns=METRIC_COLUMNS)
+    return frame, summary
+
+
+def _row(day, cid, partner, channel, is_total, impressions, clicks, spend) -> dict:
+    row = dict.fromkeys(METRIC_COLUMNS)
+    row.update(
+        date=day,
+        campaign_id=cid,
+        partner_id=partner,
+        channel=channel,
+        is_total=is_total,
+        impressions=impressions,
+        clicks=clicks,
+        spend_cny=spend,
+        new_persons_suppressed=False,
+        ctr=ratio(clicks, impressions),
+    )
+    return row

@@ -1,0 +1,79 @@
+"""Exact money: integer minor units, half-even rounding, largest-remainder allocation.
+
+Amounts travel as ``int`` minor units (fen). A value that is not a whole number of minor units
+(an fx conversion, a rate applied to a total) is an exact :class:`fractions.Fraction` until it is
+rounded half-even exactly once, where a statement line or header gets its amount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+
+# Minor-unit exponent per ISO 4217 currency used by the alliance (all have 2 decimals).
+MINOR_EXPONENT = {"CNY": 2, "USD": 2, "HKD": 2, "EUR": 2}
+
+Exact = int | Decimal | Fraction
+
+
+def _exponent(currency: str) -> int:
+    try:
+        return MINOR_EXPONENT[currency]
+    except KeyError:
+        raise ValueError(f"unknown currency {currency!r}") from None
+
+
+def to_minor(amount: Decimal | str | int, currency: str = "CNY") -> int:
+    """Major units (``Decimal('199.00')``) to integer minor units (19900); never rounds."""
+    if isinstance(amount, float):
+        raise TypeError("money must not be a float")
+    value = Decimal(amount) if not isinstance(amount, Decimal) else amount
+    scaled = value.scaleb(_exponent(currency))
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} {currency} is not a whole number of minor units")
+    return int(scaled)
+
+
+def from_minor(minor: int, currency: str = "CNY") -> Decimal:
+    """Integer minor units to a ``Decimal`` in major units with the currency's places."""
+    if not isinstance(minor, int):
+        raise TypeError(f"minor units must be int, got {type(minor).__name__}")
+    exp = _exponent(currency)
+    return Decimal(minor).scaleb(-exp).quantize(Decimal(1).scaleb(-exp))
+
+
+def round_half_even(value: Exact) -> int:
+    """The one rounding of an exact amount in minor units to a whole minor unit."""
+    if isinstance(value, float):
+        raise TypeError("money must not be a float")
+    if isinstance(value, Decimal):
+        return int(value.to_integral_value(rounding=ROUND_HALF_EVEN))
+    return round(Fraction(value))  # Fraction.__round__ rounds half to even
+
+
+def allocate(total: int, weights: Sequence[Exact]) -> list[int]:
+    """Split ``total`` minor units in proportion to ``weights`` so that the parts sum to it.
+
+    Largest-remainder method: every part gets the floor of its exact share, then the units left
+    over go one each to the parts with the largest fractional remainders (ties: earlier first).
+    A negative total is split like its absolute value and negated. Weights must be >= 0.
+    """
+    if not isinstance(total, int):
+        raise TypeError("total must be int minor units")
+    fracs = [Fraction(w) for w in weights]
+    if any(w < 0 for w in fracs):
+        raise ValueError("allocation weights must be non-negative")
+    wsum = sum(fracs, Fraction(0))
+    if wsum == 0:
+        if total == 0:
+            return [0] * len(fracs)
+        raise ValueError("cannot allocate a non-zero total over zero weights")
+    sign, amount = (-1, -total) if total < 0 else (1, total)
+    exact = [amount * w / wsum for w in fracs]
+    parts = [int(e) for e in exact]  # floor: all non-negative
+    left = amount - sum(parts)
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for i in order[:left]:
+        parts[i] += 1
+    return [sign * p for p in parts]

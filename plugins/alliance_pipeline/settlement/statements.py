@@ -1,0 +1,343 @@
+"""Settlement statements per partner, contract and period (calendar month, Asia/Shanghai).
+
+A statement is a header plus lines, all amounts in the contract currency's minor units:
+
+- ``order`` lines: one per (order, credited campaign); the net is the credit converted at the
+  order date's fx rate and rounded half-even once. The period's rate share (rounded once) is
+  spread over the order lines by largest remainder, so the lines sum to the header.
+- ``top_up`` (minimum guarantee) and ``cap`` lines: net 0, partner share +/-.
+- ``adjustment`` lines: corrections of a closed period P posted in the next open period after P.
+  P is recomputed "as if" with today's data and compared with what was settled for P (its closed
+  lines plus adjustments to P already in closed statements): every order whose net moved gets a
+  line with a reason code; the change of P's partner total is spread over those lines (or, when
+  their signs disagree, posted on one ``RATE_RECALC`` line).
+
+Every line has platform share = net - partner share, so shares sum to net to the fen.
+Closed statements are inputs here and are never rebuilt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from alliance_pipeline.settlement.attribution import Credit
+from alliance_pipeline.settlement.money import allocate, round_half_even
+from alliance_pipeline.settlement.net import FxRates, period_of
+from alliance_pipeline.settlement.rates import Contract, partner_share
+
+LINE_TYPES = ("order", "top_up", "cap", "adjustment")
+REASON_CODES = {
+    "LATE_ORDER": "An order of a closed period that arrived after the close.",
+    "REFUND_AFTER_CLOSE": "A refund, after the close, of an order of a closed period.",
+    "CHARGEBACK_AFTER_CLOSE": "A chargeback, after the close, of an order of a closed period.",
+    "REATTRIBUTION": "An order of a closed period credited to another campaign after the close.",
+    "CORRECTION": "A re-delivered order of a closed period with a higher net amount.",
+    "RATE_RECALC": "Change of a closed period's partner total not carried by one order line.",
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    period: str
+    partner_id: str
+    contract_id: str
+    line_no: int
+    line_type: str
+    currency: str
+    net_minor: int
+    partner_minor: int
+    reason_code: str | None = None
+    adjusts_period: str | None = None
+    source: str | None = None
+    order_id: str | None = None
+    campaign_id: str | None = None
+    order_date: dt.date | None = None
+    order_status: str | None = None
+    order_currency: str | None = None
+    credit_minor: int | None = None  # the order's credit in the order currency
+    fx_rate: Fraction | None = None  # contract-currency units per order-currency unit
+
+    @property
+    def platform_minor(self) -> int:
+        return self.net_minor - self.partner_minor
+
+    @property
+    def key(self) -> tuple[str, str, str] | None:
+        return None if self.order_id is None else (self.source, self.order_id, self.campaign_id)
+
+    @property
+    def accounting_period(self) -> str:
+        return self.adjusts_period or self.period
+
+
+@dataclass(frozen=True)
+class Header:
+    period: str
+    partner_id: str
+    contract_id: str
+    status: str
+    currency: str
+    rate_model: str
+    order_net_minor: int
+    rate_share_minor: int
+    top_up_minor: int
+    cap_minor: int
+    adjustment_net_minor: int
+    adjustment_partner_minor: int
+    net_minor: int
+    partner_minor: int
+    line_count: int
+    closed_at: dt.datetime | None = None
+
+    @property
+    def platform_minor(self) -> int:
+        return self.net_minor - self.partner_minor
+
+
+def next_period(period: str) -> str:
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    first = dt.date(int(period[:4]), int(period[5:7]), 1)
+    nxt = next_period(period)
+    return first, dt.date(int(nxt[:4]), int(nxt[5:7]), 1) - dt.timedelta(days=1)
+
+
+def next_open_period(period: str, closed: set[str]) -> str:
+    p = next_period(period)
+    while p in closed:
+        p = next_period(p)
+    return p
+
+
+def order_lines(credits: list[Credit], fx: FxRates) -> dict[tuple[str, str], list[Line]]:
+    """(contract_id, period) -> unnumbered order lines with their net in the contract currency."""
+    out: dict[tuple[str, str], list[Line]] = defaultdict(list)
+    for c in credits:
+        if c.contract is None:
+            continue
+        o = c.order
+        rate = fx.rate(o.currency, c.contract.currency, o.order_date)
+        out[c.contract.contract_id, o.period].append(
+            Line(
+                period=o.period,
+                partner_id=c.partner_id,
+                contract_id=c.contract.contract_id,
+                line_no=0,
+                line_type="order",
+                currency=c.contract.currency,
+                net_minor=round_half_even(c.credit_minor * rate),
+                partner_minor=0,
+                source=o.source,
+                order_id=o.order_id,
+                campaign_id=c.campaign_id,
+                order_date=o.order_date,
+                order_status=o.status,
+                order_currency=o.currency,
+                credit_minor=c.credit_minor,
+                fx_rate=rate,
+            )
+        )
+    for lines in out.values():
+        lines.sort(key=lambda ln: (ln.order_date, ln.source, ln.order_id, ln.campaign_id))
+    return out
+
+
+def own_period_lines(contract: Contract, period: str, lines: list[Line]) -> list[Line]:
+    """The order lines of one period with their partner share, plus top-up and cap lines."""
+    net = sum(ln.net_minor for ln in lines)
+    share = partner_share(contract, net)
+    parts = allocate(share.rate_share, [ln.net_minor for ln in lines]) if lines else []
+    out = [replace(ln, partner_minor=p) for ln, p in zip(lines, parts, strict=True)]
+    base = dict(
+        period=period,
+        partner_id=contract.partner_id,
+        contract_id=contract.contract_id,
+        line_no=0,
+        currency=contract.currency,
+        net_minor=0,
+    )
+    if share.top_up:
+        out.append(Line(line_type="top_up", partner_minor=share.top_up, **base))
+    if share.cap_adjustment:
+        out.append(Line(line_type="cap", partner_minor=share.cap_adjustment, **base))
+    if not lines and share.rate_share:
+        raise AssertionError("a rate share without order lines")
+    return out
+
+
+def _reason(delta: int, asif: Line | None, settled_keys: set, order_seen: set, key) -> str:
+    if asif is None:
+        return "REATTRIBUTION"
+    if key not in settled_keys:
+        return "REATTRIBUTION" if key[:2] in order_seen else "LATE_ORDER"
+    if delta < 0:
+        return (
+            "CHARGEBACK_AFTER_CLOSE" if asif.order_status == "chargeback" else "REFUND_AFTER_CLOSE"
+        )
+    return "CORRECTION"
+
+
+def adjustment_lines(
+    contract: Contract, closed_period: str, target: str, asif: list[Line], settled: list[Line]
+) -> list[Line]:
+    """Lines that bring what was settled for ``closed_period`` to its as-if recomputation."""
+    settled_net: dict = defaultdict(int)
+    info: dict = {}
+    for ln in settled:
+        if ln.key is not None:
+            settled_net[ln.key] += ln.net_minor
+            info.setdefault(ln.key, ln)
+    asif_by_key = {ln.key: ln for ln in asif if ln.key is not None}
+    order_seen = {k[:2] for k in settled_net}
+    deltas = []
+    for key in sorted(set(settled_net) | set(asif_by_key)):
+        d = (asif_by_key[key].net_minor if key in asif_by_key else 0) - settled_net.get(key, 0)
+        if d:
+            deltas.append((key, d))
+    partner_delta = sum(ln.partner_minor for ln in asif) - sum(ln.partner_minor for ln in settled)
+    signs = {d > 0 for _, d in deltas}
+    carried = len(signs) == 1 and (partner_delta == 0 or (partner_delta > 0) in signs)
+    parts = allocate(partner_delta, [abs(d) for _, d in deltas]) if carried else [0] * len(deltas)
+    out = []
+    for (key, d), p in zip(deltas, parts, strict=True):
+        src = asif_by_key.get(key) or info[key]
+        out.append(
+            replace(
+                src,
+                period=target,
+                line_no=0,
+                line_type="adjustment",
+                reason_code=_reason(d, asif_by_key.get(key), set(settled_net), order_seen, key),
+                adjusts_period=closed_period,
+                net_minor=d,
+                partner_minor=p,
+                credit_minor=None,
+            )
+        )
+    if partner_delta and not carried:
+        out.append(
+            Line(
+                period=target,
+                partner_id=contract.partner_id,
+                contract_id=contract.contract_id,
+                line_no=0,
+                line_type="adjustment",
+                currency=contract.currency,
+                net_minor=0,
+                partner_minor=partner_delta,
+                reason_code="RATE_RECALC",
+                adjusts_period=closed_period,
+            )
+        )
+    return out
+
+
+def header_for(contract: Contract, period: str, lines: list[Line], status: str = "open") -> Header:
+    def total(kind, attr="partner_minor"):
+        return sum(getattr(ln, attr) for ln in lines if ln.line_type == kind)
+
+    return Header(
+        period=period,
+        partner_id=contract.partner_id,
+        contract_id=contract.contract_id,
+        status=status,
+        currency=contract.currency,
+        rate_model=contract.rate_model,
+        order_net_minor=total("order", "net_minor"),
+        rate_share_minor=total("order"),
+        top_up_minor=total("top_up"),
+        cap_minor=total("cap"),
+        adjustment_net_minor=total("adjustment", "net_minor"),
+        adjustment_partner_minor=total("adjustment"),
+        net_minor=sum(ln.net_minor for ln in lines),
+        partner_minor=sum(ln.partner_minor for ln in lines),
+        line_count=len(lines),
+    )
+
+
+def _in_force_during(contract: Contract, period: str) -> bool:
+    first, last = period_bounds(period)
+    return contract.effective_from <= last and (
+        contract.effective_to is None or contract.effective_to >= first
+    )
+
+
+def build_statements(
+    credits: list[Credit],
+    contracts: list[Contract],
+    fx: FxRates,
+    closed_periods: set[str],
+    closed_lines: list[Line],
+    current_period: str,
+    periods: set[str] | None = None,
+) -> tuple[list[Header], list[Line]]:
+    """Open statements of every non-closed period up to ``current_period`` (or of ``periods``).
+
+    ``closed_lines`` are the lines of every closed statement; they are read, never rebuilt.
+    """
+    by_id = {c.contract_id: c for c in contracts}
+    fresh = order_lines(credits, fx)
+    settled: dict[tuple[str, str], list[Line]] = defaultdict(list)
+    for ln in closed_lines:
+        settled[ln.contract_id, ln.accounting_period].append(ln)
+
+    bodies: dict[tuple[str, str], list[Line]] = defaultdict(list)
+    first_period = min([*(p for _, p in fresh), *(periods or ()), current_period])
+    wanted = periods if periods is not None else None
+    for contract in contracts:
+        p = max(first_period, period_of(contract.effective_from))
+        while p <= current_period:
+            if (
+                p not in closed_periods
+                and (wanted is None or p in wanted)
+                and _in_force_during(contract, p)
+            ):
+                bodies[contract.contract_id, p] = own_period_lines(
+                    contract, p, fresh.get((contract.contract_id, p), [])
+                )
+            p = next_period(p)
+    for cid, p in sorted(set(fresh) | set(settled)):
+        if p not in closed_periods or cid not in by_id:
+            continue
+        target = next_open_period(p, closed_periods)
+        if (wanted is None and target > current_period) or (
+            wanted is not None and target not in wanted
+        ):
+            continue
+        contract = by_id[cid]
+        asif = own_period_lines(contract, p, fresh.get((cid, p), []))
+        bodies[cid, target].extend(
+            adjustment_lines(contract, p, target, asif, settled.get((cid, p), []))
+        )
+
+    headers, lines = [], []
+    filled = {k: v for k, v in bodies.items() if v}
+    for (cid, p), body in sorted(
+        filled.items(), key=lambda kv: (by_id[kv[0][0]].partner_id, kv[0][0], kv[0][1])
+    ):
+        numbered = [replace(ln, line_no=i) for i, ln in enumerate(_ordered(body), start=1)]
+        headers.append(header_for(by_id[cid], p, numbered))
+        lines.extend(numbered)
+    return headers, lines
+
+
+def _ordered(body: list[Line]) -> list[Line]:
+    rank = {t: i for i, t in enumerate(LINE_TYPES)}
+    return sorted(
+        body,
+        key=lambda ln: (
+            rank[ln.line_type],
+            ln.adjusts_period or "",
+            ln.order_date or dt.date.min,
+            ln.source or "",
+            ln.order_id or "",
+            ln.campaign_id or "",
+            ln.reason_code or "",
+        ),
+    )

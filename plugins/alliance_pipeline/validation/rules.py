@@ -1,0 +1,73 @@
+"""Checks that GX Core lacks, written in pandas beside the GX suite (the one way we add rules).
+
+Each check takes a typed column (see readers) and returns a boolean mask of the rows it rejects;
+nulls pass (``not_null`` is the suite's business). Rule ids are ``<check>:<column>``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from alliance_pipeline.readers import EXCEL_SCIENTIFIC, FULLWIDTH
+
+MOBILE_CN = re.compile(r"^1[3-9][0-9]{9}$")
+MOBILE_SEPARATORS = re.compile(r"[\s\-().]")
+MOBILE_PREFIX = re.compile(r"^(?:\+86|0086|86(?=[0-9]{11}$))")
+RESIDENT_ID = re.compile(r"^[0-9]{17}[0-9X]$")
+RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+RESIDENT_ID_CHECK = "10X98765432"
+
+
+def normalise_mobile(value: str) -> str:
+    """A CN mobile as 11 national digits (no separators, no +86); validity is checked apart."""
+    return MOBILE_PREFIX.sub("", MOBILE_SEPARATORS.sub("", value.strip()))
+
+
+def mobile_checks(values: pd.Series) -> dict[str, np.ndarray]:
+    """``fullwidth_digits``, ``excel_scientific_notation`` (reported, never repaired) and
+    ``mobile_cn`` (not a CN mobile after normalisation)."""
+    present = values.notna().to_numpy()
+    text = values.fillna("").astype(str).str.strip()
+    fullwidth = text.str.contains(FULLWIDTH).to_numpy() & present
+    scientific = text.str.match(EXCEL_SCIENTIFIC).to_numpy() & present
+    normalised = text.map(normalise_mobile)
+    invalid = ~normalised.str.match(MOBILE_CN).to_numpy() & present & ~fullwidth & ~scientific
+    return {
+        "fullwidth_digits": fullwidth,
+        "excel_scientific_notation": scientific,
+        "mobile_cn": invalid,
+    }
+
+
+def resident_id_valid(value: str) -> bool:
+    """CN resident id (GB 11643): 17 digits, a valid birth date, and the ISO 7064 check char."""
+    value = value.strip().upper()
+    if not RESIDENT_ID.match(value):
+        return False
+    birth = pd.to_datetime(value[6:14], format="%Y%m%d", errors="coerce")
+    if pd.isna(birth):
+        return False
+    total = sum(int(d) * w for d, w in zip(value[:17], RESIDENT_ID_WEIGHTS, strict=True))
+    return RESIDENT_ID_CHECK[total % 11] == value[17]
+
+
+def resident_id_checks(values: pd.Series) -> dict[str, np.ndarray]:
+    present = values.notna().to_numpy()
+    valid = np.array(
+        [resident_id_valid(v) if p else True for v, p in zip(values, present, strict=True)]
+    )
+    return {"cn_resident_id": present & ~valid}
+
+
+def reference_check(values: pd.Series, known: set[str] | None) -> np.ndarray:
+    """Rows whose value is not among the known ids (``None`` known: nothing is known yet)."""
+    present = values.notna().to_numpy()
+    if known is None:
+        return present
+    return present & ~values.isin(known).to_numpy()
+
+
+FORMAT_CHECKS = {"mobile_cn": mobile_checks, "cn_resident_id": resident_id_checks}

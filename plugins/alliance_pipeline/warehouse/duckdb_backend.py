@@ -1,0 +1,82 @@
+"""DuckDB warehouse: a local file (the default) or ``:memory:``; bulk loads straight from Arrow."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from alliance_pipeline.warehouse.base import Transaction, Warehouse
+
+_LOAD_VIEW = "_alliance_load"
+
+
+class DuckDBTransaction(Transaction):
+    dialect = "duckdb"
+    default_schema = "main"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def fetch(self, sql: str, params: Sequence | None = None) -> tuple[list[str], list[tuple]]:
+        cur = self.con.execute(sql, params)
+        if cur.description is None:
+            return [], []
+        return [d[0] for d in cur.description], cur.fetchall()
+
+    def execute(self, sql: str, params: Sequence | None = None) -> None:
+        self.con.execute(sql, params)
+
+    def _bulk_load(self, table: str, data: pa.Table) -> None:
+        cols = ", ".join(f'"{n}"' for n in data.column_names)
+        self.con.register(_LOAD_VIEW, data)
+        self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {_LOAD_VIEW}")
+        self.con.unregister(_LOAD_VIEW)  # on failure the connection is discarded instead
+
+
+class DuckDBWarehouse(Warehouse):
+    """A connection is opened per transaction, so the file is not locked between calls.
+
+    Another process holding the file's write lock is waited for up to ``lock_timeout_s``.
+    """
+
+    dialect = "duckdb"
+
+    def __init__(self, url: str, path: str, lock_timeout_s: float = 120.0):
+        super().__init__(url)
+        self.path = path
+        self.lock_timeout_s = lock_timeout_s
+        self._memory = duckdb.connect(":memory:") if path == ":memory:" else None
+        if self._memory is None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        if self._memory is not None:
+            return self._memory.cursor()
+        deadline = time.monotonic() + self.lock_timeout_s
+        while True:
+            try:
+                return duckdb.connect(self.path)
+            except duckdb.IOException as err:
+                if "lock" not in str(err).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+    @contextmanager
+    def transaction(self) -> Generator[DuckDBTransaction]:
+        con = self._connect()
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            con.begin()
+            try:
+                yield DuckDBTransaction(con)
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
+        finally:
+            con.close()

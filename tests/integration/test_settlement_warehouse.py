@@ -1,0 +1,180 @@
+"""Two months of clean-zone data settled into DuckDB and PostgreSQL: the same statements in both,
+closed statements byte-identical across reruns and late data, partner files from closed ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from alliance_pipeline.settlement.close import close_period
+from alliance_pipeline.settlement.frames import LINE_COLUMNS, STATEMENT_COLUMNS
+from alliance_pipeline.settlement.outbound import write_partner_statements
+from alliance_pipeline.settlement.publish import run_settlement
+from alliance_pipeline.warehouse import open_warehouse
+from tests.unit._settlement_frames import D, generate_lake, order, write_clean
+
+pytestmark = pytest.mark.integration
+CLOSED_AT = dt.datetime(2026, 3, 3, 2, 0, tzinfo=dt.UTC)
+K = 3
+
+
+@pytest.fixture(scope="module")
+def settled_lake(tmp_path_factory):
+    lake = tmp_path_factory.mktemp("lake")
+    generate_lake(lake, "2026-02-01", 36, 12)
+    # after the February close: a refund and a chargeback of February orders, and a late February order
+    write_clean(
+        lake,
+        "orders",
+        "2026-03-05",
+        "platform",
+        [
+            {
+                **_latest(lake, "o5"),
+                "status": "partially_refunded",
+                "refund_amount": D("10.00"),
+                "updated_at": dt.datetime(2026, 3, 5, 1, 0, tzinfo=dt.UTC),
+            },
+            {
+                **_latest(lake, "o20"),
+                "status": "chargeback",
+                "refund_amount": None,
+                "updated_at": dt.datetime(2026, 3, 5, 1, 0, tzinfo=dt.UTC),
+            },
+            {
+                **order("late-1", "p-late", "300.00", "2026-02-27 10:00", code="MO1"),
+                "updated_at": dt.datetime(2026, 3, 5, 2, 0, tzinfo=dt.UTC),
+            },
+        ],
+        part=1,
+    )
+    return lake
+
+
+def _latest(lake, order_id):
+    import pyarrow.parquet as pq
+
+    for f in sorted((lake / "clean" / "orders").glob("dt=*/source=*/*.parquet")):
+        rows = [r for r in pq.read_table(f).to_pylist() if r["order_id"] == order_id]
+        if rows:
+            return {k: v for k, v in rows[-1].items() if k not in ("source", "dt")}
+    raise AssertionError(order_id)
+
+
+def snapshot(wh, where="TRUE"):
+    heads = wh.query(
+        f"SELECT {', '.join(STATEMENT_COLUMNS)} FROM mart.settlement_statement WHERE {where} "
+        "ORDER BY period, partner_id, contract_id"
+    )
+    lines = wh.query(
+        f"SELECT {', '.join(LINE_COLUMNS)} FROM mart.fct_settlement_line WHERE {where} "
+        "ORDER BY period, partner_id, contract_id, line_no"
+    )
+    return [tuple(r) for r in heads], [tuple(r) for r in lines]
+
+
+def nights(wh, lake):
+    wh.migrate()
+    for ds in ("2026-02-15", "2026-02-28", "2026-03-02"):
+        run_settlement(wh, ds, lake, k=K)
+    assert (
+        close_period(wh, "2026-02", lake, "2026-03-02", closed_at=CLOSED_AT)["status"] == "closed"
+    )
+    closed = snapshot(wh, "period = '2026-02'")
+    for ds in (
+        "2026-03-06",
+        "2026-03-06",
+        "2026-02-28",
+        "2026-03-06",
+    ):  # reruns, a backfill after close
+        run_settlement(wh, ds, lake, k=K)
+        assert snapshot(wh, "period = '2026-02'") == closed
+    assert close_period(wh, "2026-02", lake, "2026-03-06")["status"] == "already_closed"
+    assert snapshot(wh, "period = '2026-02'") == closed
+    return snapshot(wh)
+
+
+def test_same_statements_in_duckdb_and_postgres(settled_lake, duckdb_url, fresh_pg_url):
+    duck = nights(open_warehouse(duckdb_url), settled_lake)
+    pg = nights(open_warehouse(fresh_pg_url()), settled_lake)
+    assert duck == pg
+    heads, lines = duck
+    assert {h[3] for h in heads if h[0] == "2026-02"} == {"closed"}
+    assert {h[3] for h in heads if h[0] == "2026-03"} == {"open"}
+    hi, li = STATEMENT_COLUMNS.index, LINE_COLUMNS.index
+    for h in heads:
+        mine = [ln for ln in lines if ln[:3] == h[:3]]
+        assert sum(ln[li("net_amount")] for ln in mine) == h[hi("net_amount")]
+        assert sum(ln[li("partner_share")] for ln in mine) == h[hi("partner_share")]
+        assert h[hi("partner_share")] + h[hi("platform_share")] == h[hi("net_amount")]
+        assert all(isinstance(v, Decimal) for v in h[6:15])
+    adjustments = {
+        (ln[li("reason_code")], ln[li("order_id")])
+        for ln in lines
+        if ln[li("line_type")] == "adjustment"
+    }
+    assert ("LATE_ORDER", "late-1") in adjustments
+    assert ("REFUND_AFTER_CLOSE", "o5") in adjustments or not any(
+        ln[li("order_id")] == "o5" for ln in lines
+    )
+    assert ("CHARGEBACK_AFTER_CLOSE", "o20") in adjustments or not any(
+        ln[li("order_id")] == "o20" for ln in lines
+    )
+    assert {ln[li("adjusts_period")] for ln in lines if ln[li("line_type")] == "adjustment"} == {
+        "2026-02"
+    }
+
+
+def test_marts_hold_no_float_money(settled_lake, duckdb_url):
+    wh = open_warehouse(duckdb_url)
+    wh.migrate()
+    run_settlement(wh, "2026-03-06", settled_lake, k=K)
+    for table, cols in {
+        "mart.fct_order": "amount, refund_amount, net_amount, net_amount_cny",
+        "mart.fct_campaign_daily": "spend_cny, revenue_u_cny, revenue_p_cny, roas_u, cac_cny",
+        "mart.fct_settlement_line": "net_amount, partner_share, platform_share",
+    }.items():
+        rows = wh.query(f"SELECT {cols} FROM {table}")
+        assert rows
+        assert all(v is None or isinstance(v, Decimal) for r in rows for v in r)
+    daily = wh.query(
+        "SELECT new_persons FROM mart.fct_campaign_daily WHERE new_persons IS NOT NULL AND new_persons > 0"
+    )
+    assert all(n >= K for (n,) in daily)
+    missing = wh.query(
+        "SELECT c.table_name, c.column_name FROM information_schema.columns c WHERE c.table_schema = 'mart' "
+        "AND c.table_name IN ('fct_order','fct_settlement_line','settlement_statement','fct_campaign_daily',"
+        "'campaign_growth','dim_campaign','dim_content','dim_date','fct_order_attribution') "
+        "AND NOT EXISTS (SELECT 1 FROM duckdb_columns() d WHERE d.schema_name = 'mart' AND d.table_name = c.table_name "
+        "AND d.column_name = c.column_name AND d.comment IS NOT NULL)"
+    )
+    assert missing == []
+
+
+def test_partner_files_hold_only_their_figures(settled_lake, duckdb_url, s3_endpoint):
+    wh = open_warehouse(duckdb_url)
+    wh.migrate()
+    run_settlement(wh, "2026-03-02", settled_lake, k=K)
+    close_period(wh, "2026-02", settled_lake, "2026-03-02", closed_at=CLOSED_AT)
+    client = s3_endpoint.client()
+    bucket = "outbound-settlement-test"
+    client.create_bucket(Bucket=bucket)
+    keys = write_partner_statements(wh, "2026-02", client, bucket)
+    assert "outbound/moonbay/statements/period=2026-02/k-moonbay.csv" in keys
+    assert all(k.endswith((".csv", ".html")) for k in keys)
+    for key in keys:
+        partner = key.split("/")[1]
+        body = client.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+        others = {"moonbay", "tidewave", "lumen"} - {partner}
+        assert not any(f"k-{o}" in body for o in others)
+        if key.endswith(".csv"):
+            [partner_share] = [
+                r[1]
+                for r in wh.query(
+                    "SELECT contract_id, partner_share FROM mart.settlement_statement WHERE period = '2026-02' AND contract_id = ?",
+                    [key.rsplit("/", 1)[1][:-4]],
+                )
+            ]
+            assert str(partner_share) in body

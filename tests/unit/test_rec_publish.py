@@ -1,0 +1,79 @@
+"""The publish gate on both warehouse dialects, from hand-made curated partitions."""
+
+import datetime as dt
+import shutil
+
+import pandas as pd
+import pytest
+
+from alliance_pipeline.recommendation.publish import gate, publish_recommendations
+from alliance_pipeline.recommendation.sample import write_curated
+from alliance_pipeline.settings import MIGRATIONS_DIR
+from alliance_pipeline.warehouse import open_warehouse
+from tests.fixtures.postgres import fresh_database
+
+
+def evaluation(als_ndcg: float, pop_ndcg: float = 0.3) -> pd.DataFrame:
+    row = dict(k=10, persons=50, precision=0.1, recall=0.2, map=0.1, coverage=0.5, params="{}")
+    return pd.DataFrame(
+        [dict(row, model="als", ndcg=als_ndcg), dict(row, model="popularity", ndcg=pop_ndcg)]
+    )
+
+
+def recs(content: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "person_key": ["a" * 64, "a" * 64],
+            "rank": [1, 2],
+            "content_id": [content, "c2"],
+            "score": [0.9, 0.8],
+            "item_source": ["platform", "moonbay"],
+            "reason": ["als", "als"],
+            "cross_brand": [False, True],
+        }
+    )
+
+
+def test_gate_needs_als_to_beat_the_baseline():
+    assert gate(evaluation(0.31))[0]
+    assert not gate(evaluation(0.30))[0]  # a tie keeps the last published set
+    assert not gate(evaluation(0.5).assign(persons=0))[0]
+
+
+def migrated(url, tmp_path):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for f in MIGRATIONS_DIR.glob("4??_*.sql"):
+        shutil.copy(f, folder)
+    wh = open_warehouse(url)
+    wh.migrate(folder)
+    return wh
+
+
+def check_gate_keeps_the_previous_set(wh, lake):
+    write_curated(lake, "model_evaluation", "run_date=2026-11-23", evaluation(0.4))
+    write_curated(lake, "recommendations", "run_date=2026-11-23", recs("good"))
+    assert publish_recommendations(wh, "2026-11-23", lake).rows == 2
+    write_curated(lake, "model_evaluation", "run_date=2026-11-24", evaluation(0.2))
+    write_curated(lake, "recommendations", "run_date=2026-11-24", recs("worse"))
+    result = publish_recommendations(wh, "2026-11-24", lake)
+    assert (result.published, result.rows) == (False, 0)
+    assert "NDCG@10 0.2000 vs popularity 0.3000" in result.reason
+    current = wh.query("SELECT run_date, content_id FROM mart.recommendation_current ORDER BY 2")
+    assert current == [(dt.date(2026, 11, 23), "c2"), (dt.date(2026, 11, 23), "good")]
+    flags = wh.query("SELECT run_date, model, published FROM mart.model_evaluation ORDER BY 1, 2")
+    assert [f[2] for f in flags] == [True, True, False, False]
+    assert publish_recommendations(wh, "2026-11-24", lake).rows == 0  # a rerun changes nothing
+    assert wh.query("SELECT COUNT(*) FROM mart.model_evaluation") == [(4,)]
+
+
+def test_gate_keeps_the_previous_set_duckdb(tmp_path):
+    wh = migrated(f"duckdb:///{tmp_path / 'wh.duckdb'}", tmp_path)
+    check_gate_keeps_the_previous_set(wh, tmp_path / "lake")
+
+
+@pytest.mark.integration
+def test_gate_keeps_the_previous_set_postgres(tmp_path, pg_dsn):
+    with fresh_database(pg_dsn) as url:
+        wh = migrated(url, tmp_path)
+        check_gate_keeps_the_previous_set(wh, tmp_path / "lake")

@@ -1,0 +1,272 @@
+"""Recommendation transforms on hand-made frames, and the job end to end on a planted sample."""
+
+import datetime as dt
+import importlib.util
+import shutil
+
+import pandas as pd
+import pytest
+from pyspark.sql import Row
+from pyspark.sql import functions as F
+
+from alliance_pipeline.recommendation import evaluate, indexing, interactions, metrics, scoring
+from alliance_pipeline.recommendation.params import DEFAULT_WEIGHTS
+from alliance_pipeline.recommendation.publish import publish_recommendations
+from alliance_pipeline.recommendation.sample import (
+    planted,
+    write_clean,
+    write_curated,
+    write_sample,
+)
+from alliance_pipeline.settings import JOBS_DIR, MIGRATIONS_DIR
+from alliance_pipeline.warehouse import open_warehouse
+
+pytestmark = pytest.mark.spark
+DS = "2026-11-23"
+
+
+def ts(day: str, hour: int = 12) -> dt.datetime:
+    return dt.datetime.fromisoformat(f"{day}T{hour:02d}:00:00+00:00")
+
+
+def test_confidence_weights_event_strength_and_latest_order_version(spark):
+    w = DEFAULT_WEIGHTS
+    events = spark.createDataFrame(
+        [
+            Row(person_key="p", content_id="a", event_type="view", event_at=ts("2026-11-20")),
+            Row(person_key="p", content_id="a", event_type="complete", event_at=ts("2026-11-21")),
+            Row(person_key="p", content_id="b", event_type="favorite", event_at=ts("2026-11-22")),
+            Row(
+                person_key="p", content_id="b", event_type="view", event_at=ts("2026-10-01")
+            ),  # old
+            Row(person_key="p", content_id="c", event_type="unknown", event_at=ts("2026-11-22")),
+        ]
+    )
+    order = dict(source="platform", person_key="p", ordered_at=ts("2026-11-22"))
+    orders = spark.createDataFrame(
+        [
+            Row(
+                order_id="o1",
+                content_id="a",
+                status="paid",
+                updated_at=ts("2026-11-22"),
+                dt=dt.date(2026, 11, 22),
+                **order,
+            ),
+            Row(
+                order_id="o2",
+                content_id="d",
+                status="paid",
+                updated_at=ts("2026-11-22"),
+                dt=dt.date(2026, 11, 22),
+                **order,
+            ),
+            # o2 re-delivered refunded: the latest version wins, so no purchase and no ownership
+            Row(
+                order_id="o2",
+                content_id="d",
+                status="refunded",
+                updated_at=ts("2026-11-23"),
+                dt=dt.date(2026, 11, 23),
+                **order,
+            ),
+        ]
+    )
+    weighted = interactions.weighted_events(events, orders, w)
+    first, last = interactions.window_bounds(DS, 30)
+    got = {
+        r.content_id: r.confidence for r in interactions.confidence(weighted, first, last).collect()
+    }
+    assert got == {
+        "a": pytest.approx(w["view"] + w["complete"] + w["purchase"]),
+        "b": pytest.approx(w["favorite"]),
+    }
+    assert got["a"] > got["b"]
+    assert [r.content_id for r in interactions.owned(orders).collect()] == ["a"]
+
+
+def test_index_keeps_ids_and_appends_new_keys_above_the_max(spark):
+    previous = spark.createDataFrame(
+        [("person", "p1", 0), ("person", "p2", 1), ("content", "c9", 4)], indexing.INDEX_SCHEMA
+    )
+    keys = lambda *ks: spark.createDataFrame([(k,) for k in ks], ["key"])  # ruff: ignore[lambda-assignment]
+    index = indexing.build_index(previous, keys("p2", "p0", "p3", "p1"), keys("c1", "c9"))
+    got = {(r.entity, r.key): r.idx for r in index.collect()}
+    assert got == {
+        ("person", "p1"): 0,
+        ("person", "p2"): 1,
+        ("person", "p0"): 2,
+        ("person", "p3"): 3,
+        ("content", "c9"): 4,
+        ("content", "c1"): 5,
+    }
+    again = indexing.build_index(index, keys("p3", "p0"), keys("c1"))
+    assert {(r.entity, r.key): r.idx for r in again.collect()} == got
+
+    runs = index.withColumn("run_date", F.lit("2026-11-22").cast("date")).unionByName(
+        previous.withColumn("run_date", F.lit("2026-11-23").cast("date"))
+    )
+    assert indexing.latest_before(runs, DS).count() == len(got)  # the 23rd itself is ignored
+
+
+def test_top_n_quota_consent_and_owned_content(spark):
+    catalog = spark.createDataFrame(
+        [
+            ("own1", "platform", None),
+            ("own2", "platform", None),
+            ("own3", "platform", None),
+            ("cob", "moonbay", "platform;tidewave"),  # co-branded with the home source: own brand
+            ("x1", "moonbay", None),
+            ("x2", "tidewave", ""),
+            ("x3", "lumen", None),
+        ],
+        "content_id string, owner_source string, co_brand_partners string",
+    )
+    scores = {"own1": 0.9, "own2": 0.8, "own3": 0.7, "cob": 0.65, "x1": 0.5, "x2": 0.4, "x3": 0.3}
+    candidates = spark.createDataFrame(
+        [(p, c, s) for p in ("yes", "no") for c, s in scores.items()],
+        "person_key string, content_id string, score double",
+    )
+    persons = spark.createDataFrame(
+        [("yes", "platform", True), ("no", "platform", False)],
+        "person_key string, home_source string, marketing_consent boolean",
+    )
+    owned = spark.createDataFrame([("yes", "own2")], "person_key string, content_id string")
+    top = scoring.select_top_n(
+        candidates, persons, scoring.item_brands(catalog), owned, n=4, share=0.5
+    )
+    lists = {
+        p: [
+            (r.content_id, r.cross_brand)
+            for r in top.where(F.col("person_key") == p).orderBy("rank").collect()
+        ]
+        for p in ("yes", "no")
+    }
+    # quota ceil(0.5 * 4) = 2 best cross-brand items; the rest by score; own2 is owned
+    assert lists["yes"] == [("own1", False), ("own3", False), ("x1", True), ("x2", True)]
+    # no consent: no cross-brand item at all, however good its score
+    assert lists["no"] == [("own1", False), ("own2", False), ("own3", False), ("cob", False)]
+
+
+def test_cold_start_gets_the_segments_popular_items(spark):
+    touched = spark.createDataFrame(
+        [("a1", "s0x"), ("a2", "s0x"), ("a2", "s0y"), ("b1", "s1x"), ("b2", "s1x"), ("b1", "s0y")],
+        "person_key string, content_id string",
+    )
+    segments = spark.createDataFrame(
+        [("a1", 0), ("a2", 0), ("b1", 1), ("b2", 1), ("new0", 0), ("new1", 1)],
+        "person_key string, segment_id int",
+    )
+    cold = spark.createDataFrame([("new0",), ("new1",), ("nobody",)], "person_key string")
+    got = scoring.segment_popular_candidates(cold, segments, touched, pool=1).collect()
+    assert sorted((r.person_key, r.content_id, r.score) for r in got) == [
+        ("new0", "s0x", pytest.approx(2 / 3)),  # a1 and a2 of segment 0's a1, a2, new0
+        ("new1", "s1x", pytest.approx(2 / 3)),
+        ("nobody", "s0x", 0.5),  # no segment: everyone's most popular (2 of 4 persons)
+    ]
+
+
+def test_spark_metrics_use_the_numpy_definitions(spark):
+    recs = {1: [10, 11, 12, 13], 2: [20, 21, 22, 23], 3: [30, 31]}
+    rel = {1: {11, 13, 14}, 2: {20}, 3: {99}, 4: {40}}  # person 4 gets no list at all
+    recs_df = spark.createDataFrame(list(recs.items()), "user int, rec array<int>")
+    rel_df = spark.createDataFrame(
+        [(u, sorted(r)) for u, r in rel.items()], "user int, rel array<int>"
+    )
+    got = evaluate.ranking_metrics(recs_df, rel_df, k=3, catalog_size=20)
+    want = metrics.mean_metrics(
+        [(recs.get(u, []), r) for u, r in rel.items()], k=3, catalog_size=20
+    )
+    assert got == pytest.approx(want)
+
+
+def load_job():
+    spec = importlib.util.spec_from_file_location("recommend_job", JOBS_DIR / "recommend.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    for f in MIGRATIONS_DIR.glob("4??_*.sql"):
+        shutil.copy(f, migrations)
+    wh = open_warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    wh.migrate(migrations)
+    return wh
+
+
+def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tmp_path, warehouse):
+    job = load_job()
+    root = tmp_path / "lake"
+    sample = planted(DS, items=33, hits=3)  # 3 items everyone likes: popularity is no straw man
+    write_sample(root, sample, DS)
+    base = [
+        "--lake-root",
+        str(root),
+        "--param",
+        "lookback_days=60",
+        "--param",
+        "rank=8",
+        "--param",
+        "max_iter=8",
+        "--param",
+        "k=5",
+        "--param",
+        "top_n=5",
+    ]
+    assert job.main(["--ds", DS, *base]) == 0
+
+    ev = pd.read_parquet(root / "curated" / "model_evaluation" / f"run_date={DS}").set_index(
+        "model"
+    )
+    assert ev.loc["als", "persons"] == 60
+    assert ev.loc["als", "ndcg"] > ev.loc["popularity", "ndcg"] + 0.1  # the planted groups
+    first = publish_recommendations(warehouse, DS, root)
+    assert first.published, first.reason
+
+    recs = warehouse.query_df("SELECT * FROM mart.recommendation")
+    people = sample.persons.set_index("person_key")
+    recs = recs.join(people, on="person_key")
+    assert set(recs.groupby("person_key").size()) == {5}
+    assert set(recs.loc[recs.reason == "segment_popular", "person_key"]) == set(people.index[60:])
+    cross = recs.item_source != recs.home_source  # sample items are never co-branded
+    assert not cross[~recs.marketing_consent].any()
+    consenting_als = recs[recs.marketing_consent & (recs.reason == "als")]
+    assert (
+        cross[consenting_als.index].groupby(consenting_als.person_key).sum() >= 2
+    ).all()  # ceil(0.3*5)
+    owned = set(zip(sample.orders.person_key, sample.orders.content_id, strict=True))
+    assert not owned & set(zip(recs.person_key, recs.content_id, strict=True))
+    als = recs[recs.reason == "als"]
+    in_group = [
+        sample.item_group[c] == sample.person_group[p]
+        for p, c in zip(als.person_key, als.content_id, strict=True)
+    ]
+    assert sum(in_group) / len(in_group) > 0.6  # the planted taste groups, not global popularity
+
+    # the next night: a model made worse on purpose must not replace the published lists
+    nxt = "2026-11-24"
+    sample.catalog["dt"] = dt.date(2026, 11, 24)
+    write_clean(root, "catalog", sample.catalog)
+    write_curated(root, "persons", f"dt={nxt}", sample.persons)
+    write_curated(root, "person_segment", f"run_date={nxt}", sample.segments)
+    bad = ["--param", "max_iter=0"]  # never trained: the random initial factors
+    assert job.main(["--ds", nxt, *base, *bad]) == 0
+    second = publish_recommendations(warehouse, nxt, root)
+    assert not second.published
+    assert "kept the last published set" in second.reason
+    current = warehouse.query("SELECT DISTINCT run_date FROM mart.recommendation_current")
+    assert current == [(dt.date(2026, 11, 23),)]
+    gate_rows = warehouse.query(
+        "SELECT run_date, model, published FROM mart.model_evaluation ORDER BY 1, 2"
+    )
+    assert [r[2] for r in gate_rows] == [True, True, False, False]
+
+    index = pd.read_parquet(root / "curated" / "rec_index")
+    per_run = index.pivot_table(
+        index=["entity", "key"], columns="run_date", values="idx", observed=True
+    )
+    assert (per_run.iloc[:, 0] == per_run.iloc[:, 1]).all()  # ids stable across runs

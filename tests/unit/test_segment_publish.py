@@ -1,0 +1,83 @@
+"""Publishing segments to the marts: small segments merged into other, reruns replace."""
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from alliance_pipeline.segmentation import lake_io
+from alliance_pipeline.segmentation.publish import OTHER, publish_segments
+from alliance_pipeline.warehouse import open_warehouse
+
+DS = "2026-11-23"
+D = dt.date.fromisoformat(DS)
+
+
+def write(root, zone_path, df):
+    part = root / zone_path / f"run_date={DS}"
+    part.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), part / "part-0.parquet")
+
+
+def profile(persons):
+    return json.dumps({"persons": persons, "median_spend_cny": 12.5,
+                       "median_watch_minutes": 30.0, "top_categories": "arts"})  # fmt: skip
+
+
+@pytest.fixture
+def lake_with_segments(tmp_path):
+    sizes = {"seg-001": 8, "seg-002": 3, "seg-003": 2}
+    ps = pd.DataFrame(
+        [(f"{s}-p{i}", s) for s, n in sizes.items() for i in range(n)],
+        columns=["person_key", "segment_id"],
+    )
+    write(tmp_path, lake_io.PERSON_SEGMENT, ps)
+    history = pd.DataFrame({
+        "segment_id": ["seg-001", "seg-002", "seg-003", "seg-004", "seg-005"],
+        "status": ["active", "active", "active", "retired", "retired"],
+        "first_run": [D - dt.timedelta(days=3), D, D, D - dt.timedelta(days=9), D - dt.timedelta(days=9)],
+        "last_run": [D, D, D, D - dt.timedelta(days=1), D - dt.timedelta(days=2)],
+        "retired_on": [None, None, None, D, D - dt.timedelta(days=1)],
+        "persons": [8, 3, 2, 40, 4],
+        "label": ["high-spend finishers", "lapsed browsers", "regular browsers", "x", "y"],
+        "profile_json": [profile(n) for n in (8, 3, 2, 40, 4)],
+    })  # fmt: skip
+    write(tmp_path, lake_io.SEGMENT_CENTROIDS, history)
+    return tmp_path
+
+
+def test_small_segments_merge_into_other_and_rerun_replaces(tmp_path, lake_with_segments):
+    wh = open_warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    wh.migrate()
+    for _ in range(2):  # a rerun replaces, never duplicates
+        summary = publish_segments(wh, DS, lake_with_segments, k=5)
+    assert summary["merged_into_other"] == ["seg-002", "seg-003"]
+    assert summary["suppressed_persons"] == 0
+    counts = dict(
+        wh.query(
+            "SELECT segment_id, COUNT(*) FROM mart.person_segment WHERE run_date = ? GROUP BY 1",
+            [D],
+        )
+    )
+    assert counts == {"seg-001": 8, OTHER: 5}
+    dim = wh.query_df("SELECT * FROM mart.dim_segment ORDER BY segment_id")
+    # seg-005 retired with 4 persons at its last run: below k, never published
+    assert list(dim["segment_id"]) == ["other", "seg-001", "seg-004"]
+    retired = dim.set_index("segment_id").loc["seg-004"]
+    assert (retired["status"], pd.Timestamp(retired["retired_on"]).date()) == ("retired", D)
+    assert json.loads(dim.set_index("segment_id").loc["other", "profile_json"])["persons"] == 5
+
+
+def test_other_below_k_is_left_out(tmp_path, lake_with_segments):
+    wh = open_warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    wh.migrate()
+    summary = publish_segments(wh, DS, lake_with_segments, k=6)
+    assert summary["suppressed_persons"] == 5
+    assert wh.query("SELECT DISTINCT segment_id FROM mart.person_segment") == [("seg-001",)]
+    assert wh.query("SELECT segment_id FROM mart.dim_segment ORDER BY 1") == [
+        ("seg-001",),
+        ("seg-004",),
+    ]

@@ -1,0 +1,401 @@
+"""Golden settlement scenarios written by hand, each with its expected statement to the fen.
+
+Each scenario writes clean-zone Parquet (the layout de-identification produces), runs the
+settlement computation and compares the statement with figures worked out by hand here.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from alliance_pipeline.settlement.engine import compute
+from alliance_pipeline.settlement.inputs import load_inputs
+from alliance_pipeline.settlement.money import from_minor
+from tests.unit._settlement_frames import (
+    campaign,
+    contract,
+    fx,
+    order,
+    reference_data,
+    touch,
+    write_clean,
+)
+
+D = Decimal
+
+
+def statement(settlement, contract_id, period):
+    """(header figures, [(line_type, reason, order_id, campaign, net, partner, platform)]) in yuan."""
+    [h] = [h for h in settlement.headers if h.contract_id == contract_id and h.period == period]
+    lines = [ln for ln in settlement.lines if ln.contract_id == contract_id and ln.period == period]
+    y = from_minor
+    head = dict(
+        net=y(h.net_minor),
+        partner=y(h.partner_minor),
+        platform=y(h.platform_minor),
+        status=h.status,
+    )
+    body = [
+        (
+            ln.line_type,
+            ln.reason_code,
+            ln.order_id,
+            ln.campaign_id,
+            y(ln.net_minor),
+            y(ln.partner_minor),
+            y(ln.platform_minor),
+        )
+        for ln in lines
+    ]
+    assert sum(ln.net_minor for ln in lines) == h.net_minor
+    assert sum(ln.partner_minor for ln in lines) == h.partner_minor
+    return head, body
+
+
+def run(lake, ds, closed_periods=frozenset(), closed_lines=(), periods=None):
+    return compute(load_inputs(lake, ds), ds, set(closed_periods), list(closed_lines), periods)
+
+
+def one_partner(lake, k, *, orders, day="2026-03-31", extra_campaigns=(), fx_rows=()):
+    """A partner 'moonbay' with contract ``k``, campaign m-1 (referral code MOON) and ``orders``."""
+    reference_data(lake, day, [k], [campaign("m-1", "moonbay", "MOON"), *extra_campaigns])
+    write_clean(lake, "orders", day, "platform", orders)
+    write_clean(lake, "fx_rates", day, "platform", list(fx_rows) or [fx(day, "USD", "7.000000")])
+
+
+def test_graduated_contract_crossing_two_tiers(lake):
+    k = contract(
+        "k-grad",
+        "moonbay",
+        [("0.00", "0.10"), ("1000.00", "0.20"), ("3000.00", "0.30")],
+        model="graduated",
+    )
+    one_partner(
+        lake,
+        k,
+        orders=[
+            order("o1", "p1", "1500.00", "2026-03-02 10:00", code="MOON"),
+            order("o2", "p2", "1200.00", "2026-03-03 10:00", code="MOON"),
+            order("o3", "p3", "800.00", "2026-03-04 10:00", code="MOON"),
+        ],
+    )
+    head, body = statement(run(lake, "2026-03-31"), "k-grad", "2026-03")
+    # 1000 * 10% + 2000 * 20% + 500 * 30% = 650.00, spread 1500:1200:800 by largest remainder
+    assert head == dict(net=D("3500.00"), partner=D("650.00"), platform=D("2850.00"), status="open")
+    assert body == [
+        ("order", None, "o1", "m-1", D("1500.00"), D("278.57"), D("1221.43")),
+        ("order", None, "o2", "m-1", D("1200.00"), D("222.86"), D("977.14")),
+        ("order", None, "o3", "m-1", D("800.00"), D("148.57"), D("651.43")),
+    ]
+
+
+def test_volume_contract_applies_reached_rate_to_everything(lake):
+    k = contract("k-vol", "moonbay", [("0.00", "0.10"), ("2000.00", "0.15")], model="volume")
+    one_partner(
+        lake,
+        k,
+        orders=[
+            order("o1", "p1", "1000.00", "2026-03-02 10:00", code="MOON"),
+            order("o2", "p2", "1500.00", "2026-03-03 10:00", code="MOON"),
+        ],
+    )
+    head, body = statement(run(lake, "2026-03-31"), "k-vol", "2026-03")
+    assert head["partner"] == D("375.00")  # 2500 * 15%
+    assert [b[5] for b in body] == [D("150.00"), D("225.00")]
+
+
+def test_minimum_guarantee_tops_up(lake):
+    k = contract("k-mg", "moonbay", [("0.00", "0.10")], mg="500.00")
+    one_partner(lake, k, orders=[order("o1", "p1", "1000.00", "2026-03-02 10:00", code="MOON")])
+    head, body = statement(run(lake, "2026-03-31"), "k-mg", "2026-03")
+    assert head == dict(net=D("1000.00"), partner=D("500.00"), platform=D("500.00"), status="open")
+    assert body == [
+        ("order", None, "o1", "m-1", D("1000.00"), D("100.00"), D("900.00")),
+        ("top_up", None, None, None, D("0.00"), D("400.00"), D("-400.00")),
+    ]
+
+
+def test_cap_limits_partner_share(lake):
+    k = contract("k-cap", "moonbay", [("0.00", "0.30")], cap="200.00")
+    one_partner(lake, k, orders=[order("o1", "p1", "1000.00", "2026-03-02 10:00", code="MOON")])
+    head, body = statement(run(lake, "2026-03-31"), "k-cap", "2026-03")
+    assert head == dict(net=D("1000.00"), partner=D("200.00"), platform=D("800.00"), status="open")
+    assert body[1] == ("cap", None, None, None, D("0.00"), D("-100.00"), D("100.00"))
+
+
+def test_usd_order_converts_at_order_date_rate_half_even(lake):
+    k = contract("k-usd", "moonbay", [("0.00", "0.10")])
+    one_partner(
+        lake,
+        k,
+        orders=[order("o1", "p1", "100.00", "2026-03-02 10:00", currency="USD", code="MOON")],
+        fx_rows=[fx("2026-03-02", "USD", "7.124650"), fx("2026-03-03", "USD", "7.500000")],
+    )
+    _head, body = statement(run(lake, "2026-03-31"), "k-usd", "2026-03")
+    # 100.00 USD * 7.124650 = 712.465 CNY -> 712.46 (half-even); 10% = 71.246 -> 71.25
+    assert body == [("order", None, "o1", "m-1", D("712.46"), D("71.25"), D("641.21"))]
+
+
+def test_partial_refund_in_the_same_month_uses_latest_version(lake):
+    k = contract("k-flat", "moonbay", [("0.00", "0.10")])
+    one_partner(
+        lake,
+        k,
+        orders=[order("o1", "p1", "300.00", "2026-03-02 10:00", code="MOON")],
+        day="2026-03-02",
+    )
+    write_clean(
+        lake,
+        "orders",
+        "2026-03-09",
+        "platform",
+        [
+            order(
+                "o1",
+                "p1",
+                "300.00",
+                "2026-03-02 10:00",
+                code="MOON",
+                status="partially_refunded",
+                refund="100.00",
+                updated="2026-03-09 12:00",
+            )
+        ],
+    )
+    _head, body = statement(run(lake, "2026-03-31"), "k-flat", "2026-03")
+    assert body == [("order", None, "o1", "m-1", D("200.00"), D("20.00"), D("180.00"))]
+
+
+def _close(settlement, period):
+    return [ln for ln in settlement.lines if ln.period == period]
+
+
+@pytest.mark.parametrize(
+    ("status", "refund", "reason", "net", "partner"),
+    [
+        ("partially_refunded", "200.00", "REFUND_AFTER_CLOSE", D("-200.00"), D("-20.00")),
+        ("chargeback", None, "CHARGEBACK_AFTER_CLOSE", D("-500.00"), D("-50.00")),
+    ],
+)
+def test_refund_or_chargeback_after_close_is_an_adjustment_next_period(
+    lake, status, refund, reason, net, partner
+):
+    k = contract("k-flat", "moonbay", [("0.00", "0.10")])
+    one_partner(
+        lake,
+        k,
+        orders=[order("o1", "p1", "500.00", "2026-02-10 10:00", code="MOON")],
+        day="2026-02-10",
+    )
+    feb = run(lake, "2026-03-02", periods={"2026-02"})
+    closed = _close(feb, "2026-02")
+    assert statement(feb, "k-flat", "2026-02")[0]["partner"] == D("50.00")
+    write_clean(
+        lake,
+        "orders",
+        "2026-03-05",
+        "platform",
+        [
+            order(
+                "o1",
+                "p1",
+                "500.00",
+                "2026-02-10 10:00",
+                code="MOON",
+                status=status,
+                refund=refund,
+                updated="2026-03-05 09:00",
+            )
+        ],
+    )
+    march = run(lake, "2026-03-31", {"2026-02"}, closed)
+    assert not [h for h in march.headers if h.period == "2026-02"]  # the closed one is not rebuilt
+    _head, body = statement(march, "k-flat", "2026-03")
+    assert body == [("adjustment", reason, "o1", "m-1", net, partner, net - partner)]
+    assert [ln.adjusts_period for ln in march.lines] == ["2026-02"]
+
+
+def test_late_order_for_closed_period_is_adjustment(lake):
+    k = contract("k-flat", "moonbay", [("0.00", "0.10")])
+    one_partner(
+        lake,
+        k,
+        orders=[order("o1", "p1", "500.00", "2026-02-10 10:00", code="MOON")],
+        day="2026-02-10",
+    )
+    closed = _close(run(lake, "2026-03-02", periods={"2026-02"}), "2026-02")
+    write_clean(
+        lake,
+        "orders",
+        "2026-03-04",
+        "platform",
+        [order("o2", "p2", "80.00", "2026-02-27 10:00", code="MOON", updated="2026-03-04 09:00")],
+    )
+    _head, body = statement(run(lake, "2026-03-31", {"2026-02"}, closed), "k-flat", "2026-03")
+    assert body == [("adjustment", "LATE_ORDER", "o2", "m-1", D("80.00"), D("8.00"), D("72.00"))]
+
+
+def test_referral_code_wins_over_competing_clicks(lake):
+    k1 = contract("k-moon", "moonbay", [("0.00", "0.10")])
+    k2 = contract("k-tide", "tidewave", [("0.00", "0.20")])
+    reference_data(
+        lake,
+        "2026-03-31",
+        [k1, k2],
+        [campaign("m-1", "moonbay", "MOON"), campaign("t-1", "tidewave")],
+    )
+    write_clean(lake, "fx_rates", "2026-03-31", "platform", [])
+    write_clean(
+        lake,
+        "events",
+        "2026-03-05",
+        "tidewave",
+        [
+            touch("e1", "p1", "t-1", "2026-03-04 10:00"),
+            touch("e2", "p1", "t-1", "2026-03-05 09:00"),
+        ],
+    )
+    write_clean(
+        lake,
+        "orders",
+        "2026-03-05",
+        "platform",
+        [order("o1", "p1", "100.00", "2026-03-05 10:00", code="MOON")],
+    )
+    s = run(lake, "2026-03-31")
+    assert [(c.campaign_id, c.method, c.credit_minor) for c in s.credits] == [
+        ("m-1", "referral_code", 10000)
+    ]
+    assert [h.contract_id for h in s.headers] == ["k-moon"]
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("last_touch", {"m-3": "100.00"}),
+        ("first_touch", {"m-1": "100.00"}),
+        ("linear", {"m-1": "33.34", "m-2": "33.33", "m-3": "33.33"}),
+        ("position_based", {"m-1": "40.00", "m-2": "20.00", "m-3": "40.00"}),
+        # 2^(-10/7) : 2^(-5/7) : 2^(-1/7) of 10000 fen = 1969.009 : 3230.495 : 4800.497
+        ("time_decay", {"m-1": "19.69", "m-2": "32.30", "m-3": "48.01"}),
+    ],
+)
+def test_attribution_models_on_a_three_touch_path(lake, model, expected):
+    k = contract("k-moon", "moonbay", [("0.00", "0.10")], attribution=model, window=14)
+    reference_data(lake, "2026-03-31", [k], [campaign(f"m-{i}", "moonbay") for i in (1, 2, 3)])
+    write_clean(lake, "fx_rates", "2026-03-31", "platform", [])
+    write_clean(
+        lake,
+        "events",
+        "2026-03-20",
+        "moonbay",
+        [
+            touch("e0", "p1", "m-1", "2026-03-01 10:00"),  # 19 days before: outside the window
+            touch("e1", "p1", "m-1", "2026-03-10 10:00"),
+            touch("e2", "p1", "m-2", "2026-03-15 10:00"),
+            touch("e3", "p1", "m-3", "2026-03-19 10:00"),
+            touch("e4", "p1", "m-2", "2026-03-19 11:00", kind="view"),  # views do not count here
+        ],
+    )
+    write_clean(
+        lake, "orders", "2026-03-20", "platform", [order("o1", "p1", "100.00", "2026-03-20 10:00")]
+    )
+    s = run(lake, "2026-03-31")
+    assert {c.campaign_id: from_minor(c.credit_minor) for c in s.credits if c.credit_minor} == {
+        c: D(v) for c, v in expected.items()
+    }
+    head, _ = statement(s, "k-moon", "2026-03")
+    assert head == dict(net=D("100.00"), partner=D("10.00"), platform=D("90.00"), status="open")
+
+
+def test_views_count_when_the_contract_says_so(lake):
+    k = contract("k-moon", "moonbay", [("0.00", "0.10")], views=True)
+    reference_data(
+        lake, "2026-03-31", [k], [campaign("m-1", "moonbay"), campaign("m-2", "moonbay")]
+    )
+    write_clean(lake, "fx_rates", "2026-03-31", "platform", [])
+    write_clean(
+        lake,
+        "events",
+        "2026-03-20",
+        "moonbay",
+        [
+            touch("e1", "p1", "m-1", "2026-03-19 10:00"),
+            touch("e2", "p1", "m-2", "2026-03-19 11:00", kind="view"),
+        ],
+    )
+    write_clean(
+        lake, "orders", "2026-03-20", "platform", [order("o1", "p1", "100.00", "2026-03-20 10:00")]
+    )
+    assert [c.campaign_id for c in run(lake, "2026-03-31").credits] == ["m-2"]
+
+
+def test_campaign_daily_ratios_from_summed_parts_and_min_cell(lake):
+    import datetime as dt
+
+    from alliance_pipeline.settlement.metrics import campaign_daily, suppress_small
+    from tests.unit._settlement_frames import delivery
+
+    k = contract("k-moon", "moonbay", [("0.00", "0.10")])
+    one_partner(
+        lake,
+        k,
+        orders=[
+            *[
+                order(f"a{i}", f"pa{i}", "100.00", "2026-03-02 10:00", code="MOON")
+                for i in range(6)
+            ],
+            *[order(f"b{i}", f"pb{i}", "10.00", "2026-03-03 10:00", code="MOON") for i in range(5)],
+        ],
+    )
+    write_clean(
+        lake,
+        "campaign_delivery",
+        "2026-03-31",
+        "moonbay",
+        [
+            delivery("m-1", "2026-03-02", "wechat", 1000, 30, "200.00"),
+            delivery("m-1", "2026-03-02", "douyin", 3000, 10, "100.00"),
+            delivery("m-1", "2026-03-03", "wechat", 0, 0, "0.00"),
+        ],
+    )
+    s = run(lake, "2026-03-31")
+    inputs = load_inputs(lake, "2026-03-31")
+    daily, summary = campaign_daily(s, inputs.campaign_delivery, s.lines, {"m-1": "moonbay"}, 5)
+    total = daily[(daily["channel"] == "all") & (daily["date"] == dt.date(2026, 3, 2))].iloc[0]
+    # summed parts: 40 clicks / 4000 impressions, never the mean of 3% and 0.33%
+    assert total["ctr"] == D("0.010000")
+    assert total["cvr"] == D("0.150000")  # 6 orders / 40 clicks
+    assert (total["revenue_u_cny"], total["revenue_p_cny"]) == (D("600.00"), D("60.00"))
+    assert total["roas_u"] == D("2.000000") and total["roi_u"] == D("1.000000")
+    assert total["new_persons"] == 6 and total["cac_cny"] == D("50.000000")
+    day3 = daily[(daily["channel"] == "all") & (daily["date"] == dt.date(2026, 3, 3))].iloc[0]
+    assert day3["ctr"] is None and day3["roas_u"] is None  # zero denominators give NULL
+    assert day3["new_persons"] == 5 and day3["cac_cny"] == D("0.000000")
+    assert summary["m-1"] == (0, 11)
+    # a cell below k is withheld; while the withheld remainder is itself below k, the smallest
+    # published cell is withheld too, so the remainder never reveals fewer than k persons
+    assert suppress_small({1: 6, 2: 1}, 5) == ({1: None, 2: None}, 7, 7)
+    assert suppress_small({1: 2}, 5) == ({1: None}, 0, None)
+    assert suppress_small({1: 6, 2: 0, 3: 9}, 5) == ({1: 6, 2: 0, 3: 9}, 0, 15)
+
+
+def test_logistic_growth_recovers_a_known_curve():
+    import datetime as dt
+    import math
+
+    from alliance_pipeline.settlement.growth import campaign_growth
+
+    k_true, r_true, mid = 500.0, 0.4, 15
+    cum = [round(k_true / (1 + math.exp(-r_true * (t - mid)))) for t in range(40)]
+    daily = {
+        dt.date(2026, 3, 1) + dt.timedelta(days=t): cum[t] - (cum[t - 1] if t else 0)
+        for t in range(40)
+    }
+    [row] = campaign_growth({"m-1": daily}, {"m-1": (0, cum[-1])}, 5)
+    assert row["fit_status"] == "ok"
+    assert abs(row["saturation_k"] - k_true) < 5 and abs(row["growth_rate_r"] - r_true) < 0.02
+    assert row["midpoint_date"] == dt.date(2026, 3, 16)
+    assert row["r_squared"] > 0.999
