@@ -1,26 +1,42 @@
 """
 # alliance_nightly
 
-The night's partner data work, for the drops of one Asia/Shanghai day (`dt`):
+The night's partner data work for the drops of one Asia/Shanghai day (`dt`, the date of the
+run's data interval start; a run at 02:30 on the 24th processes the 23rd).
 
-1. **plan**: every active source and dataset of `config/sources.yml` (or the `sources` param).
-2. **reference** then **facts** (mapped per source and dataset): wait for `_manifest.json`,
-   ingest into the raw zone (sha256 and rows checked), validate. A bad delivery fails only its
-   own mapped task; every other source goes on.
-3. **summarise**: writes `mart.pipeline_run` with the sources that passed and failed.
+| stage | tasks | writes |
+|---|---|---|
+| land | `reference.*`, then `facts.*`, mapped per source/dataset: wait for `_manifest.json`, ingest (sha256 and rows checked), validate (Great Expectations) | raw, validated, quarantine zones; `ops.ingestion_log` |
+| quality | `publish_quality` | `mart.dq_result`, `mart.quarantine_index`; data docs under `reports/data_docs/dt=…` |
+| privacy | `deidentify` (Spark), `publish_identity` | clean zone, `curated/persons`, `mart.partner_overlap` |
+| segments | `segmentation_features`, `segmentation_segment` (Spark), `publish_segments` | `mart.dim_segment`, `mart.person_segment`, `reports/segments/…/profile.html` |
+| recommendations | `recommend` (Spark), `publish_recommendations` (gate: ALS must beat popularity on NDCG@k), `write_audiences` | `mart.recommendation`, `mart.model_evaluation`, partner audience files |
+| money | `settle` | `mart.fct_order`, `mart.fct_settlement_line`, `mart.settlement_statement`, `mart.fct_campaign_daily`, `mart.campaign_growth`, dims |
+| summary | `summarise` | `mart.pipeline_run`; fails the run naming the deliveries that did not pass |
 
-Manual run: trigger with `date` (YYYY-MM-DD) and optionally `sources`. Reruns replace what the
-run wrote; nothing appends. Runbook: README.md, section "Operating the nightly run".
+A bad delivery fails only its own mapped task: the other sources are published. Every task
+rewrites exactly its partition, so a rerun or a backfill replaces and never appends.
+
+**Manual run**: trigger with `date` (YYYY-MM-DD) and optionally `sources` (ids). `max_active_runs`
+is 1 because the identity map and segment ids of a night build on the night before.
+
+**Where to look**: failed delivery → its task log (source, dataset, dt and the rule), then
+`mart.quarantine_index`; data quality → `mart.dq_result` and the data docs; a late night → the
+deadline alert in `reports/alerts/alerts.jsonl`.
 """
 
 import os
 from datetime import timedelta
 
 import pendulum
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import (
     CronDataIntervalTimetable,
+    DeadlineAlert,
+    DeadlineReference,
     Param,
     PokeReturnValue,
+    SyncCallback,
     TriggerRule,
     dag,
     get_current_context,
@@ -28,10 +44,14 @@ from airflow.sdk import (
     task_group,
 )
 
-from alliance_pipeline import nightly
+from alliance_pipeline import assets, nightly
 from alliance_pipeline.dag_policy import Tag, default_args
+from alliance_pipeline.settings import JOBS_DIR, SPARK_CONN_ID, lake_root
 
+DAG_ID = "alliance_nightly"
 BATCH_LABEL = "{{ batch_label }}"
+DT = "{{ ti.xcom_pull(task_ids='night') }}"
+SPARK_CONF = {"spark.sql.shuffle.partitions": "8", "spark.sql.session.timeZone": "UTC"}
 MANIFEST_TIMEOUT = timedelta(seconds=int(os.environ.get("ALLIANCE_MANIFEST_TIMEOUT_S", "1800")))
 
 
@@ -64,15 +84,37 @@ def deliveries(batch: dict):
     wait_for_manifest(batch) >> ingest(batch) >> validate(batch)
 
 
+def spark_job(task_id: str, script: str, **kwargs) -> SparkSubmitOperator:
+    return SparkSubmitOperator(
+        task_id=task_id,
+        application=str(JOBS_DIR / script),
+        application_args=nightly.spark_job_args(DT),
+        conn_id=SPARK_CONN_ID,
+        conf=SPARK_CONF,
+        name=f"alliance-{task_id}",
+        pool="spark",
+        **kwargs,
+    )
+
+
 @dag(
-    dag_id="alliance_nightly",
+    dag_id=DAG_ID,
     schedule=CronDataIntervalTimetable("30 2 * * *", timezone="Asia/Shanghai"),
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,
-    dagrun_timeout=timedelta(hours=6),
+    dagrun_timeout=timedelta(hours=8),
+    deadline=DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=timedelta(hours=5),
+        callback=SyncCallback(
+            "alliance_pipeline.alerts.night_overdue",
+            kwargs={"dag_id": DAG_ID, "deadline": "5h after the run was queued"},
+        ),
+    ),
     default_args=default_args(),
-    tags=[Tag.NIGHTLY, Tag.INGESTION, Tag.VALIDATION],
+    user_defined_macros={"lake_root": lambda: str(lake_root())},
+    tags=[Tag.NIGHTLY, Tag.INGESTION, Tag.VALIDATION, Tag.PRIVACY, Tag.SPARK, Tag.SETTLEMENT],
     doc_md=__doc__,
     params={
         "date": Param(None, type=["null", "string"], format="date", description="Night to run"),
@@ -85,14 +127,42 @@ def alliance_nightly():
         return nightly.night_date(data_interval_start, params)
 
     @task
-    def plan(dt: str, wave: str, params: dict | None = None) -> list[dict]:
-        return nightly.plan_batches(dt, params.get("sources") or None)[wave]
-
-    @task
     def prepare_warehouse() -> list[str]:
         return nightly.prepare_warehouse()
 
-    @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE)
+    @task
+    def plan(dt: str, wave: str, params: dict | None = None) -> list[dict]:
+        return nightly.plan_batches(dt, params.get("sources") or None)[wave]
+
+    @task(trigger_rule=TriggerRule.ALL_DONE, outlets=assets.QUALITY_MARTS)
+    def publish_quality(dt: str) -> int:
+        return nightly.publish_quality(dt)
+
+    @task(trigger_rule=TriggerRule.ALL_DONE, pool="spark", outlets=assets.CLEAN)
+    def deidentify(dt: str) -> None:
+        nightly.deidentify(dt)
+
+    @task(outlets=assets.IDENTITY_MARTS)
+    def publish_identity(dt: str) -> int:
+        return nightly.publish_identity(dt)
+
+    @task(multiple_outputs=False, outlets=assets.SEGMENT_MARTS)
+    def publish_segments(dt: str) -> dict:
+        return nightly.publish_segments(dt)
+
+    @task(multiple_outputs=False, outlets=assets.RECOMMENDATION_MARTS)
+    def publish_recommendations(dt: str) -> dict:
+        return nightly.publish_recommendations(dt)
+
+    @task
+    def write_audiences(dt: str) -> list[str]:
+        return nightly.write_audiences(dt)
+
+    @task(multiple_outputs=False, outlets=assets.SETTLEMENT_MARTS)
+    def settle(dt: str) -> dict:
+        return nightly.settle(dt)
+
+    @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE, retries=0)
     def summarise(
         dt: str, reference: list, facts: list, run_id=None, dag=None, dag_run=None
     ) -> dict:
@@ -104,14 +174,23 @@ def alliance_nightly():
     planned_facts = plan.override(task_id="plan_facts")(dt, "facts")
     reference = deliveries.override(group_id="reference").expand(batch=planned_reference)
     facts = deliveries.override(group_id="facts").expand(batch=planned_facts)
-
-    @task(trigger_rule=TriggerRule.ALL_DONE)
-    def publish_quality(dt: str) -> int:
-        return nightly.publish_quality(dt)
-
     quality = publish_quality(dt)
-    warehouse >> reference >> facts >> quality
-    quality >> summarise(dt, planned_reference, planned_facts)
+    clean = deidentify(dt)
+    features = spark_job("segmentation_features", "features.py")
+    segments = spark_job("segmentation_segment", "segment.py")
+    recommend = spark_job("recommend", "recommend.py")
+    published_recs = publish_recommendations(dt)
+    money = settle(dt)
+    identity = publish_identity(dt)
+    published_segments = publish_segments(dt)
+
+    warehouse >> reference >> facts >> [quality, clean]
+    clean >> [identity, money, features]
+    features >> segments >> [published_segments, recommend]
+    recommend >> published_recs >> write_audiences(dt)
+    [quality, identity, published_segments, published_recs, money] >> summarise(
+        dt, planned_reference, planned_facts
+    )
 
 
 alliance_nightly()

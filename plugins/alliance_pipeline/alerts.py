@@ -58,3 +58,18 @@ def _contact(source_id: str | None) -> str | None:
         return source(source_id).alert_contact
     except ValueError:
         return None
+
+
+def night_overdue(dag_id: str, deadline: str, **_context) -> None:
+    """Deadline callback: the night has not finished in time (BI would read stale marts)."""
+    alert = {
+        "at": datetime.now(UTC).isoformat(),
+        "dag_id": dag_id,
+        "kind": "deadline_missed",
+        "deadline": deadline,
+    }
+    log.error("ALERT %s", json.dumps(alert, sort_keys=True))
+    path = zone("reports") / "alerts" / "alerts.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(alert, sort_keys=True) + "\n")

@@ -10,6 +10,8 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from airflow.sdk.exceptions import AirflowFailException
+
 from alliance_pipeline.registry import active_sources, source
 from alliance_pipeline.settings import PLATFORM_TIMEZONE, S3_CONN_ID, landing_bucket
 
@@ -79,7 +81,7 @@ def ingest(batch: dict, run_id: str) -> dict:
         record_ingestion(
             wh, failed_record(batch["source"], batch["dataset"], batch["dt"], str(exc)), run_id
         )
-        raise
+        raise AirflowFailException(str(exc)) from None  # a retry would read the same delivery
     record_ingestion(wh, record, run_id)
     log.info(
         "%s %s dt=%s: %s, %d files, %d rows, %d bytes",
@@ -107,9 +109,12 @@ def prepare_warehouse() -> list[str]:
 
 def validate(batch: dict, run_id: str, now: datetime) -> dict:
     """Validate one ingested delivery; a rejected batch raises after its quarantine is written."""
-    from alliance_pipeline.validation import validate_batch
+    from alliance_pipeline.validation import ValidationFailed, validate_batch
 
-    result = validate_batch(batch["source"], batch["dataset"], batch["dt"], run_id, now=now)
+    try:
+        result = validate_batch(batch["source"], batch["dataset"], batch["dt"], run_id, now=now)
+    except ValidationFailed as exc:
+        raise AirflowFailException(str(exc)) from None  # the same data fails the same way
     log.info("%s", result.summary())
     return {**batch, "rows_passed": result.rows_passed, "rows_quarantined": result.rows_quarantined}
 
@@ -166,3 +171,64 @@ def summarise(dt: str, run_id: str, dag_id: str, planned: list[dict], started_at
             "and ops.ingestion_log."
         )
     return summary
+
+
+def deidentify(dt: str) -> None:
+    """spark-submit jobs/deidentify.py for the night; the key travels in the job's env only."""
+    from alliance_pipeline.privacy.tasks import run_deidentify
+    from alliance_pipeline.settings import lake_root
+
+    run_deidentify(dt, str(lake_root()))
+
+
+def publish_identity(dt: str) -> int:
+    from alliance_pipeline.privacy.publish import publish_identity as publish
+    from alliance_pipeline.settings import lake_root
+    from alliance_pipeline.warehouse import warehouse_from_airflow
+
+    return publish(warehouse_from_airflow(), dt, lake_root())
+
+
+def publish_segments(dt: str) -> dict:
+    from alliance_pipeline.segmentation.publish import publish_segments as publish
+    from alliance_pipeline.settings import lake_root
+    from alliance_pipeline.warehouse import warehouse_from_airflow
+
+    return publish(warehouse_from_airflow(), dt, lake_root())
+
+
+def publish_recommendations(dt: str) -> dict:
+    """Publish the night's lists if the model beat the popularity baseline; otherwise the last
+    published set stays current and the task log says why."""
+    from alliance_pipeline.recommendation.publish import publish_recommendations as publish
+    from alliance_pipeline.settings import lake_root
+    from alliance_pipeline.warehouse import warehouse_from_airflow
+
+    result = publish(warehouse_from_airflow(), dt, lake_root())
+    log.info("recommendations of %s published=%s: %s", dt, result.published, result.reason)
+    return {"published": result.published, "reason": result.reason, "rows": result.rows}
+
+
+def write_audiences(dt: str) -> list[str]:
+    """De-identified audience files (counts per segment and item) to each partner's outbound prefix."""
+    from alliance_pipeline.recommendation.audience import write_audiences as write
+    from alliance_pipeline.settings import lake_root
+    from alliance_pipeline.warehouse import warehouse_from_airflow
+
+    recs = warehouse_from_airflow().query_df(
+        "SELECT person_key, content_id FROM mart.recommendation_current"
+    )
+    return write(s3_client(), landing_bucket(), dt, lake_root(), recs)
+
+
+def settle(dt: str) -> dict:
+    from alliance_pipeline.settings import lake_root
+    from alliance_pipeline.settlement.publish import run_settlement
+    from alliance_pipeline.warehouse import warehouse_from_airflow
+
+    return run_settlement(warehouse_from_airflow(), dt, lake_root())
+
+
+def spark_job_args(dt_template: str) -> list[str]:
+    """The arguments every Spark job of the night takes (rendered by Airflow at run time)."""
+    return ["--ds", dt_template, "--lake-root", "{{ lake_root() }}"]

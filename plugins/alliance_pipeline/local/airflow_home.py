@@ -37,11 +37,11 @@ def local_airflow_environ(home: Path, overrides: Mapping[str, str] | None = None
 
 
 def migrate_metadata_db(env: Mapping[str, str]) -> None:
-    """``airflow db migrate`` (creates the SQLite metadata database on first use)."""
+    """``airflow db migrate`` (creates the SQLite metadata database) and the ``spark`` pool."""
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [str(Path(sys.executable).with_name("airflow")), "db", "migrate"],
-        env=dict(env),
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    for command in (
+        ["db", "migrate"],
+        ["pools", "set", "spark", "1", "Spark jobs (one at a time)"],
+    ):
+        subprocess.run([airflow, *command], env=dict(env), check=True, stdout=subprocess.DEVNULL)
