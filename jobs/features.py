@@ -12,11 +12,10 @@ import argparse
 import datetime as dt
 import sys
 
-from pyspark.sql import SparkSession
-
 from alliance_pipeline.segmentation import features as feat
 from alliance_pipeline.segmentation import lake_io
 from alliance_pipeline.segmentation.pipeline import SegmentationParams
+from alliance_pipeline.spark_session import job_session
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -30,11 +29,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     params = SegmentationParams.from_config(lookback_days=args.lookback_days)
-    spark = (
-        SparkSession.builder.appName(f"alliance-segmentation-features-{args.ds}")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
+    spark = job_session(f"alliance-segmentation-features-{args.ds}")
     ds, root = args.ds, args.lake_root
     start = feat.window_start(ds, params.lookback_days)
     orders = lake_io.read_clean(spark, root, "orders", start, ds)

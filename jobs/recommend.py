@@ -21,6 +21,7 @@ from alliance_pipeline.recommendation.indexing import INDEX_SCHEMA, latest_befor
 from alliance_pipeline.recommendation.interactions import window_bounds
 from alliance_pipeline.recommendation.params import RecParams
 from alliance_pipeline.recommendation.run import run
+from alliance_pipeline.spark_session import job_session
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     ds, root = args.ds.isoformat(), args.lake_root.rstrip("/")
     params = RecParams.from_config(**_overrides(args.param))
-    spark = SparkSession.builder.appName(f"alliance-recommend-{ds}").getOrCreate()
+    spark = job_session(f"alliance-recommend-{ds}")
     checkpoints = f"{root}/curated/_checkpoints/recommend/run_date={ds}"
     spark.sparkContext.setCheckpointDir(checkpoints)
     first, _ = window_bounds(ds, params.lookback_days)

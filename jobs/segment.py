@@ -15,10 +15,9 @@ import datetime as dt
 import json
 import sys
 
-from pyspark.sql import SparkSession
-
 from alliance_pipeline.segmentation import chart, lake_io
 from alliance_pipeline.segmentation.pipeline import SegmentationParams, segment_night
+from alliance_pipeline.spark_session import job_session
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -43,11 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         restarts=args.restarts,
         max_iter=args.max_iter,
     )
-    spark = (
-        SparkSession.builder.appName(f"alliance-segmentation-{args.ds}")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
+    spark = job_session(f"alliance-segmentation-{args.ds}")
     ds, root = args.ds, args.lake_root
     features = lake_io.read_run(spark, root, lake_io.FEATURES, "run_date", ds)
     prev_day = lake_io.latest_run_before(spark, root, lake_io.SEGMENT_CENTROIDS, ds)

@@ -7,7 +7,7 @@ The night's date ``dt`` is the Asia/Shanghai date of the run's data interval sta
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from airflow.sdk.exceptions import AirflowFailException
@@ -232,3 +232,44 @@ def settle(dt: str) -> dict:
 def spark_job_args(dt_template: str) -> list[str]:
     """The arguments every Spark job of the night takes (rendered by Airflow at run time)."""
     return ["--ds", dt_template, "--lake-root", "{{ lake_root() }}"]
+
+
+def period_to_close(data_interval_start: datetime, params: dict) -> tuple[str, str]:
+    """(period YYYY-MM, run date) of a monthly close: the ``period`` param, else the month
+    before the run's Asia/Shanghai date. The run date bounds the data the close reads."""
+    run_date = data_interval_start.astimezone(ZoneInfo(PLATFORM_TIMEZONE)).date()
+    if params.get("period"):
+        period = params["period"]
+        year, month = (int(p) for p in period.split("-"))
+        first_after = datetime(year + month // 12, month % 12 + 1, 1).date()
+        return period, max(run_date, first_after).isoformat()
+    last_month = run_date.replace(day=1) - timedelta(days=1)
+    return last_month.strftime("%Y-%m"), run_date.isoformat()
+
+
+def close_period(period: str, run_date: str) -> dict:
+    from alliance_pipeline.settings import lake_root
+    from alliance_pipeline.settlement.close import close_period as close
+    from alliance_pipeline.warehouse import warehouse_from_airflow
+
+    return close(warehouse_from_airflow(), period, lake_root(), run_date)
+
+
+def send_statements(period: str) -> list[str]:
+    from alliance_pipeline.settlement.outbound import write_partner_statements
+    from alliance_pipeline.warehouse import warehouse_from_airflow
+
+    return write_partner_statements(warehouse_from_airflow(), period, s3_client(), landing_bucket())
+
+
+def rotate_pseudonym_key() -> dict:
+    """Re-key the clean zone and identity map (Spark), then every mart holding person_key."""
+    from alliance_pipeline.privacy.pseudonym import pseudonym_key_from_airflow
+    from alliance_pipeline.privacy.rekey import rekey_warehouse
+    from alliance_pipeline.privacy.tasks import run_rekey
+    from alliance_pipeline.settings import lake_root
+    from alliance_pipeline.warehouse import warehouse_from_airflow
+
+    run_rekey(str(lake_root()))
+    version = pseudonym_key_from_airflow().version
+    return rekey_warehouse(warehouse_from_airflow(), lake_root(), version)

@@ -15,14 +15,9 @@ REKEY_DIR = "identity/rekey"
 def session(app_name: str) -> SparkSession:
     """The job session: UTC clock, dynamic partition overwrite, key literals redacted in plans."""
     from alliance_pipeline.privacy.deid import PLAN_REDACTION_REGEX
+    from alliance_pipeline.spark_session import job_session
 
-    return (
-        SparkSession.builder.appName(app_name)
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
-        .config("spark.sql.redaction.string.regex", PLAN_REDACTION_REGEX)
-        .getOrCreate()
-    )
+    return job_session(app_name, {"spark.sql.redaction.string.regex": PLAN_REDACTION_REGEX})
 
 
 def _fs(spark: SparkSession, path: str):

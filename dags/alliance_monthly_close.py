@@ -1,0 +1,67 @@
+"""
+# alliance_monthly_close
+
+Closes one settlement period (a calendar month in Asia/Shanghai) and sends each partner its
+statements.
+
+1. **close_period**: computes the period's statements exactly as the nightly run does (its own
+   orders, plus adjustment lines for refunds, chargebacks or late orders that touched earlier
+   closed periods), writes them with status `closed` and records the period in
+   `ops.settlement_period`, in one transaction. A closed statement never changes again: later
+   changes become adjustment lines, with a reason code, in the next open period. Closing a
+   period twice changes nothing.
+2. **send_statements**: each closed statement as CSV and a readable HTML page to the partner's
+   outbound S3 prefix (`<outbound_prefix>/statements/period=YYYY-MM/`), holding only that
+   partner's figures.
+
+Runs on the 5th of each month for the month before. To close a chosen period, trigger with
+`period` = `YYYY-MM`.
+"""
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import CronTriggerTimetable, Param, dag, task
+
+from alliance_pipeline import assets, nightly
+from alliance_pipeline.dag_policy import Tag, default_args
+
+
+@dag(
+    dag_id="alliance_monthly_close",
+    schedule=CronTriggerTimetable("0 9 5 * *", timezone="Asia/Shanghai"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(hours=4),
+    default_args=default_args(),
+    tags=[Tag.MONTHLY, Tag.SETTLEMENT, Tag.WAREHOUSE],
+    doc_md=__doc__,
+    params={
+        "period": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+            description="Period to close (YYYY-MM); empty: the month before the run",
+        )
+    },
+)
+def alliance_monthly_close():
+    @task(multiple_outputs=True)
+    def period(params: dict | None = None, data_interval_start=None) -> dict:
+        period, run_date = nightly.period_to_close(data_interval_start, params)
+        return {"period": period, "run_date": run_date}
+
+    @task(multiple_outputs=False, outlets=assets.SETTLEMENT_MARTS)
+    def close_period(period: str, run_date: str) -> dict:
+        return nightly.close_period(period, run_date)
+
+    @task
+    def send_statements(period: str) -> list[str]:
+        return nightly.send_statements(period)
+
+    chosen = period()
+    close_period(chosen["period"], chosen["run_date"]) >> send_statements(chosen["period"])
+
+
+alliance_monthly_close()
