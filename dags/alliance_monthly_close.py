@@ -52,7 +52,8 @@ def alliance_monthly_close():
         period, run_date = nightly.period_to_close(data_interval_start, params)
         return {"period": period, "run_date": run_date}
 
-    @task(multiple_outputs=False, outlets=assets.SETTLEMENT_MARTS)
+    # The one-slot settlement pool keeps a close and a night's settle from writing at once.
+    @task(multiple_outputs=False, pool="settlement", outlets=assets.SETTLEMENT_MARTS)
     def close_period(period: str, run_date: str) -> dict:
         return nightly.close_period(period, run_date)
 

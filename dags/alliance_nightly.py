@@ -61,6 +61,9 @@ MANIFEST_TIMEOUT = timedelta(seconds=int(os.environ.get("ALLIANCE_MANIFEST_TIMEO
     mode="reschedule",
     retries=0,
     map_index_template=BATCH_LABEL,
+    # Facts wait for the reference wave to finish, not to succeed: one partner's bad users
+    # delivery must not hold back the other partners' orders.
+    trigger_rule=TriggerRule.ALL_DONE,
 )
 def wait_for_manifest(batch: dict) -> PokeReturnValue:
     get_current_context()["batch_label"] = nightly.batch_label(batch)
@@ -158,7 +161,7 @@ def alliance_nightly():
     def write_audiences(dt: str) -> list[str]:
         return nightly.write_audiences(dt)
 
-    @task(multiple_outputs=False, outlets=assets.SETTLEMENT_MARTS)
+    @task(multiple_outputs=False, pool="settlement", outlets=assets.SETTLEMENT_MARTS)
     def settle(dt: str) -> dict:
         return nightly.settle(dt)
 

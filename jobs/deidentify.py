@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import sys
 
+from alliance_pipeline.contracts import DATASETS
 from alliance_pipeline.privacy import spark_lake
 from alliance_pipeline.privacy.identity import deidentify_night
 from alliance_pipeline.privacy.pseudonym import pseudonym_key_from_env
@@ -41,8 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     previous = spark_lake.previous_map(spark, root, args.ds)
     night = deidentify_night(validated, previous, key, as_of, materialise)
     for name, df in night.clean.items():
-        df.write.mode("overwrite").partitionBy("dt", "source").parquet(f"{root}/clean/{name}")
-        print(f"deidentify dt={args.ds}: wrote clean/{name}")
+        spark_lake.write_clean_partition(df, root, name, args.ds)
+        print(f"deidentify dt={args.ds}: wrote clean/{name}/dt={args.ds}")
+    for name in sorted(set(DATASETS) - set(night.clean)):
+        if spark_lake.delete(spark, f"{root}/clean/{name}/dt={args.ds}"):
+            print(f"deidentify dt={args.ds}: removed clean/{name}/dt={args.ds} (nothing validated)")
     night.persons.write.mode("overwrite").parquet(f"{root}/{spark_lake.PERSONS_DIR}/dt={args.ds}")
     print(f"deidentify dt={args.ds}: wrote {spark_lake.MAP_DIR} and {spark_lake.PERSONS_DIR}")
     return 0

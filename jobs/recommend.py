@@ -1,7 +1,8 @@
 """spark-submit jobs/recommend.py --ds YYYY-MM-DD --lake-root ROOT [--param key=value ...]
 
 Reads  clean/events (dt in the look-back window), clean/orders (dt <= ds), clean/catalog/dt=ds,
-       curated/persons/dt=ds, curated/person_segment/run_date=ds, curated/rec_index (earlier runs).
+       curated/persons/dt=ds, curated/person_segment/run_date=ds, curated/rec_index (earlier runs);
+       hive-partitioned: dt and source come from the folder names (segmentation.lake_io).
 Writes curated/rec_index/run_date=ds, curated/recommendations/run_date=ds,
        curated/model_evaluation/run_date=ds (dynamic partition overwrite: a rerun replaces them).
 Parameters: the ``recommendation:`` section of config/pipeline.yml, ``--param`` overrides.
@@ -21,7 +22,8 @@ from alliance_pipeline.recommendation.indexing import INDEX_SCHEMA, latest_befor
 from alliance_pipeline.recommendation.interactions import window_bounds
 from alliance_pipeline.recommendation.params import RecParams
 from alliance_pipeline.recommendation.run import run
-from alliance_pipeline.spark_session import job_session
+from alliance_pipeline.segmentation import lake_io
+from alliance_pipeline.spark_session import job_session, read_partitions
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -56,10 +58,6 @@ def _exists(spark: SparkSession, path: str) -> bool:
     return fs.exists(p)
 
 
-def _read(spark: SparkSession, path: str) -> DataFrame:
-    return spark.read.option("basePath", path).parquet(path)
-
-
 def _write(df: DataFrame, path: str, ds: str) -> None:
     (
         df.withColumn("run_date", F.lit(ds).cast("date"))
@@ -77,19 +75,16 @@ def main(argv: list[str] | None = None) -> int:
     spark = job_session(f"alliance-recommend-{ds}")
     checkpoints = f"{root}/curated/_checkpoints/recommend/run_date={ds}"
     spark.sparkContext.setCheckpointDir(checkpoints)
-    first, _ = window_bounds(ds, params.lookback_days)
-    dt_col = F.col("dt").cast("date")
+    first, last = window_bounds(ds, params.lookback_days)
 
-    events = _read(spark, f"{root}/clean/events").where(
-        dt_col.between(F.lit(first), F.lit(ds).cast("date"))
-    )
-    orders = _read(spark, f"{root}/clean/orders").where(dt_col <= F.lit(ds).cast("date"))
-    catalog = spark.read.parquet(f"{root}/clean/catalog/dt={ds}")
-    persons = spark.read.parquet(f"{root}/curated/persons/dt={ds}")
-    segments = spark.read.parquet(f"{root}/curated/person_segment/run_date={ds}")
+    events = lake_io.read_clean(spark, root, "events", first, last)
+    orders = lake_io.read_clean(spark, root, "orders", None, last)  # ownership: all history
+    catalog = lake_io.read_clean(spark, root, "catalog", last, last)
+    persons = lake_io.read_run(spark, root, lake_io.PERSONS, "dt", last)
+    segments = lake_io.read_run(spark, root, lake_io.PERSON_SEGMENT, "run_date", last)
     index_root = f"{root}/curated/rec_index"
     previous = (
-        latest_before(_read(spark, index_root), ds)
+        latest_before(read_partitions(spark, index_root, [index_root]), ds)
         if _exists(spark, index_root)
         else spark.createDataFrame([], INDEX_SCHEMA)
     )

@@ -44,12 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     for zone in ZONES:
         for name in spark_lake.subdirs(spark, f"{root}/{zone}"):
             for part in spark_lake.subdirs(spark, f"{root}/{zone}/{name}"):
+                if part.startswith(("_", ".")):
+                    continue  # a job's staging folder, not a partition
                 path = f"{root}/{zone}/{name}/{part}"
                 try:
                     df = spark.read.parquet(path)
                 except AnalysisException:
-                    print(f"rekey {key.version}: skipped {zone}/{name}: not Parquet")
-                    break
+                    print(f"rekey {key.version}: skipped {zone}/{name}/{part}: no Parquet rows")
+                    continue
                 if "person_key" not in df.columns:
                     break
                 nested = sorted(

@@ -11,8 +11,9 @@ reported under a rule:
     malformed_record            a CSV line with fewer fields than the header (a cut line)
 
 Problems that make the whole file unusable raise nothing here either: they are returned as
-``batch_problems`` (``encoding``, ``file_unreadable``, ``file_empty``), and the policy rejects the
-batch. Typed frame dtypes: string and json -> object (str or None), int -> Int64, float ->
+``batch_problems`` (``encoding``, ``file_unreadable``, ``file_empty``: a CSV without even a
+header), and the policy rejects the batch. An empty JSON Lines file is a delivery of no records
+(JSON Lines has no header); whether no rows is plausible is the row-count band's business. Typed frame dtypes: string and json -> object (str or None), int -> Int64, float ->
 float64, bool -> boolean, money/rate -> object (Decimal), timestamp -> datetime64[ns, UTC],
 date -> datetime64[ns]. :func:`to_arrow` makes the lake's types from it.
 """
@@ -98,6 +99,8 @@ def read_partition(path: Path, source: Source, dataset: Dataset, dt: str) -> Rea
         except FileProblem as problem:
             problems.append((problem.rule, f"{name}: {problem.detail}"))
             continue
+        if frame.empty and not len(frame.columns):  # JSON Lines without a record
+            frame = pd.DataFrame(columns=dataset.column_names, dtype=object)
         frame.insert(0, "_row", np.arange(len(frame), dtype="int64"))
         frame.insert(0, "_file", name)
         rows_per_file[name] = len(frame)
@@ -130,11 +133,11 @@ def read_file(data: bytes, fmt: str, encoding: str) -> pd.DataFrame:
         return pd.DataFrame(
             {n: [_text(v) for v in table[n].to_pylist()] for n in table.column_names}
         )
+    if fmt == "jsonl":
+        return _read_jsonl(_decode(data, encoding)) if data.strip() else pd.DataFrame()
     if not data.strip():
         raise FileProblem("file_empty", "the file has no content, not even a header")
     text = _decode(data, encoding)
-    if fmt == "jsonl":
-        return _read_jsonl(text)
     return _read_csv(text)
 
 
@@ -191,15 +194,9 @@ def _read_jsonl(text: str) -> pd.DataFrame:
         if not isinstance(record, dict):
             raise FileProblem("file_unreadable", f"line {number} is not a JSON object")
         records.append(record)
-    return _as_text(pd.DataFrame.from_records(records))
-
-
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cells as text: JSON and Parquet values go through the same strict parsers as CSV."""
-    out = pd.DataFrame(index=frame.index)
-    for name in frame.columns:
-        out[str(name)] = [_text(v) for v in frame[name].tolist()]
-    return out
+    # Straight from the parsed values: a frame would turn an int column with a null into floats.
+    names = list(dict.fromkeys(k for r in records for k in r))
+    return pd.DataFrame({str(n): [_text(r.get(n)) for r in records] for n in names}, dtype=object)
 
 
 def _text(value) -> str | None:

@@ -369,8 +369,18 @@ def test_airflow_init_migrates_both_databases_and_creates_the_spark_pool(service
     assert "from alliance_pipeline.warehouse import warehouse_from_airflow as w" in init
     assert "w().migrate()" in init
     assert callable(warehouse.warehouse_from_airflow) and callable(warehouse.Warehouse.migrate)
-    pool = re.search(r'airflow pools set spark (\d+) "[^"]+"', init)
-    assert pool and int(pool[1]) >= 1
+    from airflow.dag_processing.dagbag import DagBag
+
+    used = {
+        task.pool
+        for dag in DagBag(dag_folder=str(ROOT / "dags")).dags.values()
+        for task in dag.tasks
+        if task.pool != "default_pool"
+    }
+    assert used >= {"spark", "settlement"}
+    for name in used:
+        pool = re.search(rf'airflow pools set {name} (\d+) "[^"]+"', init)
+        assert pool and int(pool[1]) >= 1, f"pool {name} is used by a DAG but not created"
     assert services["airflow-init"]["restart"] == "no"
 
 

@@ -23,7 +23,7 @@ K = 3
 @pytest.fixture(scope="module")
 def settled_lake(tmp_path_factory):
     lake = tmp_path_factory.mktemp("lake")
-    generate_lake(lake, "2026-02-01", 36, 12)
+    generate_lake(lake, "2026-02-01", 36, 12, int96_before="2026-02-20")
     # after the February close: a refund and a chargeback of February orders, and a late February order
     write_clean(
         lake,

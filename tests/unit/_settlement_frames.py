@@ -1,5 +1,8 @@
-"""Hand-made clean-zone Parquet for settlement tests, in exactly the layout de-identification writes:
-clean/{dataset}/dt={dt}/source={source}/part-0.parquet with contracts.clean_columns(dataset)."""
+"""Hand-made clean-zone Parquet for settlement tests, in exactly the layout de-identification writes
+with Spark's partitionBy: clean/{dataset}/dt={dt}/source={source}/part-0.parquet holding
+contracts.clean_columns(dataset) except the partition columns dt and source, which live only in
+the folder names. ``int96=True`` writes timestamps as Spark did before TIMESTAMP_MICROS (INT96,
+read back tz-naive)."""
 
 from __future__ import annotations
 
@@ -27,22 +30,34 @@ ARROW_TYPES = {
 CST = dt.timezone(dt.timedelta(hours=8))
 
 
+PARTITION_COLUMNS = ("dt", "source")
+
+
 def schema(dataset: str) -> pa.Schema:
-    return pa.schema([(c.name, ARROW_TYPES[c.dtype]) for c in clean_columns(dataset)])
+    return pa.schema(
+        [
+            (c.name, ARROW_TYPES[c.dtype])
+            for c in clean_columns(dataset)
+            if c.name not in PARTITION_COLUMNS
+        ]
+    )
 
 
 def write_clean(
-    lake: Path, dataset: str, day: str, source: str, rows: list[dict], part: int = 0
+    lake: Path,
+    dataset: str,
+    day: str,
+    source: str,
+    rows: list[dict],
+    part: int = 0,
+    int96: bool = False,
 ) -> Path:
     sch = schema(dataset)
-    full = [
-        {**{n: None for n in sch.names}, **r, "source": source, "dt": dt.date.fromisoformat(day)}
-        for r in rows
-    ]
+    full = [{n: r.get(n) for n in sch.names} for r in rows]
     table = pa.Table.from_pylist(full, schema=sch)
     out = Path(lake) / "clean" / dataset / f"dt={day}" / f"source={source}"
     out.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, out / f"part-{part}.parquet")
+    pq.write_table(table, out / f"part-{part}.parquet", use_deprecated_int96_timestamps=int96)
     return out
 
 
@@ -177,22 +192,33 @@ def delivery(campaign_id, day, channel, impressions, clicks, spend, currency="CN
 
 
 def reference_data(
-    lake: Path, day: str, contracts: list[dict], campaigns: list[dict], catalog=None
+    lake: Path,
+    day: str,
+    contracts: list[dict],
+    campaigns: list[dict],
+    catalog=None,
+    int96: bool = False,
 ) -> None:
     """The platform's nightly snapshots."""
-    write_clean(lake, "contracts", day, "platform", contracts)
-    write_clean(lake, "campaigns", day, "platform", campaigns)
-    write_clean(lake, "catalog", day, "platform", catalog or [content("c-1")])
+    write_clean(lake, "contracts", day, "platform", contracts, int96=int96)
+    write_clean(lake, "campaigns", day, "platform", campaigns, int96=int96)
+    write_clean(lake, "catalog", day, "platform", catalog or [content("c-1")], int96=int96)
 
 
 PARTNERS = ("moonbay", "tidewave", "lumen")
 
 
 def generate_lake(
-    lake: Path, start: str, days: int, orders_per_day: int, seed: int = 7
+    lake: Path,
+    start: str,
+    days: int,
+    orders_per_day: int,
+    seed: int = 7,
+    int96_before: str | None = None,
 ) -> list[str]:
     """Synthetic clean zone: contracts of every model, campaigns, touches, orders (some USD,
-    refunds, chargebacks, re-deliveries), fx and delivery, one dt partition per day. Returns the dts."""
+    refunds, chargebacks, re-deliveries), fx and delivery, one dt partition per day; the days
+    before ``int96_before`` with INT96 timestamps, as Spark wrote them before. Returns the dts."""
     import random
 
     rnd = random.Random(seed)
@@ -240,7 +266,8 @@ def generate_lake(
     persons = [f"{rnd.getrandbits(128):032x}" for _ in range(max(40, orders_per_day * 3))]
     n_order = 0
     for i, day in enumerate(dts):
-        reference_data(lake, day, contracts, campaigns, catalog)
+        old = int96_before is not None and day < int96_before
+        reference_data(lake, day, contracts, campaigns, catalog, int96=old)
         write_clean(
             lake,
             "fx_rates",
@@ -264,7 +291,7 @@ def generate_lake(
                     kind=rnd.choice(["click", "click", "view"]),
                 )
             )
-        write_clean(lake, "events", day, "platform", touches)
+        write_clean(lake, "events", day, "platform", touches, int96=old)
         rows = []
         for _ in range(orders_per_day):
             n_order += 1
@@ -296,7 +323,7 @@ def generate_lake(
                     "updated_at": src["updated_at"] + dt.timedelta(hours=1),
                 }
             )
-        write_clean(lake, "orders", day, "platform", rows)
+        write_clean(lake, "orders", day, "platform", rows, int96=old)
         write_clean(
             lake,
             "campaign_delivery",

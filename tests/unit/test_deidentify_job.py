@@ -2,6 +2,7 @@
 
 import datetime as dt
 import importlib.util
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,7 +17,7 @@ JOBS = Path(__file__).resolve().parents[2] / "jobs"
 SECRET = "job-test-key-0123456789abcdef"
 UTC = dt.UTC
 PII = ["李伟", "王芳", "13812345678", "1381234", "li@x.com", "fang@example.com",
-       "11010519491231002X", "1949-12-31", "北京"]  # fmt: skip
+       "11010519491231002X", "1949-12-31", "杭州"]  # fmt: skip
 
 
 def _job(name="deidentify"):
@@ -53,7 +54,7 @@ ORDERS = pa.schema(
 def _user(uid, name, mobile, email, id_card, tier, consent, day):
     ts = dt.datetime(2026, 11, day, 9, tzinfo=UTC)
     return dict(source_user_id=uid, full_name=name, mobile=mobile, email=email,
-                id_card_no=id_card, birth_date=None, gender="M", city="北京市", registered_at=ts,
+                id_card_no=id_card, birth_date=None, gender="M", city="杭州市", registered_at=ts,
                 membership_tier=tier, marketing_consent=consent, updated_at=ts, nickname=name)  # fmt: skip
 
 
@@ -92,10 +93,19 @@ def test_two_nights_rerun_and_no_pii_left(spark, tmp_path, monkeypatch):
         USERS,
     )
     _write(root, "orders", d2, "moonbay", [_order("o1", "m2", 23), _order("o2", "m1", 23)], ORDERS)
+    _write(root, "orders", d2, "platform", [_order("o3", "p1", 23)], ORDERS)
     job = _job()
     assert job.main(["--ds", d1, "--lake-root", str(root)]) == 0
     assert job.main(["--ds", d2, "--lake-root", str(root)]) == 0
-    assert job.main(["--ds", d2, "--lake-root", str(root)]) == 0  # rerun replaces
+    night2 = root / "clean" / "orders" / f"dt={d2}"
+    assert sorted(p.name for p in night2.glob("source=*")) == ["source=moonbay", "source=platform"]
+    part = next(night2.glob("source=moonbay/*.parquet"))
+    assert {"dt", "source"}.isdisjoint(pq.read_schema(part).names)  # hive partition folders
+    # the platform batch is withdrawn (e.g. rejected on a rerun): the rerun leaves no trace of it
+    shutil.rmtree(root / "validated" / "orders" / f"dt={d2}" / "source=platform")
+    assert job.main(["--ds", d2, "--lake-root", str(root)]) == 0
+    assert [p.name for p in night2.glob("source=*")] == ["source=moonbay"]
+    assert not list((root / "clean" / "orders").glob("_*"))  # no staging left behind
 
     key = PseudonymKey(SECRET.encode(), "dev-test")
     orders = spark.read.parquet(str(root / "clean" / "orders")).orderBy("order_id").collect()

@@ -1,4 +1,5 @@
-"""Segmentation features on hand-made clean-zone frames (one Spark session, few actions)."""
+"""Segmentation features on a hand-made clean zone in the lake's real layout, read back through
+the job's reader (one Spark session, few actions)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -6,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from alliance_pipeline.segmentation import features as feat
-from alliance_pipeline.segmentation.lake_io import clean_schema
+from alliance_pipeline.segmentation.lake_io import clean_schema, join, read_clean
 
 DS = dt.date(2026, 11, 23)
 LOOKBACK = 30
@@ -24,6 +25,13 @@ def frame(spark, dataset, rows):
     )
 
 
+def lake(spark, root, **frames):
+    """The frames written as the clean zone is (Spark ``partitionBy``: no dt or source column
+    in the files), so the test reads them back through the job's reader."""
+    for dataset, df in frames.items():
+        df.write.partitionBy("dt", "source").parquet(join(str(root), "clean", dataset))
+
+
 def order(oid, person, amount, day, *, currency="CNY", status="paid", refund=None, updated=None,
           source="platform", hour=10):  # fmt: skip
     return {
@@ -36,16 +44,16 @@ def order(oid, person, amount, day, *, currency="CNY", status="paid", refund=Non
 
 
 def event(eid, person, content, etype, *, day=DS - dt.timedelta(days=3), duration=None,
-          source="platform"):  # fmt: skip
+          source="platform", delivered=None):  # fmt: skip
     return {
         "event_id": eid, "person_key": person, "key_version": "dev-1", "content_id": content,
         "event_type": etype, "event_at": ts(day), "duration_s": duration, "source": source,
-        "dt": day,
+        "dt": delivered or day,
     }  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def features(spark):
+def features(spark, tmp_path_factory):
     d = lambda n: DS - dt.timedelta(days=n)  # ruff: ignore[lambda-assignment]
     orders = frame(spark, "orders", [
         order("o1", "A", "100.00", d(5)),
@@ -70,7 +78,8 @@ def features(spark):
         event("e4", "A", "c2", "progress", duration=60),
         event("e5", "A", "c3", "click", source="tidewave"),  # campaign click: not engagement
         event("e6", "B", "c2", "view"),
-        event("e7", "B", "c1", "play", day=d(31), duration=9000),  # outside the window
+        # delivered late, inside the window, but it happened before the window
+        event("e7", "B", "c1", "play", day=d(31), duration=9000, delivered=d(29)),
     ])  # fmt: skip
     catalog = frame(spark, "catalog", [
         {"content_id": "c1", "category": "technology", "source": "platform", "dt": DS},
@@ -82,7 +91,18 @@ def features(spark):
          ("C", "lumen", "free", "35-44")],
         "person_key string, sources string, membership_tier string, age_band string",
     )  # fmt: skip
-    orders_cny = feat.orders_in_cny(orders, fx, feat.window_start(DS, LOOKBACK), DS)
+    start = feat.window_start(DS, LOOKBACK)
+    root = tmp_path_factory.mktemp("lake")
+    lake(spark, root, orders=orders, fx_rates=fx, events=events, catalog=catalog)
+    orders = read_clean(spark, str(root), "orders", start, DS)
+    assert {r.source for r in orders.select("source").distinct().collect()} == {
+        "platform",
+        "moonbay",
+    }
+    fx = read_clean(spark, str(root), "fx_rates", start - dt.timedelta(days=feat.FX_SLACK_DAYS), DS)
+    events = read_clean(spark, str(root), "events", start, DS)
+    catalog = read_clean(spark, str(root), "catalog", DS, DS)
+    orders_cny = feat.orders_in_cny(orders, fx, start, DS)
     out = feat.person_features(persons, orders_cny, events, catalog, DS, LOOKBACK)
     rows = {r.person_key: r for r in out.collect()}
     return rows, orders_cny

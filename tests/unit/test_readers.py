@@ -47,8 +47,10 @@ def test_empty_cells_are_null_and_a_cut_line_is_flagged():
 
 
 def test_jsonl_and_parquet_values_become_text():
-    jl = read_file(b'{"a": 1, "b": true, "c": null}\n\n{"a": 2}\n', "jsonl", "utf-8")
-    assert jl["a"].tolist() == ["1", "2"] and jl["b"].tolist() == ["true", None]
+    jl = read_file(b'{"a": 1, "b": true, "c": null}\n\n{"a": 2}\n{"a": null}\n', "jsonl", "utf-8")
+    assert jl["a"].tolist() == ["1", "2", None]  # ints stay ints beside a null
+    assert jl["b"].tolist() == ["true", None, None]
+    assert read_file(b"", "jsonl", "utf-8").empty  # no record: an empty delivery
     buf = io.BytesIO()
     pq.write_table(pa.table({"m": pa.array([Decimal("1.50")], pa.decimal128(18, 2))}), buf)
     assert read_file(buf.getvalue(), "parquet", "utf-8")["m"].tolist() == ["1.50"]

@@ -8,7 +8,7 @@ import pytest
 
 from alliance_pipeline.contracts import DATASETS, dataset
 from alliance_pipeline.validation import rules as R
-from alliance_pipeline.validation.gx_run import run_suite
+from alliance_pipeline.validation.gx_run import gx_view, run_suite
 from alliance_pipeline.validation.policy import Policy
 from alliance_pipeline.validation.suites import build_suite, expectation_configs, stale_suites
 
@@ -31,6 +31,31 @@ def test_mobile_rules():
     assert found["excel_scientific_notation"].tolist() == [False, False, True, False, False, False]
     assert found["fullwidth_digits"].tolist() == [False, False, False, True, False, False]
     assert R.normalise_mobile("+86 138-0013-8000") == "13800138000"
+    assert R.normalise_mobile("＋８６ １３８－００１３－８０００") == "13800138000"
+    assert R.mobile_checks(pd.Series(["１２３"]))["mobile_cn"].tolist() == [True]
+    assert (
+        "fullwidth_digits" in R.OBSERVATIONS and "excel_scientific_notation" not in R.OBSERVATIONS
+    )
+
+
+def test_email_spelling_is_an_observation_and_the_suite_checks_the_normalised_value():
+    values = pd.Series(["  Ann@Example.COM ", "bob@example.com", "not-an-email", None])
+    assert R.email_checks(values)["spelling"].tolist() == [True, False, False, False]
+    assert "spelling" in R.OBSERVATIONS
+    view = gx_view(pd.DataFrame({"email": values}), dataset("users"))
+    assert view["email"].tolist()[:3] == ["ann@example.com", "bob@example.com", "not-an-email"]
+    outcomes, _ = run_suite(view, build_suite("users"), PARAMS)
+    rule = next(o for o in outcomes if o.rule == "format:email")
+    assert rule.rows.tolist() == [2]
+
+
+def test_gx_view_checks_numbers_as_floats():
+    typed = pd.DataFrame(
+        {"amount": [Decimal("9.90"), None], "quantity": pd.array([1, None], dtype="Int64")}
+    )
+    view = gx_view(typed, dataset("orders"))
+    assert view.dtypes.tolist() == ["float64", "float64"]
+    assert view["amount"].iloc[0] == pytest.approx(9.9) and pd.isna(view["quantity"].iloc[1])
 
 
 def test_resident_id_check_digit():
@@ -61,6 +86,8 @@ def test_window_and_band_policy():
     assert policy.row_count_band([100]) == (policy.min_rows, 2**62)  # too little history
     low, high = policy.row_count_band([100, 100, 120, 90, 100])
     assert low <= 100 <= high and low > policy.min_rows
+    assert low == 30 - policy.band_slack_rows and high == 300 + policy.band_slack_rows
+    assert policy.row_count_band([2, 3, 2])[0] == policy.min_rows  # a handful: slack, not ratio
     assert policy.too_many_bad_rows(3, 40) and not policy.too_many_bad_rows(2, 40)
 
 
@@ -77,6 +104,10 @@ def _delivery(**change):
     rows = [row | {"campaign_id": f"c{i}"} for i in range(4)]
     rows[1] = rows[1] | change
     return pd.DataFrame(rows)
+
+
+def _view(frame):
+    return gx_view(frame, dataset("campaign_delivery"))
 
 
 PARAMS = {
@@ -104,9 +135,9 @@ def delivery_suite():
     ],
 )
 def test_suite_row_rules_fail_on_the_bad_row_only(delivery_suite, change, rule):
-    good, _ = run_suite(_delivery(), delivery_suite, PARAMS)
+    good, _ = run_suite(_view(_delivery()), delivery_suite, PARAMS)
     assert all(o.passed for o in good)
-    bad, _ = run_suite(_delivery(**change), delivery_suite, PARAMS)
+    bad, _ = run_suite(_view(_delivery(**change)), delivery_suite, PARAMS)
     failed = {o.rule: o.rows.tolist() for o in bad if not o.passed}
     assert rule in failed and 1 in failed[rule]
     assert all(o.severity == "row" for o in bad if not o.passed)
@@ -114,7 +145,7 @@ def test_suite_row_rules_fail_on_the_bad_row_only(delivery_suite, change, rule):
 
 def test_suite_critical_rules(delivery_suite):
     frame = _delivery().drop(columns=["spend"])
-    outcomes, _ = run_suite(frame, delivery_suite, PARAMS | {"row_count_min": 5})
+    outcomes, _ = run_suite(_view(frame), delivery_suite, PARAMS | {"row_count_min": 5})
     failed = {o.rule: o for o in outcomes if not o.passed and o.severity == "critical"}
     assert set(failed) == {"columns_present", "row_count_band"}
     assert failed["columns_present"].observed_value == "missing: spend"

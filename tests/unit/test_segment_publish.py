@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from alliance_pipeline.segmentation import lake_io
+from alliance_pipeline.segmentation import arrow_io, lake_io
 from alliance_pipeline.segmentation.publish import OTHER, publish_segments
 from alliance_pipeline.warehouse import open_warehouse
 
@@ -81,3 +81,28 @@ def test_other_below_k_is_left_out(tmp_path, lake_with_segments):
         ("seg-001",),
         ("seg-004",),
     ]
+
+
+def test_lake_reader_recovers_partition_keys_and_reads_naive_timestamps_as_utc(tmp_path):
+    """Spark's layout: no dt/source column in the files; an old INT96 file reads tz-naive."""
+    root = tmp_path / "clean" / "orders"
+    naive = pa.table({"order_id": ["o1"], "at": pa.array([dt.datetime(2026, 11, 23, 5)])})
+    aware = pa.table(
+        {
+            "order_id": ["o2"],
+            "at": pa.array(
+                [dt.datetime(2026, 11, 23, 6, tzinfo=dt.UTC)], pa.timestamp("us", "UTC")
+            ),
+            "drifted": ["x"],
+        }
+    )
+    for source, table in (("moonbay", aware), ("platform", naive)):
+        (root / f"dt={DS}" / f"source={source}").mkdir(parents=True)
+        pq.write_table(table, root / f"dt={DS}" / f"source={source}" / "part-0.parquet")
+    got = arrow_io.read_partition(root, dt=DS).sort_values("order_id").reset_index(drop=True)
+    assert list(got["source"]) == ["platform", "moonbay"]
+    assert list(got["dt"]) == [D, D]
+    assert str(got["at"].dtype) == "datetime64[us, UTC]"
+    assert list(got["at"].dt.hour) == [5, 6]  # the naive value is a UTC instant, not shifted
+    with pytest.raises(FileNotFoundError, match="dt=2026-11-24"):
+        arrow_io.read_partition(root, dt="2026-11-24")

@@ -37,7 +37,7 @@ def local_airflow_environ(home: Path, overrides: Mapping[str, str] | None = None
 
 
 def migrate_metadata_db(env: Mapping[str, str]) -> None:
-    """``airflow db migrate`` (creates the SQLite metadata database) and the ``spark`` pool."""
+    """``airflow db migrate`` (creates the SQLite metadata database) and the ``spark`` and ``settlement`` pools."""
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     airflow = str(Path(sys.executable).with_name("airflow"))
     for command in (

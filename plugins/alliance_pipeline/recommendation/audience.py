@@ -23,6 +23,7 @@ import pandas as pd
 
 from alliance_pipeline.privacy.min_cell import min_cell_size
 from alliance_pipeline.registry import load_sources
+from alliance_pipeline.segmentation.arrow_io import read_partition
 
 
 def partners_with_contract(contracts: pd.DataFrame, ds: str) -> list[str]:
@@ -83,10 +84,11 @@ def audience(
     ), summary
 
 
-def _read(path: Path) -> pd.DataFrame:
-    if not path.is_dir():
-        raise FileNotFoundError(f"audience: input partition {path} missing")
-    return pd.read_parquet(path, partitioning=None)  # clean rows carry source and dt already
+def _read(dataset_root: Path, **partition) -> pd.DataFrame:
+    try:
+        return read_partition(dataset_root, **partition)
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"audience: {exc}") from None
 
 
 def write_audiences(
@@ -101,11 +103,11 @@ def write_audiences(
     """
     root = Path(lake_root)
     k = min_cell_size() if k is None else k
-    contracts = _read(root / "clean" / "contracts" / f"dt={ds}")
-    campaigns = _read(root / "clean" / "campaigns" / f"dt={ds}")
-    catalog = _read(root / "clean" / "catalog" / f"dt={ds}")
-    persons = _read(root / "curated" / "persons" / f"dt={ds}")
-    segments = _read(root / "curated" / "person_segment" / f"run_date={ds}")
+    contracts = _read(root / "clean" / "contracts", dt=ds)
+    campaigns = _read(root / "clean" / "campaigns", dt=ds)
+    catalog = _read(root / "clean" / "catalog", dt=ds)
+    persons = _read(root / "curated" / "persons", dt=ds)
+    segments = _read(root / "curated" / "person_segment", run_date=ds)
     outbound = {s.id: s.outbound_prefix for s in load_sources() if s.kind == "partner"}
     written = []
     for partner in partners_with_contract(contracts, ds):

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from alliance_pipeline.recommendation.scoring import OUTPUT_COLUMNS
+from alliance_pipeline.segmentation.arrow_io import read_partition
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +57,10 @@ def gate(evaluation: pd.DataFrame) -> tuple[bool, str]:
 
 
 def _partition(lake_root: Path | str, table: str, ds: str) -> pd.DataFrame:
-    path = Path(lake_root) / "curated" / table / f"run_date={ds}"
-    if not path.is_dir():
-        raise FileNotFoundError(f"recommendation run_date={ds}: {path} missing (did the job run?)")
-    return pd.read_parquet(path)
+    try:
+        return read_partition(Path(lake_root) / "curated" / table, run_date=ds)
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"recommendation run_date={ds}: {exc} (did the job run?)") from None
 
 
 def publish_recommendations(wh, ds: str, lake_root: Path | str) -> PublishResult:

@@ -30,6 +30,13 @@ def _indexed(conf: DataFrame, index: DataFrame) -> DataFrame:
     )
 
 
+def unevaluated(model: str, k: int) -> dict:
+    """The evaluation row of a run without training data: no person, every metric 0 (the
+    publish gate keeps the last published set)."""
+    return {"model": model, "k": k, "persons": 0, **dict.fromkeys(evaluate.METRICS, 0.0),
+            "coverage": 0.0}  # fmt: skip
+
+
 def run(
     events: DataFrame,
     orders: DataFrame,
@@ -58,14 +65,18 @@ def run(
     train_ix = _indexed(train_conf, index).cache()
     holdout_ix = _indexed(holdout.withColumn("confidence", F.lit(1.0)), index)
     catalog_size = catalog.select("content_id").distinct().count()
-    eval_model = train.fit(train_ix, params)
-    metrics = evaluate.evaluate(
-        eval_model, train_ix, holdout_ix, params.k, params.candidate_pool, catalog_size
-    )
+    if train_ix.isEmpty():  # no day before the holdout yet: nothing to evaluate on
+        metrics = [unevaluated(name, params.k) for name in ("als", "popularity")]
+    else:
+        eval_model = train.fit(train_ix, params)
+        metrics = evaluate.evaluate(
+            eval_model, train_ix, holdout_ix, params.k, params.candidate_pool, catalog_size
+        )
     settings = json.dumps(asdict(params), sort_keys=True)
     evaluation = [{**m, "params": settings} for m in metrics]
 
-    model = train.fit(_indexed(full, index), params)
+    full_ix = _indexed(full, index)
+    model = None if full_ix.isEmpty() else train.fit(full_ix, params)
     recs = scoring.recommend(
         model,
         index,

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from alliance_pipeline.contracts import clean_columns
 
 SOURCES = ("platform", "moonbay", "tidewave", "lumen")
+PARTITION_COLUMNS = ("dt", "source")
 _ARROW = {
     "string": pa.string(),
     "json": pa.string(),
@@ -47,8 +48,13 @@ class Sample:
 
 
 def clean_table(dataset: str, df: pd.DataFrame) -> pa.Table:
-    """``df`` with every column of ``contracts.clean_columns(dataset)`` (missing ones null)."""
-    fields = [pa.field(c.name, _ARROW[c.dtype]) for c in clean_columns(dataset)]
+    """``df`` with every column of ``contracts.clean_columns(dataset)`` (missing ones null)
+    except the partition columns, which live in the folder names as Spark writes them."""
+    fields = [
+        pa.field(c.name, _ARROW[c.dtype])
+        for c in clean_columns(dataset)
+        if c.name not in PARTITION_COLUMNS
+    ]
     arrays = [
         pa.array(df[f.name] if f.name in df else [None] * len(df), type=f.type) for f in fields
     ]
@@ -56,7 +62,8 @@ def clean_table(dataset: str, df: pd.DataFrame) -> pa.Table:
 
 
 def write_clean(root: Path, dataset: str, df: pd.DataFrame) -> None:
-    """clean/{dataset}/dt={dt}/source={source}/part-0.parquet for each (dt, source) of ``df``."""
+    """clean/{dataset}/dt={dt}/source={source}/part-0.parquet for each (dt, source) of ``df``;
+    like Spark's ``partitionBy``, the files hold no dt or source column."""
     for (day, source), part in df.groupby(["dt", "source"]):
         folder = Path(root) / "clean" / dataset / f"dt={day}" / f"source={source}"
         folder.mkdir(parents=True, exist_ok=True)
@@ -64,9 +71,12 @@ def write_clean(root: Path, dataset: str, df: pd.DataFrame) -> None:
 
 
 def write_curated(root: Path, table: str, partition: str, df: pd.DataFrame) -> None:
+    """curated/{table}/{partition}/part-0.parquet, e.g. partition ``run_date=2026-11-23``; the
+    partition key is left out of the file, as Spark's ``partitionBy`` does."""
     folder = Path(root) / "curated" / table / partition
     folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), folder / "part-0.parquet")
+    data = df.drop(columns=partition.split("=")[0], errors="ignore")
+    pq.write_table(pa.Table.from_pandas(data, preserve_index=False), folder / "part-0.parquet")
 
 
 def planted(

@@ -154,7 +154,7 @@ def segment_popular_candidates(
 
 
 def recommend(
-    model: ALSModel,
+    model: ALSModel | None,
     index: DataFrame,
     persons: DataFrame,
     segments: DataFrame,
@@ -178,10 +178,9 @@ def recommend(
     )
     cold = people.select("person_key").join(warm, "person_key", "left_anti")
     brands = item_brands(catalog)
-    parts = (
-        ("als", als_candidates(model, index, warm, pool)),
-        ("segment_popular", segment_popular_candidates(cold, segments, interactions, pool)),
-    )
+    parts = [("segment_popular", segment_popular_candidates(cold, segments, interactions, pool))]
+    if model is not None:  # None: no interaction in the window, so nobody is warm
+        parts.insert(0, ("als", als_candidates(model, index, warm, pool)))
     out = None
     for reason, cands in parts:
         top = select_top_n(cands, people, brands, owned, n, share).withColumn(

@@ -1,8 +1,8 @@
 """Scaling and KMeans with k chosen by silhouette (Spark MLlib), plus PCA for the chart.
 
 Spark's k-means|| with default settings can stop in a worse optimum than scikit-learn's
-k-means++ with restarts, so every k is fitted with several seeds and more init steps and the
-lowest training cost is kept.
+k-means++ with restarts, so the chosen k is fitted with several seeds and more init steps and
+the lowest training cost is kept (the silhouette scan over k uses one seed per k).
 """
 
 from __future__ import annotations
@@ -92,23 +92,37 @@ class KMeansChoice:
     costs: dict[int, float] = field(default_factory=dict)
 
 
+def _fit(vectors: DataFrame, k: int, seed: int, init_steps: int, max_iter: int) -> KMeansModel:
+    return KMeans(
+        k=k,
+        seed=seed,
+        initMode="k-means||",
+        initSteps=init_steps,
+        maxIter=max_iter,
+        tol=1e-6,
+        featuresCol="features",
+        predictionCol="cluster",
+    ).fit(vectors)
+
+
 def fit_kmeans(
-    vectors: DataFrame, k: int, seed: int, init_steps: int, restarts: int, max_iter: int
+    vectors: DataFrame,
+    k: int,
+    seed: int,
+    init_steps: int,
+    restarts: int,
+    max_iter: int,
+    first: KMeansModel | None = None,
 ) -> tuple[KMeansModel, float]:
-    """The lowest-cost model over ``restarts`` seeds (seed, seed+1, ...)."""
+    """The lowest-cost model over ``restarts`` seeds (seed, seed+1, ...); ``first``: the model
+    of ``seed`` when already fitted."""
     best: tuple[KMeansModel, float] | None = None
     for i in range(restarts):
-        km = KMeans(
-            k=k,
-            seed=seed + i,
-            initMode="k-means||",
-            initSteps=init_steps,
-            maxIter=max_iter,
-            tol=1e-6,
-            featuresCol="features",
-            predictionCol="cluster",
+        model = (
+            first
+            if i == 0 and first is not None
+            else _fit(vectors, k, seed + i, init_steps, max_iter)
         )
-        model = km.fit(vectors)
         cost = model.summary.trainingCost
         if best is None or cost < best[1]:
             best = (model, cost)
@@ -125,22 +139,23 @@ def choose_k(
     restarts: int,
     max_iter: int,
 ) -> KMeansChoice:
-    """Fit every k in [k_min, k_max] and keep the one with the highest silhouette."""
+    """Fit every k in [k_min, k_max] once (``seed``) and keep the k with the highest silhouette;
+    only that k is refitted with the other ``restarts - 1`` seeds, lowest cost kept."""
     evaluator = ClusteringEvaluator(
         featuresCol="features", predictionCol="cluster", distanceMeasure="squaredEuclidean"
     )
-    choice: KMeansChoice | None = None
+    models: dict[int, KMeansModel] = {}
     silhouettes: dict[int, float] = {}
     costs: dict[int, float] = {}
     for k in range(k_min, k_max + 1):
-        model, cost = fit_kmeans(vectors, k, seed, init_steps, restarts, max_iter)
-        score = evaluator.evaluate(model.transform(vectors))
-        silhouettes[k], costs[k] = score, cost
-        if choice is None or (not math.isnan(score) and score > silhouettes[choice.k]):
-            choice = KMeansChoice(k, model, cost)
-    assert choice is not None
-    choice.silhouettes, choice.costs = silhouettes, costs
-    return choice
+        models[k] = _fit(vectors, k, seed, init_steps, max_iter)
+        silhouettes[k] = evaluator.evaluate(models[k].transform(vectors))
+        costs[k] = models[k].summary.trainingCost
+    scored = [k for k in models if not math.isnan(silhouettes[k])] or [k_min]
+    k = max(scored, key=lambda c: (silhouettes[c], -c))
+    model, cost = fit_kmeans(vectors, k, seed, init_steps, restarts, max_iter, first=models[k])
+    costs[k] = cost
+    return KMeansChoice(k, model, cost, silhouettes, costs)
 
 
 def assign(model: KMeansModel, vectors: DataFrame) -> DataFrame:

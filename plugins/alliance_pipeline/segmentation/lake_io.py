@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from alliance_pipeline.contracts import clean_columns
+from alliance_pipeline.spark_session import read_partitions
 
 SPARK_TYPES = {
     "string": T.StringType(),
@@ -38,19 +40,20 @@ def dates(start: dt.date, end: dt.date) -> list[str]:
 
 
 def read_clean(
-    spark: SparkSession, lake_root: str, dataset: str, start: dt.date, end: dt.date
+    spark: SparkSession, lake_root: str, dataset: str, start: dt.date | None, end: dt.date
 ) -> DataFrame:
-    """Every source's clean partitions of ``dataset`` with dt in [start, end], contract columns
-    only (drifted extras dropped); an empty frame when there is none."""
-    pattern = join(
-        lake_root, "clean", dataset, "dt={" + ",".join(dates(start, end)) + "}", "source=*"
-    )
+    """Every source's clean partitions of ``dataset`` with dt in [start, end] (every dt up to
+    ``end`` when ``start`` is None), contract columns only (drifted extras dropped), ``dt`` and
+    ``source`` recovered from the folder names; an empty frame when there is none."""
+    days = "*" if start is None else "{" + ",".join(dates(start, end)) + "}"
+    root = join(lake_root, "clean", dataset)
     schema = clean_schema(dataset)
-    paths = existing(spark, pattern)
+    paths = existing(spark, join(root, f"dt={days}", "source=*"))
     if not paths:
         return spark.createDataFrame([], schema)
-    df = spark.read.parquet(*paths)
-    return df.select(*[df[f.name].cast(f.dataType).alias(f.name) for f in schema.fields])
+    df = read_partitions(spark, root, paths)
+    df = df.select(*[df[f.name].cast(f.dataType).alias(f.name) for f in schema.fields])
+    return df if start is not None else df.where(F.col("dt") <= F.lit(end))
 
 
 def _fs(spark: SparkSession, path: str):
@@ -68,8 +71,9 @@ def existing(spark: SparkSession, pattern: str) -> list[str]:
 def read_run(
     spark: SparkSession, lake_root: str, zone_path: str, key: str, day: dt.date
 ) -> DataFrame:
-    """One partition, e.g. curated/features/run_date=2026-11-23."""
-    return spark.read.parquet(join(lake_root, zone_path, f"{key}={day}"))
+    """One partition, e.g. curated/features/run_date=2026-11-23, with its key as a column."""
+    root = join(lake_root, zone_path)
+    return read_partitions(spark, root, [join(root, f"{key}={day}")])
 
 
 def latest_run_before(

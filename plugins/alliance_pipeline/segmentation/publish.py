@@ -14,10 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from alliance_pipeline.privacy import min_cell
-from alliance_pipeline.segmentation import lake_io
+from alliance_pipeline.segmentation import arrow_io, lake_io
 
 OTHER = "other"
 DIM_COLUMNS = (
@@ -36,10 +35,12 @@ DIM_COLUMNS = (
 
 
 def _read(lake_root: str | Path, zone_path: str, ds: str, columns: list[str]) -> pd.DataFrame:
-    path = Path(lake_io.join(str(lake_root), zone_path, f"run_date={ds}"))
-    if not path.exists():
-        raise FileNotFoundError(f"{zone_path} run_date={ds}: partition missing; run segment job")
-    return pq.read_table(path, columns=columns).to_pandas()
+    try:
+        return arrow_io.read_partition(Path(lake_root) / zone_path, columns, run_date=ds)
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"{zone_path} run_date={ds}: partition missing; run the segment job"
+        ) from None
 
 
 def merge_small(person_segment: pd.DataFrame, k: int) -> tuple[pd.DataFrame, list[str], int]:

@@ -30,11 +30,16 @@ def settlement_config() -> dict:
         return {}
 
 
+def _closed(wh_or_tx) -> set[str]:
+    return {
+        r[0]
+        for r in wh_or_tx.query("SELECT period FROM ops.settlement_period WHERE status = 'closed'")
+    }
+
+
 def closed_state(wh) -> tuple[set[str], list[Line]]:
     """The closed periods and every line of every closed statement."""
-    periods = {
-        r[0] for r in wh.query("SELECT period FROM ops.settlement_period WHERE status = 'closed'")
-    }
+    periods = _closed(wh)
     cols = ", ".join(frames.LINE_COLUMNS)
     rows = wh.query(
         f"SELECT {cols} FROM mart.fct_settlement_line WHERE statement_status = 'closed'"
@@ -103,15 +108,22 @@ def run_settlement(wh, ds: str, lake_root: Path | str, k: int | None = None) -> 
     open_periods = sorted(({h.period for h in s.headers} | stale) - closed_periods)
     tables = marts(inputs, s, closed_lines, k)
     with wh.transaction() as tx:
+        closed_meanwhile = _closed(tx) - closed_periods
+        if closed_meanwhile:  # a monthly close committed while this night computed
+            raise RuntimeError(
+                f"settlement {ds}: periods {sorted(closed_meanwhile)} were closed during the run; "
+                "rerun the night"
+            )
         for p in open_periods:
+            # only open rows are ever replaced: a closed statement cannot be deleted from here
             tx.replace_partition(
                 "mart.settlement_statement",
-                {"period": p},
+                {"period": p, "status": "open"},
                 frames.header_rows([h for h in s.headers if h.period == p], "open"),
             )
             tx.replace_partition(
                 "mart.fct_settlement_line",
-                {"period": p},
+                {"period": p, "statement_status": "open"},
                 frames.line_rows([ln for ln in s.lines if ln.period == p], "open"),
             )
         for table, data in tables.items():

@@ -2,7 +2,8 @@
 
 Per (source, dataset, dt): read the raw partition (readers), run the committed GX suite and the
 pandas rules, then write passed rows to validated/ and the rest to quarantine/, save the dq
-results, build data docs, and raise ValidationFailed when a critical rule failed.
+results and the scrubbed GX result (data docs are built once per night from those, see docs.py),
+and raise ValidationFailed when a critical rule failed.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from alliance_pipeline.contracts import dataset as contract
 from alliance_pipeline.lake import raw_partition, validated_partition
 from alliance_pipeline.readers import ReadResult, read_partition, to_arrow
 from alliance_pipeline.registry import source as registry_source
-from alliance_pipeline.settings import zone
 from alliance_pipeline.validation import rules as R
-from alliance_pipeline.validation.gx_run import Outcome, run_suite
+from alliance_pipeline.validation.docs import clear_gx_result, docs_index, save_gx_result
+from alliance_pipeline.validation.gx_run import Outcome, gx_view, run_suite
 from alliance_pipeline.validation.policy import Policy, severity_of, trailing_row_counts
 from alliance_pipeline.validation.quarantine import write_quarantine, write_validated
 from alliance_pipeline.validation.references import known_ids, reference_source
@@ -53,7 +54,8 @@ def validate_batch(
     read = read_partition(raw_partition(source_id, dataset, ds), src, ds_contract, ds)
 
     outcomes = _reader_outcomes(read)
-    docs = None
+    clear_gx_result(source_id, dataset, ds)
+    ran_gx = False
     if not read.batch_problems:
         start, end = policy.window(ds, src.timezone, now)
         rc_min, rc_max = policy.row_count_band(
@@ -66,19 +68,12 @@ def validate_batch(
             "window_end": pd.Timestamp(end),
             "now": pd.Timestamp(now).tz_convert("UTC"),
         }
-        docs_dir = (
-            zone("reports") / "data_docs" / f"dt={ds}" / source_id / dataset
-            if policy.data_docs
-            else None
+        gx_outcomes, gx_result = run_suite(
+            gx_view(read.typed, ds_contract), load_suite(dataset), params
         )
-        gx_outcomes, docs = run_suite(
-            read.typed,
-            load_suite(dataset),
-            params,
-            docs_dir=docs_dir,
-            batch_name=f"{source_id}.{dataset}.{ds}",
-            run_name=run_id,
-        )
+        if policy.data_docs:
+            save_gx_result(gx_result, source_id, dataset, ds, run_id)
+            ran_gx = True
         outcomes += gx_outcomes + _pandas_outcomes(read.typed, src, ds_contract, ds)
 
     rows_in = read.rows if not read.batch_problems else max(read.rows, read.manifest.rows)
@@ -130,7 +125,7 @@ def validate_batch(
         failed_critical=[o.rule for o in failed],
         expectations=[_dq_row(o) for o in outcomes],
         quarantine=_index(outcomes, failed, rows_in, str(qpath), bad),
-        data_docs_path=str(docs) if docs else None,
+        data_docs_path=str(docs_index(ds)) if ran_gx else None,
         validated_path=None if rejected else str(validated_partition(source_id, dataset, ds)),
         quarantine_path=str(qpath),
     )
@@ -189,17 +184,20 @@ def _pandas_outcomes(typed: pd.DataFrame, src, ds_contract, ds: str) -> list[Out
         ref_dataset, ref_column = target.split(".")
         known = known_ids(ref_dataset, ref_column, reference_source(src, ref_dataset), ds)
         checks[f"ref:{column}"] = R.reference_check(typed[column], known)
-    return [
-        Outcome(
-            rule,
-            "row",
-            "pandas",
-            not mask.any(),
-            f"{int(mask.sum())} of {len(mask)} rows",
-            np.flatnonzero(mask),
+    out = []
+    for rule, mask in checks.items():
+        info = rule.split(":", 1)[0] in R.OBSERVATIONS
+        out.append(
+            Outcome(
+                rule,
+                "info" if info else "row",
+                "pandas",
+                info or not mask.any(),
+                f"{int(mask.sum())} of {len(mask)} rows",
+                np.flatnonzero(mask),
+            )
         )
-        for rule, mask in checks.items()
-    ]
+    return out
 
 
 def _row_rules(outcomes: list[Outcome], n: int) -> pd.Series:

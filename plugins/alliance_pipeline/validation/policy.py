@@ -4,6 +4,7 @@ values of the suite parameters: the partition's time window and the row-count ba
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -41,6 +42,7 @@ class Policy:
     min_history_nights: int
     band_lower: float
     band_upper: float
+    band_slack_rows: int
     min_rows: int
     data_docs: bool
 
@@ -56,6 +58,7 @@ class Policy:
             min_history_nights=int(band["min_history_nights"]),
             band_lower=float(band["lower"]),
             band_upper=float(band["upper"]),
+            band_slack_rows=int(band.get("slack_rows", 0)),
             min_rows=int(cfg["min_rows"]),
             data_docs=bool(cfg.get("data_docs", True)),
         )
@@ -72,13 +75,15 @@ class Policy:
         )
 
     def row_count_band(self, history: list[int]) -> tuple[int, int]:
-        """[min, max] rows for tonight given the trailing nights' row counts."""
+        """[min, max] rows for tonight given the trailing nights' row counts: the median times
+        [lower, upper], widened by ``slack_rows`` so that a source with a handful of rows a
+        night is not judged by ratios alone."""
         if len(history) < self.min_history_nights:
             return self.min_rows, 2**62
         median = statistics.median(history)
         return (
-            max(self.min_rows, int(median * self.band_lower)),
-            max(self.min_rows, int(median * self.band_upper + 0.999)),
+            max(self.min_rows, math.floor(median * self.band_lower) - self.band_slack_rows),
+            max(self.min_rows, math.ceil(median * self.band_upper) + self.band_slack_rows),
         )
 
     def too_many_bad_rows(self, bad: int, rows: int) -> bool:

@@ -1,12 +1,15 @@
 """Checks that GX Core lacks, written in pandas beside the GX suite (the one way we add rules).
 
-Each check takes a typed column (see readers) and returns a boolean mask of the rows it rejects;
-nulls pass (``not_null`` is the suite's business). Rule ids are ``<check>:<column>``.
+Each check takes a typed column (see readers) and returns a boolean mask of the rows it flags;
+nulls pass (``not_null`` is the suite's business). Rule ids are ``<check>:<column>``. The checks
+named in :data:`OBSERVATIONS` are spellings that de-identification normalises (full-width
+digits in a mobile, padding or case in an e-mail): reported at info level, never quarantined.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -21,25 +24,39 @@ RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 RESIDENT_ID_CHECK = "10X98765432"
 
 
+OBSERVATIONS = ("fullwidth_digits", "spelling")
+
+
 def normalise_mobile(value: str) -> str:
-    """A CN mobile as 11 national digits (no separators, no +86); validity is checked apart."""
-    return MOBILE_PREFIX.sub("", MOBILE_SEPARATORS.sub("", value.strip()))
+    """A CN mobile as 11 national digits: NFKC (full-width digits and signs made narrow), no
+    separators, no +86. Validity is checked apart."""
+    narrow = unicodedata.normalize("NFKC", value).strip()
+    return MOBILE_PREFIX.sub("", MOBILE_SEPARATORS.sub("", narrow))
 
 
 def mobile_checks(values: pd.Series) -> dict[str, np.ndarray]:
-    """``fullwidth_digits``, ``excel_scientific_notation`` (reported, never repaired) and
-    ``mobile_cn`` (not a CN mobile after normalisation)."""
+    """``fullwidth_digits`` (an observation: NFKC makes them narrow before the check),
+    ``excel_scientific_notation`` (digits lost: reported, never repaired) and ``mobile_cn``
+    (not a CN mobile after normalisation)."""
     present = values.notna().to_numpy()
     text = values.fillna("").astype(str).str.strip()
     fullwidth = text.str.contains(FULLWIDTH).to_numpy() & present
     scientific = text.str.match(EXCEL_SCIENTIFIC).to_numpy() & present
     normalised = text.map(normalise_mobile)
-    invalid = ~normalised.str.match(MOBILE_CN).to_numpy() & present & ~fullwidth & ~scientific
+    invalid = ~normalised.str.match(MOBILE_CN).to_numpy() & present & ~scientific
     return {
         "fullwidth_digits": fullwidth,
         "excel_scientific_notation": scientific,
         "mobile_cn": invalid,
     }
+
+
+def email_checks(values: pd.Series) -> dict[str, np.ndarray]:
+    """``spelling``: padded or not lowercase (an observation; the suite checks the format of
+    the trimmed, lowercased value)."""
+    present = values.notna().to_numpy()
+    text = values.fillna("").astype(str)
+    return {"spelling": present & (text != text.str.strip().str.lower()).to_numpy()}
 
 
 def resident_id_valid(value: str) -> bool:
@@ -57,7 +74,8 @@ def resident_id_valid(value: str) -> bool:
 def resident_id_checks(values: pd.Series) -> dict[str, np.ndarray]:
     present = values.notna().to_numpy()
     valid = np.array(
-        [resident_id_valid(v) if p else True for v, p in zip(values, present, strict=True)]
+        [resident_id_valid(v) if p else True for v, p in zip(values, present, strict=True)],
+        dtype=bool,
     )
     return {"cn_resident_id": present & ~valid}
 
@@ -70,4 +88,8 @@ def reference_check(values: pd.Series, known: set[str] | None) -> np.ndarray:
     return present & ~values.isin(known).to_numpy()
 
 
-FORMAT_CHECKS = {"mobile_cn": mobile_checks, "cn_resident_id": resident_id_checks}
+FORMAT_CHECKS = {
+    "mobile_cn": mobile_checks,
+    "email": email_checks,
+    "cn_resident_id": resident_id_checks,
+}
