@@ -1,14 +1,14 @@
 """Data-quality reports in the Airflow UI.
 
-Validation writes, per delivery and night, a Great Expectations data docs site to
-``reports/data_docs/dt={dt}/{source}/{dataset}/`` and a result to ``reports/dq/dt={dt}/``
-(see alliance_pipeline.validation). This module serves them from Airflow's own api-server:
+Validation saves a result per delivery and night under ``reports/dq/dt={dt}/`` and builds one
+Great Expectations data docs site per night, ``reports/data_docs/dt={dt}/`` (see
+alliance_pipeline.validation). This module serves them from Airflow's own api-server:
 
-- ``LazyApp``/``create_app``: a FastAPI app mounted at ``/alliance-dq`` (plugin ``fastapi_apps``): ``/`` lists the
-  nights and their deliveries with status and counts, ``/docs/...`` serves the data docs files.
-  Both need a signed-in Airflow user (the UI's session cookie or a Bearer token).
+- ``LazyApp``/``create_app``: a FastAPI app mounted at ``/alliance-dq`` (plugin ``fastapi_apps``):
+  ``/`` lists the nights and their deliveries with status and counts, ``/docs/...`` serves the
+  data docs files. Both need a signed-in Airflow user (the UI's session cookie or a Bearer token).
 - ``DataQualityLink``: a global operator extra link, "Data quality report", shown on the mapped
-  ``*.validate`` task instances of ``alliance_nightly``; it points at that delivery's data docs.
+  ``*.validate`` task instances of ``alliance_nightly``; it opens that delivery's result page.
 
 The api-server reads the lake itself, so it must see the same ``ALLIANCE_LAKE_ROOT`` as the
 workers (the same folder locally, a shared volume in docker-compose).

@@ -205,7 +205,7 @@ async def _walk(page: Page, base: str, password: str, shots: Path) -> dict:
     # 5. The delivery's GX data docs, following the page's link.
     link = await page.js(
         "document.querySelector('iframe').contentDocument"
-        f".querySelector('a[href*=\"{SOURCE}/{DATASET}\"]').href"
+        f".querySelector('a[href*=\"{SOURCE}.{DATASET}.{DT}\"]').href"
     )
     await page.goto(link)
     await page.wait_for("document.body.innerText.includes('Expectation Validation Result')")
