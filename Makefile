@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint ui bench clean
+.PHONY: demo test lint browser ui bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,14 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed
 	$(BIN)/python -m alliance_pipeline.local.demo $(ARGS)
 
-test: $(VENV)/.installed lint
+test: $(VENV)/.installed lint browser
 	$(BIN)/pytest $(ARGS)
+
+# The UI test drives Debian's Chromium; as root (CI) it is installed when missing, elsewhere
+# the UI test skips with its reason.
+browser:
+	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

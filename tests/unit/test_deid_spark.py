@@ -101,6 +101,8 @@ def test_two_nights_keys_overlap_consent_and_no_pii(spark):
             ("platform", "e1", "p1", "c1", "view", _ts(22), 60, 10.0, None, "ios",
              "my phone 138-1234-5678, mail li@x.com", night1),
             ("moonbay", "e2", "m7", "c1", "view", _ts(22), 5, 1.0, None, "web", None, night1),
+            # m6's events arrive a night before its user record
+            ("moonbay", "e4", "m6", "c1", "view", _ts(22), 5, 1.0, None, "web", None, night1),
         ],
         EVENTS,
     )  # fmt: skip
@@ -114,6 +116,8 @@ def test_two_nights_keys_overlap_consent_and_no_pii(spark):
              _ts(1), "gold", False, _ts(23), night2),
             ("moonbay", "m8", "Zhao", None, None, None, None, "U", None,
              _ts(23), "free", True, _ts(23), night2),
+            ("moonbay", "m6", "李伟", "138-1234-5678", None, None, None, "M", None,
+             _ts(2), "free", True, _ts(22), night2),
         ],
         USERS,
     )  # fmt: skip
@@ -129,7 +133,10 @@ def test_two_nights_keys_overlap_consent_and_no_pii(spark):
     m8 = person_key(KEY, "source_user:moonbay:m8")
     keys1 = {(r.source, r.source_user_id): r.person_key for r in map1.collect()}
     assert keys1 == {("platform", "p1"): li, ("moonbay", "m9"): li, ("platform", "p2"): fang,
-                     ("moonbay", "m7"): m7}  # fmt: skip
+                     ("moonbay", "m7"): m7, ("moonbay", "m6"): person_key(KEY, "source_user:moonbay:m6")}  # fmt: skip
+    map2 = {(r.source, r.source_user_id): r for r in second.identity_map.collect()}
+    assert map2["moonbay", "m6"].person_key == li  # its user record linked it
+    assert map2["moonbay", "m6"].first_seen_dt == night1
 
     clean_events = second.clean["events"].collect()
     assert [(r.event_id, r.person_key, r.key_version) for r in clean_events] == [

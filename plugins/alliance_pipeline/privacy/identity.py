@@ -8,7 +8,10 @@ Identity map (restricted zone ``identity/person_map/dt={dt}/``): one row per
     membership_tier, marketing_consent, gender, birth_date (for the age band at any later date),
     province, city_tier.
 A user's person_key is sticky: computed the night the user is first seen (a user record, or
-events/orders of a user the source has not delivered) and kept afterwards. Profile fields follow
+events/orders of a user the source has not delivered) and kept afterwards, with one exception:
+a user first seen through activity only (key of ``source_user:...``) moves to the key of its
+mobile or e-mail the night its user record arrives. Clean partitions written before that night
+keep the fallback key for that user (rerun those nights to re-join them). Profile fields follow
 the latest ``updated_at`` of the source's user record.
 
 Person dimension (``curated/persons/dt={dt}/``), one row per person_key: see :func:`persons`.
@@ -132,7 +135,10 @@ def update_identity_map(
         previous = tonight.sparkSession.createDataFrame([], MAP_SCHEMA)
     p, t = previous.alias("p"), tonight.alias("t")
     joined = p.join(t, ["source", "source_user_id"], "full_outer")
-    known = F.col("p.person_key").isNotNull()
+    # A user first seen through events or orders only (a fallback key) takes the key of its
+    # mobile or e-mail once the source delivers the user record: otherwise it could never link.
+    upgraded = (F.col("p.id_kind") == FALLBACK_PREFIX) & F.col("t.id_kind").isin("mobile", "email")
+    known = F.col("p.person_key").isNotNull() & ~F.coalesce(upgraded, F.lit(False))
     tonight_newer = F.col("t.updated_at").isNotNull() & (
         F.col("p.updated_at").isNull() | (F.col("t.updated_at") >= F.col("p.updated_at"))
     )
@@ -141,7 +147,7 @@ def update_identity_map(
         "identifier": F.col("t.identifier"),
         "person_key": deid.hmac_sha256_hex(F.col("t.identifier"), key),
         "key_version": F.lit(key.version),
-        "first_seen_dt": F.lit(as_of),
+        "first_seen_dt": F.coalesce(F.col("p.first_seen_dt"), F.lit(as_of)),
     }
     return joined.select(
         "source",

@@ -32,6 +32,7 @@ class RecParams:
     max_iter: int = 10
     seed: int = 42
     checkpoint_interval: int = 5
+    blocks: int = 4
     k: int = 10
     top_n: int = 10
     candidate_pool: int = 100

@@ -25,6 +25,8 @@ def als(params: RecParams) -> ALS:
         maxIter=params.max_iter,
         seed=params.seed,
         checkpointInterval=params.checkpoint_interval,
+        numUserBlocks=params.blocks,
+        numItemBlocks=params.blocks,
         nonnegative=False,
         coldStartStrategy="drop",
     )
