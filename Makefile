@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint browser ui bench clean
+.PHONY: demo test lint browser ui clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,9 +32,6 @@ lint: $(VENV)/.installed
 
 ui: $(VENV)/.installed
 	$(BIN)/python -m alliance_pipeline.local.ui $(ARGS)
-
-bench: $(VENV)/.installed
-	$(BIN)/python -m bench.run_all $(ARGS)
 
 clean:
 	rm -rf var
