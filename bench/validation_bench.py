@@ -201,30 +201,43 @@ def main(argv: list[str] | None = None) -> dict:
         }
     figures["validate_batch_40_rows"] = batch
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "validation.json").write_text(json.dumps(figures, indent=2) + "\n")
-    lines = [
-        f"# Validation: GX vs hand-written pandas ({args.scale} rows, best of {args.repeat})",
-        "",
-        "| dataset | expectations | bad rows | view s | GX s | pandas s | GX rows/s "
-        "| pandas rows/s | GX/pandas |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for name, f in figures["datasets"].items():
-        lines.append(
-            f"| {name} | {f['expectations']} | {f['bad_rows']} | {f['view_seconds']} | "
-            f"{f['gx_seconds']} | {f['pandas_seconds']} | {f['gx_rows_per_s']} | "
-            f"{f['pandas_rows_per_s']} | {f['gx_over_pandas']} |"
-        )
-    b = figures["validate_batch_40_rows"]
-    lines += [
-        "",
-        f"validate_batch on a 40-row kestrel/orders delivery: {b['warm_seconds']} s "
-        f"(best of {args.repeat}, context warm); the process's first batch, with GX import "
-        f"and context creation: {b['first_seconds']} s.",
-    ]
-    (RESULTS / "validation.md").write_text("\n".join(lines) + "\n")
+    path = RESULTS / "validation.json"
+    saved = json.loads(path.read_text()) if path.exists() else {}
+    runs = saved.get("runs", {}) | {str(args.scale): figures | {"repeat": args.repeat}}
+    path.write_text(json.dumps({"runs": runs}, indent=2, sort_keys=True) + "\n")
+    lines = ["# Validation: GX vs the same checks hand-written in pandas", ""]
+    for scale in sorted(runs, key=int):
+        lines += table(runs[scale], f"After ({int(scale):,} rows, best of {runs[scale]['repeat']})")
+    before = RESULTS / "validation_before.json"
+    if before.exists():
+        for run in json.loads(before.read_text())["runs"]:
+            lines += table(run, f"Before: {run['note']}")
+    (RESULTS / "validation.md").write_text("\n".join(lines))
     print("\n".join(lines))
     return figures
+
+
+def table(run: dict, title: str) -> list[str]:
+    lines = [
+        f"## {title}",
+        "",
+        "| dataset | expectations | GX s | pandas s | GX rows/s | pandas rows/s | GX/pandas |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, f in run["datasets"].items():
+        lines.append(
+            f"| {name} | {f['expectations']} | {f['gx_seconds']} | {f['pandas_seconds']} | "
+            f"{f['gx_rows_per_s']} | {f['pandas_rows_per_s']} | {f['gx_over_pandas']} |"
+        )
+    b = run.get("validate_batch_40_rows")
+    if b:
+        lines += [
+            "",
+            f"Whole validate_batch, 40-row kestrel/orders delivery: {b['warm_seconds']} s with "
+            f"a warm GX context; a process's first batch (GX import, context): "
+            f"{b['first_seconds']} s.",
+        ]
+    return [*lines, ""]
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     params = SegmentationParams.from_config(lookback_days=args.lookback_days)
-    spark = job_session(f"alliance-segmentation-features-{args.ds}")
+    spark = job_session(f"alliance-segmentation-features-{args.ds}", lake_io.SESSION_CONF)
     ds, root = args.ds, args.lake_root
     start = feat.window_start(ds, params.lookback_days)
     orders = lake_io.read_clean(spark, root, "orders", start, ds)

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     ds, root = args.ds.isoformat(), args.lake_root.rstrip("/")
     params = RecParams.from_config(**_overrides(args.param))
-    spark = job_session(f"alliance-recommend-{ds}")
+    spark = job_session(f"alliance-recommend-{ds}", lake_io.SESSION_CONF)
     checkpoints = f"{root}/curated/_checkpoints/recommend/run_date={ds}"
     spark.sparkContext.setCheckpointDir(checkpoints)
     first, last = window_bounds(ds, params.lookback_days)

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         restarts=args.restarts,
         max_iter=args.max_iter,
     )
-    spark = job_session(f"alliance-segmentation-{args.ds}")
+    spark = job_session(f"alliance-segmentation-{args.ds}", lake_io.SESSION_CONF)
     ds, root = args.ds, args.lake_root
     features = lake_io.read_run(spark, root, lake_io.FEATURES, "run_date", ds)
     prev_day = lake_io.latest_run_before(spark, root, lake_io.SEGMENT_CENTROIDS, ds)

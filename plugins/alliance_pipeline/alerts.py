@@ -21,19 +21,20 @@ class AllianceAlertNotifier(BaseNotifier):
     template_fields = ()
 
     def notify(self, context) -> None:
-        ti = context["ti"]
-        batch = _batch_of(ti)
+        ti = context.get("ti")  # absent when the whole run failed (e.g. it ran out of time)
+        dag_run = context.get("dag_run")
+        batch = _batch_of(ti) if ti else {}
         alert = {
             "at": datetime.now(UTC).isoformat(),
-            "dag_id": ti.dag_id,
-            "task_id": ti.task_id,
+            "dag_id": ti.dag_id if ti else getattr(dag_run, "dag_id", None),
+            "task_id": ti.task_id if ti else None,
             "map_index": getattr(ti, "map_index", -1),
-            "run_id": context.get("run_id"),
+            "run_id": context.get("run_id") or getattr(dag_run, "run_id", None),
             "try_number": getattr(ti, "try_number", None),
             "source": batch.get("source"),
             "dataset": batch.get("dataset"),
             "contact": _contact(batch.get("source")),
-            "error": str(context.get("exception") or "")[:500],
+            "error": str(context.get("exception") or context.get("reason") or "")[:500],
         }
         log.error("ALERT %s", json.dumps(alert, sort_keys=True))
         path = zone("reports") / "alerts" / "alerts.jsonl"
@@ -58,18 +59,3 @@ def _contact(source_id: str | None) -> str | None:
         return source(source_id).alert_contact
     except ValueError:
         return None
-
-
-def night_overdue(dag_id: str, deadline: str, **_context) -> None:
-    """Deadline callback: the night has not finished in time (BI would read stale marts)."""
-    alert = {
-        "at": datetime.now(UTC).isoformat(),
-        "dag_id": dag_id,
-        "kind": "deadline_missed",
-        "deadline": deadline,
-    }
-    log.error("ALERT %s", json.dumps(alert, sort_keys=True))
-    path = zone("reports") / "alerts" / "alerts.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as f:
-        f.write(json.dumps(alert, sort_keys=True) + "\n")
