@@ -26,19 +26,20 @@ QUARANTINE_COLUMNS = ["run_id", "source", "dataset", "dt", "rule", "rows", "path
 
 
 def publish_dq(wh, results: BatchResult | dict | Iterable[BatchResult | dict]) -> int:
-    """Replace each result's (run, source, dataset, dt) partition of both tables in one
-    transaction; returns the dq rows loaded."""
+    """Replace each result's (source, dataset, dt) partition of both tables in one transaction:
+    a delivery's latest validation is its verdict, so a rerun replaces and never adds. Returns
+    the dq rows loaded."""
     if isinstance(results, BatchResult | dict):
         results = [results]
     loaded = 0
     with wh.transaction() as tx:
         for r in results:
             r = r if isinstance(r, BatchResult) else BatchResult.from_dict(r)
-            key = {"run_id": r.run_id, "source": r.source, "dataset": r.dataset}
-            key["dt"] = date.fromisoformat(r.dt)
-            dq = pd.DataFrame([{**key, **asdict(e)} for e in r.expectations], columns=DQ_COLUMNS)
+            key = {"source": r.source, "dataset": r.dataset, "dt": date.fromisoformat(r.dt)}
+            row = {"run_id": r.run_id, **key}
+            dq = pd.DataFrame([{**row, **asdict(e)} for e in r.expectations], columns=DQ_COLUMNS)
             quarantine = pd.DataFrame(
-                [{**key, **asdict(q)} for q in r.quarantine], columns=QUARANTINE_COLUMNS
+                [{**row, **asdict(q)} for q in r.quarantine], columns=QUARANTINE_COLUMNS
             )
             loaded += tx.replace_partition("mart.dq_result", key, dq)
             tx.replace_partition("mart.quarantine_index", key, quarantine)
