@@ -121,11 +121,13 @@ def validate(batch: dict, run_id: str, now: datetime) -> dict:
 
 def publish_quality(dt: str) -> int:
     """Every validation result of the night (passed or rejected) into mart.dq_result and
-    mart.quarantine_index."""
-    from alliance_pipeline.validation import load_results, publish_dq
+    mart.quarantine_index, and the night's GX data docs (reports/data_docs/dt=.../index.html)."""
+    from alliance_pipeline.validation import build_data_docs, load_results, publish_dq
     from alliance_pipeline.warehouse import warehouse_from_airflow
 
-    return publish_dq(warehouse_from_airflow(), load_results(dt))
+    loaded = publish_dq(warehouse_from_airflow(), load_results(dt))
+    log.info("data docs of the night: %s", build_data_docs(dt))
+    return loaded
 
 
 def summarise(dt: str, run_id: str, dag_id: str, planned: list[dict], started_at) -> dict:
