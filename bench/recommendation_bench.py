@@ -26,12 +26,16 @@ DS = "2026-11-23"
 
 
 def parse_args(argv=None):
+    from alliance_pipeline.recommendation.params import RecParams
+
+    cfg = RecParams.from_config()  # defaults: what the nightly job runs with
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--scale", type=float, default=1.0)
-    p.add_argument("--rank", type=int, default=32)
-    p.add_argument("--reg", type=float, default=0.05)
-    p.add_argument("--alpha", type=float, default=10.0)
-    p.add_argument("--iters", type=int, default=10)
+    p.add_argument("--rank", type=int, default=cfg.rank)
+    p.add_argument("--reg", type=float, default=cfg.reg_param)
+    p.add_argument("--alpha", type=float, default=cfg.alpha)
+    p.add_argument("--iters", type=int, default=cfg.max_iter)
+    p.add_argument("--blocks", type=int, default=cfg.blocks, help="Spark ALS user/item blocks")
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--master", default="local[2]")
     return p.parse_args(argv)
@@ -115,7 +119,13 @@ def run_spark(spark, tr, relevant, args, n_items):
     from alliance_pipeline.recommendation import evaluate, metrics, train
     from alliance_pipeline.recommendation.params import RecParams
 
-    params = RecParams(rank=args.rank, reg_param=args.reg, alpha=args.alpha, max_iter=args.iters)
+    params = RecParams(
+        rank=args.rank,
+        reg_param=args.reg,
+        alpha=args.alpha,
+        max_iter=args.iters,
+        blocks=args.blocks,
+    )
     df = spark.createDataFrame(tr).cache()
     df.count()
     t0 = time.perf_counter()
@@ -181,6 +191,7 @@ def main(argv=None) -> dict:
             "reg": args.reg,
             "alpha": args.alpha,
             "iters": args.iters,
+            "blocks": args.blocks,
             "k": args.k,
         },
         "spark": {"fit_s": s_fit, "score_all_top_n_s": s_score, **s_m},
@@ -195,7 +206,7 @@ def main(argv=None) -> dict:
         f"# Recommendation bench (scale {args.scale}, {args.master})\n\n"
         f"{n_users} users x {n_items} items, {len(tr)} training non-zeros, "
         f"{len(relevant)} holdout persons; rank {args.rank}, reg {args.reg}, alpha {args.alpha}, "
-        f"{args.iters} iterations.\n\n"
+        f"{args.iters} iterations, {args.blocks} Spark ALS blocks.\n\n"
         "| | fit s | top-{k} all users s | NDCG@{k} | MAP@{k} | coverage |\n|---|---|---|---|---|---|\n".format(
             k=args.k
         )

@@ -4,10 +4,12 @@ the job's reader (one Spark session, few actions)."""
 import datetime as dt
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 
+from alliance_pipeline.recommendation.sample import write_clean
 from alliance_pipeline.segmentation import features as feat
-from alliance_pipeline.segmentation.lake_io import clean_schema, join, read_clean
+from alliance_pipeline.segmentation.lake_io import read_clean
 
 DS = dt.date(2026, 11, 23)
 LOOKBACK = 30
@@ -18,18 +20,11 @@ def ts(day: dt.date, hour: int = 10) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
-def frame(spark, dataset, rows):
-    schema = clean_schema(dataset)
-    return spark.createDataFrame(
-        [tuple(r.get(f.name) for f in schema.fields) for r in rows], schema
-    )
-
-
-def lake(spark, root, **frames):
-    """The frames written as the clean zone is (Spark ``partitionBy``: no dt or source column
-    in the files), so the test reads them back through the job's reader."""
-    for dataset, df in frames.items():
-        df.write.partitionBy("dt", "source").parquet(join(str(root), "clean", dataset))
+def lake(root, **rows):
+    """The clean zone as Spark writes it (dt and source in the folder names, not the files), so
+    the test reads it back through the job's reader."""
+    for dataset, records in rows.items():
+        write_clean(root, dataset, pd.DataFrame(records, dtype=object))
 
 
 def order(oid, person, amount, day, *, currency="CNY", status="paid", refund=None, updated=None,
@@ -55,7 +50,7 @@ def event(eid, person, content, etype, *, day=DS - dt.timedelta(days=3), duratio
 @pytest.fixture(scope="module")
 def features(spark, tmp_path_factory):
     d = lambda n: DS - dt.timedelta(days=n)  # ruff: ignore[lambda-assignment]
-    orders = frame(spark, "orders", [
+    orders = [
         order("o1", "A", "100.00", d(5)),
         # re-delivered three days later with a partial refund: the latest version wins
         order("o1", "A", "100.00", d(5), status="partially_refunded", refund="30.00",
@@ -66,12 +61,12 @@ def features(spark, tmp_path_factory):
         order("o3", "A", "50.00", d(1), status="refunded", refund="50.00"),
         order("o4", "A", "999.00", d(40)),  # before the window
         order("o5", "B", "0.00", d(1)),  # a free order is not a paid order
-    ])  # fmt: skip
-    fx = frame(spark, "fx_rates", [
+    ]  # fmt: skip
+    fx = [
         {"date": d(4), "currency": "USD", "cny_per_unit": Decimal("7.100000"), "source": "platform", "dt": d(4)},
         {"date": d(1), "currency": "USD", "cny_per_unit": Decimal("9.000000"), "source": "platform", "dt": d(1)},
-    ])  # fmt: skip
-    events = frame(spark, "events", [
+    ]  # fmt: skip
+    events = [
         event("e1", "A", "c1", "play", duration=600),
         event("e2", "A", "c1", "complete", duration=300),
         event("e3", "A", "c2", "play", duration=120),
@@ -80,12 +75,12 @@ def features(spark, tmp_path_factory):
         event("e6", "B", "c2", "view"),
         # delivered late, inside the window, but it happened before the window
         event("e7", "B", "c1", "play", day=d(31), duration=9000, delivered=d(29)),
-    ])  # fmt: skip
-    catalog = frame(spark, "catalog", [
+    ]  # fmt: skip
+    catalog = [
         {"content_id": "c1", "category": "technology", "source": "platform", "dt": DS},
         {"content_id": "c2", "category": "arts", "source": "platform", "dt": DS},
         {"content_id": "c3", "category": "finance", "source": "platform", "dt": DS},
-    ])  # fmt: skip
+    ]  # fmt: skip
     persons = spark.createDataFrame(
         [("A", "moonbay;platform", "gold", "25-34"), ("B", "platform", None, None),
          ("C", "lumen", "free", "35-44")],
@@ -93,7 +88,7 @@ def features(spark, tmp_path_factory):
     )  # fmt: skip
     start = feat.window_start(DS, LOOKBACK)
     root = tmp_path_factory.mktemp("lake")
-    lake(spark, root, orders=orders, fx_rates=fx, events=events, catalog=catalog)
+    lake(root, orders=orders, fx_rates=fx, events=events, catalog=catalog)
     orders = read_clean(spark, str(root), "orders", start, DS)
     assert {r.source for r in orders.select("source").distinct().collect()} == {
         "platform",
