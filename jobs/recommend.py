@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import sys
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from alliance_pipeline.recommendation.indexing import INDEX_SCHEMA, latest_before
@@ -24,6 +24,8 @@ from alliance_pipeline.recommendation.params import RecParams
 from alliance_pipeline.recommendation.run import run
 from alliance_pipeline.segmentation import lake_io
 from alliance_pipeline.spark_session import job_session, read_partitions
+
+REC_INDEX = "curated/rec_index"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -48,24 +50,8 @@ def _overrides(pairs: list[str]) -> dict:
     return out
 
 
-def _fs(spark: SparkSession, path: str):
-    p = spark._jvm.org.apache.hadoop.fs.Path(path)
-    return p.getFileSystem(spark._jsc.hadoopConfiguration()), p
-
-
-def _exists(spark: SparkSession, path: str) -> bool:
-    fs, p = _fs(spark, path)
-    return fs.exists(p)
-
-
-def _write(df: DataFrame, path: str, ds: str) -> None:
-    (
-        df.withColumn("run_date", F.lit(ds).cast("date"))
-        .write.mode("overwrite")
-        .option("partitionOverwriteMode", "dynamic")
-        .partitionBy("run_date")
-        .parquet(path)
-    )
+def _write(df: DataFrame, root: str, zone_path: str, ds: str) -> None:
+    lake_io.write_run(df.withColumn("run_date", F.lit(ds).cast("date")), root, zone_path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,19 +68,18 @@ def main(argv: list[str] | None = None) -> int:
     catalog = lake_io.read_clean(spark, root, "catalog", last, last)
     persons = lake_io.read_run(spark, root, lake_io.PERSONS, "dt", last)
     segments = lake_io.read_run(spark, root, lake_io.PERSON_SEGMENT, "run_date", last)
-    index_root = f"{root}/curated/rec_index"
+    index_root = lake_io.join(root, REC_INDEX)
     previous = (
         latest_before(read_partitions(spark, index_root, [index_root]), ds)
-        if _exists(spark, index_root)
+        if lake_io.exists(spark, index_root)
         else spark.createDataFrame([], INDEX_SCHEMA)
     )
 
     out = run(events, orders, catalog, persons, segments, previous, ds, params)
-    _write(out.index, index_root, ds)
-    _write(out.recommendations, f"{root}/curated/recommendations", ds)
-    _write(spark.createDataFrame(out.evaluation), f"{root}/curated/model_evaluation", ds)
-    fs, p = _fs(spark, checkpoints)
-    fs.delete(p, True)
+    _write(out.index, root, REC_INDEX, ds)
+    _write(out.recommendations, root, "curated/recommendations", ds)
+    _write(spark.createDataFrame(out.evaluation), root, "curated/model_evaluation", ds)
+    lake_io.delete(spark, checkpoints)
     for m in out.evaluation:
         print(f"recommend {ds}: {m['model']} ndcg@{m['k']}={m['ndcg']:.4f} persons={m['persons']}")
     return 0  # the session ends with the spark-submit process (tests reuse theirs)

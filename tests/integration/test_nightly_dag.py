@@ -2,8 +2,10 @@
 with injected defects, against a real S3 server (SeaweedFS), the DuckDB warehouse and Spark in
 local mode; then the same night again, which must change nothing."""
 
+import contextlib
 import datetime as dt
 import hashlib
+import logging
 import os
 import sys
 from pathlib import Path
@@ -31,6 +33,18 @@ def tree_digest(root: Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and p.name != "_ingestion.json" and "_superseded" not in p.parts
     }
+
+
+def parquet_content(root: Path) -> dict[str, str]:
+    """Per partition folder, a digest of its rows (Spark names part files at random)."""
+    import pyarrow.parquet as pq
+
+    out = {}
+    for folder in sorted({p.parent for p in root.rglob("*.parquet")}):
+        table = pq.read_table(folder, partitioning=None)
+        rows = sorted(map(repr, table.to_pylist()))
+        out[str(folder.relative_to(root))] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+    return out
 
 
 def marts(path: Path) -> dict[str, list[tuple]]:
@@ -71,12 +85,17 @@ def run_night(log_file: Path) -> dict[tuple[str, int], str]:
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
-    with log_file.open("ab") as out:
+    handler = logging.FileHandler(log_file.with_suffix(".logging.txt"), encoding="utf-8")
+    logging.getLogger().addHandler(handler)
+    with log_file.open("a", encoding="utf-8") as out:
         os.dup2(out.fileno(), 1)
         os.dup2(out.fileno(), 2)
         try:
-            dag_run = dag.test(logical_date=LOGICAL_DATE, run_conf={"date": NIGHT.isoformat()})
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                dag_run = dag.test(logical_date=LOGICAL_DATE, run_conf={"date": NIGHT.isoformat()})
         finally:
+            logging.getLogger().removeHandler(handler)
+            handler.close()
             sys.stdout.flush()
             sys.stderr.flush()
             os.dup2(saved[0], 1)
@@ -109,7 +128,7 @@ def night(airflow_db, s3_endpoint, tmp_path_factory):
         warehouse = home / "warehouse.duckdb"
         first = {
             "raw": tree_digest(home / "lake" / "raw"),
-            "clean": tree_digest(home / "lake" / "clean"),
+            "clean": parquet_content(home / "lake" / "clean"),
             "marts": marts(warehouse),
         }
         states_again = run_night(home / "task-logs.txt")
@@ -229,11 +248,11 @@ def test_no_personal_data_past_the_raw_zone(night):
 
     needles = collect_pii(night["landing"])
     lake = night["home"] / "lake"
-    logs = night["home"] / "task-logs.txt"
-    assert logs.stat().st_size > 100_000  # the task logs were captured
+    logs = [night["home"] / "task-logs.txt", night["home"] / "task-logs.logging.txt"]
+    assert sum(p.stat().st_size for p in logs) > 100_000  # the task logs were captured
     assert scan_tree(needles, lake / "raw"), "the scanner must see the identifiers in raw"
     findings = scan_tree(needles, lake / "clean", lake / "curated", lake / "reports")
-    findings += scan_file(logs, needles)
+    findings += scan_file(logs[0], needles) + scan_file(logs[1], needles)
     findings += scan_warehouse(needles, open_warehouse(f"duckdb:///{night['warehouse']}"))
     assert findings == []
 
@@ -242,7 +261,7 @@ def test_rerun_changes_nothing(night):
     assert night["states_again"] == night["states"]
     lake = night["home"] / "lake"
     assert tree_digest(lake / "raw") == night["first"]["raw"]
-    assert tree_digest(lake / "clean") == night["first"]["clean"]
+    assert parquet_content(lake / "clean") == night["first"]["clean"]
     assert marts(night["warehouse"]) == night["first"]["marts"]
     statuses = query(
         night["warehouse"],

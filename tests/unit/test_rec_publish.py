@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from alliance_pipeline.recommendation.publish import gate, publish_recommendations
+from alliance_pipeline.recommendation.run import unevaluated
 from alliance_pipeline.recommendation.sample import write_curated
 from alliance_pipeline.settings import MIGRATIONS_DIR
 from alliance_pipeline.warehouse import open_warehouse
@@ -38,6 +39,12 @@ def test_gate_needs_als_to_beat_the_baseline():
     assert gate(evaluation(0.31))[0]
     assert not gate(evaluation(0.30))[0]  # a tie keeps the last published set
     assert not gate(evaluation(0.5).assign(persons=0))[0]
+
+
+def test_a_run_without_training_days_is_not_published():
+    """The first nights: every interaction lies in the holdout days, so nothing was evaluated."""
+    rows = pd.DataFrame([unevaluated("als", 10), unevaluated("popularity", 10)])
+    assert gate(rows) == (False, "no person with held-out interactions to evaluate on")
 
 
 def migrated(url, tmp_path):

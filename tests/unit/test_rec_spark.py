@@ -10,9 +10,8 @@ from pyspark.sql import Row
 from pyspark.sql import functions as F
 
 from alliance_pipeline.recommendation import evaluate, indexing, interactions, metrics, scoring
-from alliance_pipeline.recommendation.params import DEFAULT_WEIGHTS, RecParams
-from alliance_pipeline.recommendation.publish import gate, publish_recommendations
-from alliance_pipeline.recommendation.run import run
+from alliance_pipeline.recommendation.params import DEFAULT_WEIGHTS
+from alliance_pipeline.recommendation.publish import publish_recommendations
 from alliance_pipeline.recommendation.sample import (
     planted,
     write_clean,
@@ -179,29 +178,6 @@ def test_spark_metrics_use_the_numpy_definitions(spark):
         [(recs.get(u, []), r) for u, r in rel.items()], k=3, catalog_size=20
     )
     assert got == pytest.approx(want)
-
-
-def test_a_window_shorter_than_the_holdout_is_not_evaluated_but_still_scored(spark):
-    """The first nights of a deployment: every interaction lies in the holdout days."""
-    sample = planted(DS, persons=12, items=9, cold=0)
-    recent = sample.events[sample.events["dt"] > dt.date(2026, 11, 23) - dt.timedelta(days=3)]
-    params = RecParams(rank=2, max_iter=2, blocks=2, k=3, top_n=3, min_history=1)
-    out = run(
-        spark.createDataFrame(recent.drop(columns=["dt", "source"])),
-        spark.createDataFrame([], "source string, order_id string, person_key string, "
-                              "content_id string, status string, ordered_at timestamp, "
-                              "updated_at timestamp, dt date"),
-        spark.createDataFrame(sample.catalog.drop(columns=["dt", "source"])),
-        spark.createDataFrame(sample.persons),
-        spark.createDataFrame(sample.segments),
-        spark.createDataFrame([], indexing.INDEX_SCHEMA),
-        DS,
-        params,
-    )  # fmt: skip
-    assert [(m["model"], m["persons"]) for m in out.evaluation] == [("als", 0), ("popularity", 0)]
-    assert not gate(pd.DataFrame(out.evaluation))[0]  # nothing to judge: keep the last set
-    reasons = {r.reason for r in out.recommendations.select("reason").distinct().collect()}
-    assert reasons == {"als"}  # the lists themselves come from the window's interactions
 
 
 def load_job():

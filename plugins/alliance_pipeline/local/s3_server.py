@@ -73,6 +73,9 @@ def seaweedfs(data_dir: Path, timeout_s: float = 60) -> Generator[S3Endpoint]:
             "-s3",
             f"-s3.port={s3}",
             "-s3.port.iceberg=0",
+            # Every bucket is a collection with volumes of its own: allow many small ones.
+            "-volume.max=0",
+            "-master.volumeSizeLimitMB=64",
             "-s3.port.lance=0",
         ],
         stdout=log,

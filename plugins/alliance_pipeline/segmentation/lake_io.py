@@ -67,6 +67,17 @@ def _fs(spark: SparkSession, path: str):
     return target, target.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
 
 
+def exists(spark: SparkSession, path: str) -> bool:
+    target, fs = _fs(spark, path)
+    return bool(fs.exists(target))
+
+
+def delete(spark: SparkSession, path: str) -> None:
+    """Remove a folder (recursively) or file; nothing when it does not exist."""
+    target, fs = _fs(spark, path)
+    fs.delete(target, True)
+
+
 def existing(spark: SparkSession, pattern: str) -> list[str]:
     """Paths matching a Hadoop glob pattern (local or object store); [] when none."""
     target, fs = _fs(spark, pattern)
