@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nights", type=int, default=2, help="nights generated and run")
     parser.add_argument("--persons", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--events-per-person-day",
+        type=float,
+        default=3.0,
+        help="activity of the sample (a few nights need dense activity for the recommender)",
+    )
     parser.add_argument("--defects", action="store_true", help="inject known bad batches and rows")
     parser.add_argument("--home", type=Path, default=PROJECT_ROOT / "var" / "demo")
     args = parser.parse_args(argv)
@@ -72,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
                 end_date=last,
                 seed=args.seed,
                 defects=args.defects,
+                events_per_person_day=args.events_per_person_day,
+                orders_per_person_day=args.events_per_person_day / 20,
             ),
             s3_client=client,
             bucket=overrides["ALLIANCE_LANDING_BUCKET"],
