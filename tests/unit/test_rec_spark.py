@@ -209,6 +209,8 @@ def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tm
         "--param",
         "lookback_days=60",
         "--param",
+        "holdout_days=7",  # the planted sample holds out its last 7 days
+        "--param",
         "rank=8",
         "--param",
         "max_iter=5",
