@@ -261,7 +261,10 @@ def test_ui_login_dags_docs_and_data_quality(tmp_path: Path, monkeypatch: pytest
         escape = f"{base}/alliance-dq/docs/dt={DT}/..%2f..%2f..%2fairflow/airflow.cfg"
         assert requests.get(escape, headers=auth, timeout=30).status_code == 404
 
-        with tempfile.TemporaryDirectory(prefix="alliance-chromium-") as profile:
+        # Chromium may still be writing its profile as it exits: cleanup errors are not failures.
+        with tempfile.TemporaryDirectory(
+            prefix="alliance-chromium-", ignore_cleanup_errors=True
+        ) as profile:
             seen = asyncio.run(browse(chromium, Path(profile), base, password, tmp_path))
 
     assert seen["login_url"].startswith("/auth/login")

@@ -8,6 +8,7 @@ than validating a small batch, and the index of one site per night is what a per
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -55,7 +56,8 @@ def build_data_docs(dt: str) -> Path | None:
     if not saved:
         return None
     ctx = context()
-    name = f"alliance-{dt}"
+    # One site per folder: the process-wide GX context outlives a change of lake root.
+    name = f"alliance-{dt}-{hashlib.sha256(str(site).encode()).hexdigest()[:12]}"
     if name not in (ctx.get_config().data_docs_sites or {}):
         ctx.add_data_docs_site(
             site_name=name,
