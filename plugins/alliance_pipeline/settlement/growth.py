@@ -30,18 +30,22 @@ def logistic(t, k, r, t0):
     return k / (1.0 + np.exp(-r * (t - t0)))
 
 
+def _no_fit(status: str) -> dict:
+    return dict(
+        saturation_k=None,
+        growth_rate_r=None,
+        midpoint=None,
+        r_squared=None,
+        rmse=None,
+        fit_status=status,
+    )
+
+
 def fit_logistic(days: list[int], cumulative: list[int]) -> dict:
     """Least-squares logistic fit; ``fit_status`` says why a fit is missing."""
     t, y = np.asarray(days, dtype=float), np.asarray(cumulative, dtype=float)
     if len(t) < MIN_POINTS or y[-1] <= 0:
-        return dict(
-            saturation_k=None,
-            growth_rate_r=None,
-            midpoint=None,
-            r_squared=None,
-            rmse=None,
-            fit_status="too_few_points",
-        )
+        return _no_fit("too_few_points")
     p0 = (y[-1] * 1.2, 0.3, float(np.median(t)))
     bounds = ([y[-1], 1e-4, t[0] - 365.0], [y[-1] * 100.0, 10.0, t[-1] + 365.0])
     try:
@@ -49,14 +53,7 @@ def fit_logistic(days: list[int], cumulative: list[int]) -> dict:
             warnings.simplefilter("ignore", OptimizeWarning)
             (k, r, t0), _ = curve_fit(logistic, t, y, p0=p0, bounds=bounds, maxfev=10_000)
     except (RuntimeError, ValueError):
-        return dict(
-            saturation_k=None,
-            growth_rate_r=None,
-            midpoint=None,
-            r_squared=None,
-            rmse=None,
-            fit_status="no_convergence",
-        )
+        return _no_fit("no_convergence")
     resid = y - logistic(t, k, r, t0)
     ss_tot = float(((y - y.mean()) ** 2).sum())
     r2 = 1.0 - float((resid**2).sum()) / ss_tot if ss_tot > 0 else None
