@@ -44,6 +44,22 @@ def plan_batches(dt: str, only_sources: list[str] | None = None) -> dict[str, li
     return plan
 
 
+def stage_wanted(stage: str, params: dict) -> bool:
+    """Whether a manual run's params leave ``stage`` on: ``publish`` is off in a dry run,
+    ``models`` (segments, recommendations) when ``models`` is false."""
+    if stage == "publish":
+        wanted = not params.get("dry_run")
+        reason = "dry run: landed and validated only"
+    elif stage == "models":
+        wanted = params.get("models", True)
+        reason = "models off: segments and recommendations are not run"
+    else:
+        raise ValueError(f"unknown stage {stage!r}")
+    if not wanted:
+        log.info("%s; the later stages are skipped", reason)
+    return wanted
+
+
 def batch_label(batch: dict) -> str:
     """How a mapped task of one delivery is named in the Airflow UI: ``source/dataset``."""
     return f"{batch['source']}/{batch['dataset']}"

@@ -2,12 +2,9 @@
 with injected defects, against a real S3 server (SeaweedFS), the DuckDB warehouse and Spark in
 local mode; then the same night again, which must change nothing."""
 
-import contextlib
 import datetime as dt
 import hashlib
-import logging
 import os
-import sys
 from pathlib import Path
 
 import duckdb
@@ -15,16 +12,13 @@ import pytest
 
 from alliance_pipeline.airflow_env import airflow_env
 from alliance_pipeline.generator import GeneratorConfig, run_to
-from alliance_pipeline.settings import PROJECT_ROOT
+from tests.integration.dag_runs import mart_rows, night_logical_date, run_dag
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]
 
 NIGHT = dt.date(2026, 11, 23)
-LOGICAL_DATE = dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC)  # 03:00 on the 24th, Shanghai
+LOGICAL_DATE = night_logical_date(NIGHT)
 INGEST_DEFECTS = {"checksum_mismatch", "truncated_file", "row_count_mismatch"}
-# Run logs, not marts of the night: they gain a row per run by design. Other marts may name the
-# run that wrote them (run_id), which is compared apart from the rest.
-RUN_LOGS = {"pipeline_run"}
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -48,28 +42,9 @@ def parquet_content(root: Path) -> dict[str, str]:
 
 
 def marts(path: Path) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(path), read_only=True) as con:
-        tables = [
-            t
-            for (t,) in con.sql(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'mart' "
-                "AND table_type = 'BASE TABLE' ORDER BY 1"
-            ).fetchall()
-            if t not in RUN_LOGS
-        ]
-        out = {}
-        for t in tables:
-            columns = [
-                c
-                for (c,) in con.sql(
-                    "SELECT column_name FROM information_schema.columns WHERE table_schema = "
-                    f"'mart' AND table_name = '{t}' AND column_name <> 'run_id' ORDER BY 1"
-                ).fetchall()
-            ]
-            select = ", ".join('"' + c + '"' for c in columns)
-            rows = con.sql(f"SELECT {select} FROM mart.{t}").fetchall()
-            out[t] = sorted(rows, key=repr)
-        return out
+    from alliance_pipeline.warehouse import open_warehouse
+
+    return mart_rows(open_warehouse(f"duckdb:///{path}"))
 
 
 def query(path: Path, sql: str) -> list[tuple]:
@@ -78,29 +53,7 @@ def query(path: Path, sql: str) -> list[tuple]:
 
 
 def run_night(log_file: Path) -> dict[tuple[str, int], str]:
-    """dag.test() the night; everything the tasks print (their logs) goes to ``log_file``."""
-    from airflow.dag_processing.dagbag import DagBag
-
-    dag = DagBag(dag_folder=str(PROJECT_ROOT / "dags")).get_dag("alliance_nightly")
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    handler = logging.FileHandler(log_file.with_suffix(".logging.txt"), encoding="utf-8")
-    logging.getLogger().addHandler(handler)
-    with log_file.open("a", encoding="utf-8") as out:
-        os.dup2(out.fileno(), 1)
-        os.dup2(out.fileno(), 2)
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-                dag_run = dag.test(logical_date=LOGICAL_DATE, run_conf={"date": NIGHT.isoformat()})
-        finally:
-            logging.getLogger().removeHandler(handler)
-            handler.close()
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-    return {(ti.task_id, ti.map_index): ti.state for ti in dag_run.get_task_instances()}
+    return run_dag("alliance_nightly", LOGICAL_DATE, {"date": NIGHT.isoformat()}, log_file)
 
 
 @pytest.fixture(scope="module")

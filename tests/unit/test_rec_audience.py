@@ -111,3 +111,25 @@ def test_write_audiences_to_each_contracted_partners_outbound_prefix(
         s3.get_object(Bucket=s3_bucket, Key=prefix + "_summary.json")["Body"].read()
     )
     assert summary["suppressed_cells"] == 0 and summary["segments"] == 2
+
+
+def test_contracts_and_campaigns_in_force_including_open_ended_ones():
+    open_ended = pd.DataFrame(
+        {
+            "partner_id": ["moonbay", "lumen"],
+            "effective_from": [dt.date(2026, 1, 1), dt.date(2026, 12, 1)],
+            "effective_to": [None, None],  # every contract open-ended: an all-null column
+        }
+    )
+    assert audience.partners_with_contract(open_ended, DS) == ["moonbay"]
+    ended = open_ended.assign(effective_to=[dt.date(2026, 11, 22), None])
+    assert audience.partners_with_contract(ended, DS) == []
+    campaigns = pd.DataFrame(
+        {
+            "campaign_id": ["c1", "c2", "c3"],
+            "partner_id": ["moonbay", "moonbay", "lumen"],
+            "start_date": [dt.date(2026, 11, 1), dt.date(2026, 11, 24), dt.date(2026, 11, 1)],
+            "end_date": [None, None, None],
+        }
+    )
+    assert audience.running_campaigns(campaigns, "moonbay", DS) == "c1"

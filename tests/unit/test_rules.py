@@ -89,6 +89,8 @@ def test_window_and_band_policy():
     assert low == 30 - policy.band_slack_rows and high == 300 + policy.band_slack_rows
     assert policy.row_count_band([2, 3, 2])[0] == policy.min_rows  # a handful: slack, not ratio
     assert policy.too_many_bad_rows(3, 40) and not policy.too_many_bad_rows(2, 40)
+    assert not policy.too_many_bad_rows(2, 4)  # a tiny increment: its bad rows are quarantined
+    assert policy.too_many_bad_rows(3, 4) and not policy.too_many_bad_rows(0, 0)
 
 
 def _delivery(**change):

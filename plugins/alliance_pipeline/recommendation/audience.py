@@ -15,7 +15,6 @@ A rerun deletes the partner's files of that run date before writing.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -27,9 +26,9 @@ from alliance_pipeline.segmentation.arrow_io import read_partition
 
 
 def partners_with_contract(contracts: pd.DataFrame, ds: str) -> list[str]:
-    day = dt.date.fromisoformat(ds)
-    start = pd.to_datetime(contracts["effective_from"]).dt.date
-    end = pd.to_datetime(contracts["effective_to"]).dt.date
+    day = pd.Timestamp(ds)
+    start = pd.to_datetime(contracts["effective_from"])
+    end = pd.to_datetime(contracts["effective_to"])  # all open-ended: a NaT column
     in_force = (start <= day) & (end.isna() | (end >= day))
     return sorted(set(contracts.loc[in_force, "partner_id"]))
 
@@ -43,11 +42,12 @@ def partner_content(catalog: pd.DataFrame, partner: str) -> set[str]:
 
 
 def running_campaigns(campaigns: pd.DataFrame, partner: str, ds: str) -> str:
-    day = dt.date.fromisoformat(ds)
+    day = pd.Timestamp(ds)
+    end = pd.to_datetime(campaigns["end_date"])
     mine = campaigns[
         (campaigns["partner_id"] == partner)
-        & (pd.to_datetime(campaigns["start_date"]).dt.date <= day)
-        & (pd.to_datetime(campaigns["end_date"]).dt.date >= day)
+        & (pd.to_datetime(campaigns["start_date"]) <= day)
+        & (end.isna() | (end >= day))
     ]
     return ";".join(sorted(mine["campaign_id"]))
 

@@ -38,6 +38,7 @@ class Policy:
     late_tolerance: timedelta
     early_tolerance: timedelta
     max_bad_row_share: float
+    min_bad_rows: int
     trailing_nights: int
     min_history_nights: int
     band_lower: float
@@ -54,6 +55,7 @@ class Policy:
             late_tolerance=timedelta(hours=cfg["late_tolerance_hours"]),
             early_tolerance=timedelta(minutes=cfg["early_tolerance_minutes"]),
             max_bad_row_share=float(cfg["max_bad_row_share"]),
+            min_bad_rows=int(cfg["min_bad_rows"]),
             trailing_nights=int(band["trailing_nights"]),
             min_history_nights=int(band["min_history_nights"]),
             band_lower=float(band["lower"]),
@@ -87,7 +89,9 @@ class Policy:
         )
 
     def too_many_bad_rows(self, bad: int, rows: int) -> bool:
-        return rows > 0 and bad / rows > self.max_bad_row_share
+        """A share of broken rows rejects the batch once enough rows are broken: in a small
+        daily increment, a couple of bad rows are quarantined and the rest goes on."""
+        return bad >= self.min_bad_rows and bad / rows > self.max_bad_row_share
 
 
 def trailing_row_counts(source: Source, dataset: str, ds: str, nights: int) -> list[int]:
