@@ -18,7 +18,6 @@ import itertools
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -33,6 +32,7 @@ from alliance_pipeline.links import docs_page, docs_url, validate_link
 from alliance_pipeline.local.airflow_home import migrate_metadata_db
 from alliance_pipeline.local.ui import password_file, serve, ui_environ
 from alliance_pipeline.settings import PROJECT_ROOT
+from tests.fixtures.ports import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(420)]
 
@@ -63,12 +63,6 @@ def chromium_binary() -> str:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(reason + ": CI must install it")
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_dq_report() -> None:

@@ -43,5 +43,6 @@ def migrate_metadata_db(env: Mapping[str, str]) -> None:
     for command in (
         ["db", "migrate"],
         ["pools", "set", "spark", "1", "Spark jobs (one at a time)"],
+        ["pools", "set", "settlement", "1", "settle and the monthly close (never at once)"],
     ):
         subprocess.run([airflow, *command], env=dict(env), check=True, stdout=subprocess.DEVNULL)

@@ -116,6 +116,8 @@ def serve(
     log_dir = log_dir or Path(env["AIRFLOW_HOME"]) / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     url = f"http://127.0.0.1:{port}"
+    # Task processes started by the scheduler report to the execution API of this api-server.
+    env = {"AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/", **env}
     procs: list[tuple[str, subprocess.Popen]] = []
     try:
         for name in components:
