@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Generator
 from pathlib import Path
 
 from alliance_pipeline.generator import GeneratorConfig, run_to
@@ -48,28 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     home.mkdir(parents=True)
     last = dt.date.fromisoformat(args.date)
     nights = [last - dt.timedelta(days=n) for n in reversed(range(args.nights))]
-    overrides = {
-        "ALLIANCE_LAKE_ROOT": str(home / "lake"),
-        "ALLIANCE_WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
-        "ALLIANCE_LANDING_BUCKET": os.environ.get("ALLIANCE_LANDING_BUCKET", "alliance-landing"),
-    }
-
-    with contextlib.ExitStack() as stack:
-        if os.environ.get("ALLIANCE_S3_ENDPOINT"):
-            endpoint = S3Endpoint(
-                url=os.environ["ALLIANCE_S3_ENDPOINT"],
-                access_key=os.environ.get("ALLIANCE_S3_ACCESS_KEY", S3Endpoint.access_key),
-                secret_key=os.environ.get("ALLIANCE_S3_SECRET_KEY", S3Endpoint.secret_key),
-            )
-            say(f"S3: using {endpoint.url}")
-        else:
-            say("S3: starting a local SeaweedFS server ...")
-            endpoint = stack.enter_context(seaweedfs(home / "s3"))
-            say(f"S3: serving on {endpoint.url}")
-        overrides["ALLIANCE_S3_ENDPOINT"] = endpoint.url
+    with local_landing(home) as (endpoint, overrides):
         client = endpoint.client()
-        ensure_bucket(client, overrides["ALLIANCE_LANDING_BUCKET"])
-
         started = time.monotonic()
         truth = run_to(
             GeneratorConfig(
@@ -101,6 +82,33 @@ def main(argv: list[str] | None = None) -> int:
 
     print_summary(home, results)
     return 0 if all(ok for _, ok, _ in results) else 1
+
+
+@contextlib.contextmanager
+def local_landing(home: Path) -> Generator[tuple[S3Endpoint, dict[str, str]]]:
+    """The S3 endpoint (ALLIANCE_S3_ENDPOINT, else a SeaweedFS server started under ``home``,
+    stopped on exit) with the landing bucket, and the environment overrides that point the
+    pipeline's connections and lake at ``home`` (also used by bench/night_bench.py)."""
+    overrides = {
+        "ALLIANCE_LAKE_ROOT": str(home / "lake"),
+        "ALLIANCE_WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
+        "ALLIANCE_LANDING_BUCKET": os.environ.get("ALLIANCE_LANDING_BUCKET", "alliance-landing"),
+    }
+    with contextlib.ExitStack() as stack:
+        if os.environ.get("ALLIANCE_S3_ENDPOINT"):
+            endpoint = S3Endpoint(
+                url=os.environ["ALLIANCE_S3_ENDPOINT"],
+                access_key=os.environ.get("ALLIANCE_S3_ACCESS_KEY", S3Endpoint.access_key),
+                secret_key=os.environ.get("ALLIANCE_S3_SECRET_KEY", S3Endpoint.secret_key),
+            )
+            say(f"S3: using {endpoint.url}")
+        else:
+            say("S3: starting a local SeaweedFS server ...")
+            endpoint = stack.enter_context(seaweedfs(home / "s3"))
+            say(f"S3: serving on {endpoint.url}")
+        overrides["ALLIANCE_S3_ENDPOINT"] = endpoint.url
+        ensure_bucket(endpoint.client(), overrides["ALLIANCE_LANDING_BUCKET"])
+        yield endpoint, overrides
 
 
 def run_night(env: dict[str, str], night: dt.date, home: Path) -> tuple[str, bool, Path]:

@@ -1,0 +1,128 @@
+"""The plain single-machine baselines of bench/night_bench.py, over the same lake and landing
+bucket as the pipeline's night: a boto3 download, scikit-learn KMeans, `implicit` ALS (through
+bench/recommendation_bench.py) and DuckDB SQL settlement (bench/settlement_bench.py)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+CLEAN = (
+    "read_parquet('{root}/clean/{name}/*/*/*.parquet', union_by_name = true, "
+    "hive_partitioning = true, hive_types = {{'dt': DATE, 'source': VARCHAR}})"
+)
+
+# (person_key, content_id, holdout, confidence): the recommender's signals (event weights, the
+# latest version of each owning order as a purchase) summed per pair over the business days of
+# the window, split at the holdout cut-off.
+INTERACTIONS_SQL = """
+WITH
+o AS (SELECT * FROM {orders} WHERE dt <= DATE '{ds}'
+      QUALIFY row_number() OVER (PARTITION BY source, order_id ORDER BY updated_at DESC, dt DESC) = 1),
+sig AS (
+  SELECT person_key, content_id, event_type AS kind, event_at AS ts FROM {events}
+  WHERE dt BETWEEN DATE '{first}' AND DATE '{ds}'
+  UNION ALL
+  SELECT person_key, content_id, 'purchase', ordered_at FROM o
+  WHERE status IN ('paid', 'partially_refunded')),
+w AS (SELECT person_key, content_id, CAST(timezone('Asia/Shanghai', ts) AS DATE) AS day, weight
+      FROM sig JOIN (VALUES {weights}) AS weights(kind, weight) USING (kind))
+SELECT person_key, content_id, day > DATE '{cutoff}' AS holdout, sum(weight) AS confidence
+FROM w WHERE weight > 0 AND day BETWEEN DATE '{first}' AND DATE '{ds}' GROUP BY ALL
+"""
+
+
+def download(client, bucket: str, prefixes: list[str], folder: Path) -> int:
+    """Plain boto3 download of every object under ``prefixes`` (no manifest, checksum or row
+    count); returns bytes."""
+    total = 0
+    for prefix in prefixes:
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for o in page.get("Contents", []):
+                target = folder / o["Key"]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                client.download_file(bucket, o["Key"], str(target))
+                total += o["Size"]
+    return total
+
+
+def kmeans(features_dir: Path) -> dict:
+    """The segment job's model inputs (log money and minutes, standardised), k chosen by
+    silhouette (squared Euclidean, as the job) in [k_min, k_max], the chosen k refitted with
+    ``restarts`` seeds; silhouette on a sample of at most 20,000 persons (it is quadratic)."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+    from sklearn.preprocessing import StandardScaler
+
+    from alliance_pipeline.segmentation.kmeans import MODEL_COLUMNS
+    from alliance_pipeline.segmentation.pipeline import SegmentationParams
+
+    p = SegmentationParams.from_config()
+    f = pd.read_parquet(features_dir)
+    f["log_monetary"] = np.log1p(f["monetary_cny"].astype(float))
+    f["log_watch_minutes"] = np.log1p(f["watch_minutes"].astype(float))
+    x = StandardScaler().fit_transform(np.nan_to_num(f[list(MODEL_COLUMNS)].astype(float)))
+    sample = min(len(x), 20_000)
+    silhouettes = {}
+    for k in range(p.k_min, min(p.k_max, len(x) - 1) + 1):
+        labels = KMeans(k, n_init=1, random_state=p.seed, max_iter=p.max_iter).fit_predict(x)
+        silhouettes[k] = float(
+            silhouette_score(x, labels, metric="sqeuclidean", sample_size=sample, random_state=0)
+        )
+    k = max(silhouettes, key=lambda c: (silhouettes[c], -c))
+    model = KMeans(k, n_init=p.restarts, random_state=p.seed, max_iter=p.max_iter).fit(x)
+    return {"persons": len(x), "k": k, "cost": float(model.inertia_)}
+
+
+def implicit_als(lake: Path, ds: str) -> dict:
+    """Interactions by DuckDB SQL, then `implicit` ALS with the job's parameters as
+    recommendation_bench.run_implicit does it: a model on the days before the holdout (NDCG@k
+    on the persons' new holdout items) and one on the whole window (top-k for every person)."""
+    from recommendation_bench import run_implicit
+    from threadpoolctl import threadpool_limits
+
+    from alliance_pipeline.recommendation.params import RecParams
+
+    p = RecParams.from_config()
+    last = dt.date.fromisoformat(ds)
+    sql = INTERACTIONS_SQL.format(
+        orders=CLEAN.format(root=lake, name="orders"),
+        events=CLEAN.format(root=lake, name="events"),
+        ds=ds,
+        first=last - dt.timedelta(days=p.lookback_days - 1),
+        cutoff=last - dt.timedelta(days=p.holdout_days),
+        weights=", ".join(f"('{k}', {float(w)})" for k, w in sorted(p.event_weights.items())),
+    )
+    pairs = duckdb.sql(sql).df()
+    pairs["user"], _ = pd.factorize(pairs["person_key"])
+    pairs["item"], items = pd.factorize(pairs["content_id"])
+    n_users, n_items = int(pairs["user"].max()) + 1, len(items)
+    full = pairs.groupby(["user", "item"], as_index=False)["confidence"].sum()
+    train = pairs[~pairs["holdout"]]
+    seen = train.groupby("user")["item"].agg(set)
+    relevant = {
+        u: r
+        for u, g in pairs[pairs["holdout"] & pairs["user"].isin(seen.index)].groupby("user")["item"]
+        if (r := set(g) - seen[u])
+    }
+    args = argparse.Namespace(rank=p.rank, reg=p.reg_param, alpha=p.alpha, iters=p.max_iter, k=p.k)
+    with threadpool_limits(1, "blas"):  # implicit's own threads; BLAS threads fight them
+        _, _, holdout_metrics = run_implicit(train, relevant, args, n_users, n_items)
+        run_implicit(full, relevant, args, n_users, n_items)  # the published model's fit
+    return {"pairs": len(full), "users": n_users, "items": n_items, **holdout_metrics}
+
+
+def settlement_sql(lake: Path, ds: str) -> dict:
+    """settlement_bench's DuckDB SQL (partner choice, net revenue, fx, contract-period totals;
+    campaign-day delivery) over the night's clean zone."""
+    from settlement_bench import DAILY_SQL, SQL
+
+    con = duckdb.connect()
+    totals = con.execute(SQL.format(root=lake, ds=ds)).fetchall()
+    daily = con.execute(DAILY_SQL.format(root=lake, ds=ds)).fetchall()
+    return {"contract_periods": len(totals), "campaign_days": len(daily)}

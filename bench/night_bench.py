@@ -1,0 +1,464 @@
+"""Night bench: the whole nightly pipeline, stage by stage, at a fraction of the reference scale
+and at half of it, beside plain single-machine baselines in the same run.
+
+    .venv/bin/python bench/night_bench.py --scale 0.002 --days 2
+
+Reference (--scale 1): 1,000,000 persons, 20,000,000 events and 1,000,000 orders delivered over a
+90-day window (the look-back of segments and recommendations) by every active source of
+config/sources.yml (6 today; the reference has 10). The generator's activity rates are set, after
+a small pilot, so that ``--days`` nights hold scale x those totals: with fewer days than 90 the
+window's volume comes in fewer, larger nights. The nights before the last are landed and
+de-identified as setup; the last night is measured through what the DAG's tasks call
+(alliance_pipeline.nightly; the Spark jobs through the DAG's own SparkSubmitOperators and the
+spark_default connection): ingest, validate, deidentify, features, segment, recommend, settlement
+(+ metrics, with its marts), publish (every other warehouse load and the run record).
+
+Per stage: wall seconds, rows in, rows/s, peak RSS of the bench process and, apart, of the
+processes the stage started (spark-submit, its JVM and Python workers), sampled with psutil.
+The fixed cost of one spark-submit (a job that starts a session and counts one row) is measured
+apart. Baselines (bench/night_baselines.py): boto3 download, scikit-learn KMeans, `implicit`
+ALS, DuckDB SQL settlement. Writes bench/results/night.json and bench/results/night.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import night_baselines as base
+import night_report
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+REFERENCE = {
+    "sources": 10,
+    "persons": 1_000_000,
+    "events": 20_000_000,
+    "orders": 1_000_000,
+    "window_days": 90,
+}
+END = dt.date(2026, 11, 23)
+SPARK_TASKS = {
+    "features": "segmentation_features",
+    "segment": "segmentation_segment",
+    "recommend": "recommend",
+}
+TRIVIAL_JOB = (
+    "from alliance_pipeline.spark_session import job_session\n"
+    "job_session('alliance-bench-overhead').range(1).count()\n"
+)
+MB = 1 << 20
+
+
+class TreeMemory:
+    """Peak RSS of this process and, apart, of the processes started since the last reset
+    (sampled every ``interval`` s; the S3 server, started earlier, is left out)."""
+
+    def __init__(self, interval: float = 0.1):
+        self.me = psutil.Process()
+        self.interval = interval
+        self.lock = threading.Lock()
+        self.reset()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.before = {p.pid for p in self.me.children(recursive=True)}
+            self.own = self.children = 0
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            own, kids = self.me.memory_info().rss, 0
+            for p in self.me.children(recursive=True):
+                if p.pid not in self.before:
+                    with suppress(psutil.Error):  # it ended meanwhile
+                        kids += p.memory_info().rss
+            with self.lock:
+                self.own, self.children = max(self.own, own), max(self.children, kids)
+
+    def peaks_mb(self) -> tuple[int, int]:
+        with self.lock:
+            return round(max(self.own, self.me.memory_info().rss) / MB), round(self.children / MB)
+
+
+CONSOLE = [sys.stdout]
+
+
+def say(text: str) -> None:
+    print(f"[night-bench] {text}", file=CONSOLE[-1], flush=True)
+
+
+@contextmanager
+def output_to(path: Path):
+    """Everything written to stdout and stderr (task logs, Spark, tracebacks) goes to ``path``;
+    say() still prints to the console."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    CONSOLE.append(os.fdopen(os.dup(1), "w", buffering=1))
+    with path.open("a") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            CONSOLE.pop().close()
+
+
+def calibrated(scale: float, days: int, seed: int):
+    """A GeneratorConfig whose ``days`` nights hold scale x the reference events and orders
+    (rates corrected by a pilot of at most 5,000 persons: sources differ in membership and
+    activity)."""
+    from alliance_pipeline.generator import GeneratorConfig, generate
+
+    persons = max(1, round(REFERENCE["persons"] * scale))
+    rate = {k: REFERENCE[k] / REFERENCE["persons"] / days for k in ("events", "orders")}
+    pilot = GeneratorConfig(
+        persons=min(persons, 5000),
+        days=days,
+        end_date=END,
+        seed=seed,
+        events_per_person_day=rate["events"],
+        orders_per_person_day=rate["orders"],
+    )
+    got = dict.fromkeys(rate, 0)
+    for d in generate(pilot).deliveries:
+        if d.dataset in got:
+            got[d.dataset] += d.table.num_rows
+    fix = {k: rate[k] * pilot.persons * days / got[k] for k in rate}
+    return GeneratorConfig(
+        persons=persons,
+        days=days,
+        end_date=END,
+        seed=seed,
+        events_per_person_day=rate["events"] * fix["events"],
+        orders_per_person_day=rate["orders"] * fix["orders"],
+    )
+
+
+def nightly_dag():
+    """The alliance_nightly DAG as its file builds it (no metadata database needed)."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(ROOT / "dags" / "alliance_nightly.py")).dags["alliance_nightly"]
+
+
+def spark_submit(op, args: list[str]) -> None:
+    """Execute a SparkSubmitOperator with its arguments rendered for the night."""
+    op.application_args = args
+    op._hook = None
+    op.execute(context={})
+
+
+def count(sql: str) -> int:
+    return duckdb.sql(sql).fetchall()[0][0]
+
+
+def clean_rows(lake: Path, name: str, ds: str, first: dt.date | None = None) -> int:
+    since = f" AND dt >= DATE '{first}'" if first else ""
+    table = base.CLEAN.format(root=lake, name=name)
+    return count(f"SELECT count(*) FROM {table} WHERE dt <= DATE '{ds}'{since}")
+
+
+def mart_rows(wh) -> int:
+    tables = wh.query(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'mart' "
+        "AND table_type = 'BASE TABLE'"
+    )
+    return sum(wh.query(f"SELECT count(*) FROM mart.{t}")[0][0] for (t,) in tables)
+
+
+class Night:
+    """One scale: setup, the measured night and the baselines; figures in ``self.out``."""
+
+    def __init__(self, scale: float, days: int, seed: int, home: Path, memory: TreeMemory):
+        self.scale, self.days, self.seed, self.home, self.memory = scale, days, seed, home, memory
+        self.ds = END.isoformat()
+        self.run_id = f"night_bench__{self.ds}"
+        self.stages: dict[str, dict] = {}
+        self.baselines: dict[str, dict] = {}
+        self.out: dict = {"scale": scale, "days": days, "night": self.ds}
+
+    @contextmanager
+    def measured(self, table: dict | None, name: str, submits: int = 0):
+        """Time a step into ``table[name]`` (None: not kept); the body sets ``rows_in``."""
+        row = {"spark_submits": submits}
+        self.memory.reset()
+        started = time.perf_counter()
+        try:
+            yield row
+        finally:
+            row["seconds"] = round(time.perf_counter() - started, 3)
+        row["bench_peak_rss_mb"], row["children_peak_rss_mb"] = self.memory.peaks_mb()
+        row["load_1min"] = round(os.getloadavg()[0], 1)  # other work on the machine
+        if "rows_in" in row:
+            row["rows_per_s"] = round(row["rows_in"] / row["seconds"])
+        if table is not None:
+            table[name] = row
+            kind = "baseline " if table is self.baselines else ""
+            say(f"  {kind}{name}: {row['seconds']:.1f}s, load {row['load_1min']}")
+
+    def land(self, night: str, timed: bool) -> list[dict]:
+        """Ingest, then validate, every delivery of ``night``, reference datasets first."""
+        from alliance_pipeline import nightly
+
+        plan = nightly.plan_batches(night)
+        batches = plan["reference"] + plan["facts"]
+        interval_end = dt.datetime.combine(
+            dt.date.fromisoformat(night) + dt.timedelta(days=1),
+            dt.time(2, 30),
+            ZoneInfo("Asia/Shanghai"),
+        )
+        table = self.stages if timed else None
+        with self.measured(table, "ingest") as row:
+            row["rows_in"] = sum(nightly.ingest(b, self.run_id)["rows"] for b in batches)
+        with self.measured(table, "validate") as row:
+            checked = [nightly.validate(b, self.run_id, interval_end) for b in batches]
+            row["rows_in"] = sum(b["rows_passed"] + b["rows_quarantined"] for b in checked)
+        self.out["deliveries_per_night"] = len(batches)
+        return checked
+
+    def run(self, overrides: dict[str, str], endpoint) -> dict:
+        import jinja2
+
+        from alliance_pipeline import nightly
+        from alliance_pipeline.generator import run_to
+
+        lake, bucket = Path(overrides["ALLIANCE_LAKE_ROOT"]), overrides["ALLIANCE_LANDING_BUCKET"]
+        setup = self.out["setup_s"] = {}
+        cfg = calibrated(self.scale, self.days, self.seed)
+        started = time.perf_counter()
+        truth = run_to(cfg, s3_client=endpoint.client(), bucket=bucket)
+        setup["generate"] = round(time.perf_counter() - started, 2)
+        rows: dict[str, int] = {}
+        for d in truth.deliveries:
+            rows[d["dataset"]] = rows.get(d["dataset"], 0) + d["rows"]
+        self.out["generated"] = {
+            "persons": cfg.persons,
+            "rows": rows,
+            "events_per_person_day": round(cfg.events_per_person_day, 4),
+            "orders_per_person_day": round(cfg.orders_per_person_day, 5),
+        }
+        say(f"scale {self.scale}: generated {sum(rows.values()):,} rows in {setup['generate']}s")
+
+        dag = nightly_dag()
+        ops = {stage: dag.get_task(task_id) for stage, task_id in SPARK_TASKS.items()}
+        macros = dag.user_defined_macros
+        args = [jinja2.Template(a).render(**macros) for a in nightly.spark_job_args(self.ds)]
+        started = time.perf_counter()
+        nightly.prepare_warehouse()
+        setup["prepare_warehouse"] = round(time.perf_counter() - started, 2)
+        self.spark_overhead(ops["features"])
+        for module in ("implicit.als", "sklearn.cluster", "sklearn.metrics"):
+            importlib.import_module(module)  # the baselines' imports are not timed (JVM starts are)
+
+        started = time.perf_counter()
+        for back in range(self.days - 1, 0, -1):
+            night = (END - dt.timedelta(days=back)).isoformat()
+            self.land(night, timed=False)
+            nightly.deidentify(night)
+        setup["history_nights"] = round(time.perf_counter() - started, 2)
+
+        say(f"scale {self.scale}: the night of {self.ds}")
+        checked = self.land(self.ds, timed=True)
+        with self.measured(self.baselines, "ingest") as row:
+            row["what"] = "boto3 download of the night's objects"
+            row["bytes"] = base.download(
+                endpoint.client(), bucket, self.prefixes(), self.home / "download"
+            )
+            row["rows_in"] = self.stages["ingest"]["rows_in"]
+        with self.measured(self.stages, "deidentify", submits=1) as row:
+            nightly.deidentify(self.ds)
+            row["rows_in"] = sum(b["rows_passed"] for b in checked)
+        self.models(lake, ops, args)
+        self.settlement(lake)
+        self.publish()
+
+        overhead = self.out["spark_overhead"]["seconds"]
+        for name, row in self.stages.items():
+            if row["spark_submits"]:
+                row["net_of_spark_overhead_s"] = round(
+                    row["seconds"] - row["spark_submits"] * overhead, 3
+                )
+            if name in self.baselines:
+                row["ratio_to_baseline"] = round(
+                    row["seconds"] / self.baselines[name]["seconds"], 2
+                )
+        self.out["stages"], self.out["baselines"] = self.stages, self.baselines
+        self.out["night_s"] = round(sum(r["seconds"] for r in self.stages.values()), 2)
+        return self.out
+
+    def spark_overhead(self, like) -> None:
+        """One spark-submit of a trivial job with the connection and conf of the DAG's jobs."""
+        from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+
+        job = self.home / "overhead_job.py"
+        job.write_text(TRIVIAL_JOB)
+        spark_overhead = SparkSubmitOperator(
+            task_id="spark_overhead",
+            application=str(job),
+            conn_id=like._conn_id,
+            conf=like.conf,
+            name="alliance-bench-overhead",
+        )
+        with self.measured(self.out, "spark_overhead", submits=1):
+            spark_submit(spark_overhead, [])
+
+    def prefixes(self) -> list[str]:
+        from alliance_pipeline.ingestion import manifest_key
+        from alliance_pipeline.nightly import plan_batches
+        from alliance_pipeline.registry import source
+
+        plan = plan_batches(self.ds)
+        return [
+            manifest_key(source(b["source"]), b["dataset"], self.ds).rsplit("/", 1)[0] + "/"
+            for b in plan["reference"] + plan["facts"]
+        ]
+
+    def models(self, lake: Path, ops: dict, args: list[str]) -> None:
+        first = END - dt.timedelta(days=REFERENCE["window_days"] - 1)
+        events, orders = (
+            clean_rows(lake, "events", self.ds, first),
+            clean_rows(lake, "orders", self.ds),
+        )
+        persons = count(f"SELECT count(*) FROM '{lake}/curated/persons/dt={self.ds}/*.parquet'")
+        with self.measured(self.stages, "features", submits=1) as row:
+            spark_submit(ops["features"], args)
+            row["rows_in"] = events + orders + persons
+        features = lake / "curated" / "features" / f"run_date={self.ds}"
+        feature_rows = count(f"SELECT count(*) FROM '{features}/*.parquet'")
+        with self.measured(self.stages, "segment", submits=1) as row:
+            spark_submit(ops["segment"], args)
+            row["rows_in"] = feature_rows
+        row["k"] = count(
+            f"SELECT max(k) FROM '{lake}/curated/segment_profile/run_date={self.ds}/*.parquet'"
+        )
+        with self.measured(self.baselines, "segment") as row:
+            row["what"] = "scikit-learn KMeans, k by silhouette"
+            row.update(base.kmeans(features), rows_in=feature_rows)
+        with self.measured(self.stages, "recommend", submits=1) as row:
+            spark_submit(ops["recommend"], args)
+            row["rows_in"] = events + orders + persons
+        evaluation = f"'{lake}/curated/model_evaluation/run_date={self.ds}/*.parquet'"
+        row["ndcg"] = dict(duckdb.sql(f"SELECT model, round(ndcg, 4) FROM {evaluation}").fetchall())
+        with self.measured(self.baselines, "recommend") as row:
+            row["what"] = "DuckDB SQL interactions + implicit ALS"
+            row.update(base.implicit_als(lake, self.ds), rows_in=events + orders)
+
+    def settlement(self, lake: Path) -> None:
+        from alliance_pipeline import nightly
+
+        rows_in = sum(
+            clean_rows(lake, n, self.ds) for n in ("orders", "events", "campaign_delivery")
+        )
+        with self.measured(self.stages, "settlement") as row:
+            row["marts"] = nightly.settle(self.ds)
+            row["rows_in"] = rows_in
+        with self.measured(self.baselines, "settlement") as row:
+            row["what"] = "DuckDB SQL of settlement_bench"
+            row.update(base.settlement_sql(lake, self.ds), rows_in=rows_in)
+
+    def publish(self) -> None:
+        from alliance_pipeline import nightly
+        from alliance_pipeline.warehouse import warehouse_from_airflow
+
+        wh = warehouse_from_airflow()
+        before = mart_rows(wh)
+        plan = nightly.plan_batches(self.ds)
+        with self.measured(self.stages, "publish") as row:
+            nightly.publish_quality(self.ds)
+            nightly.publish_identity(self.ds)
+            nightly.publish_segments(self.ds)
+            row["recommendations"] = nightly.publish_recommendations(self.ds)
+            nightly.write_audiences(self.ds)
+            nightly.summarise(
+                self.ds,
+                self.run_id,
+                "alliance_nightly",
+                plan["reference"] + plan["facts"],
+                dt.datetime.now(dt.UTC),
+            )
+        row["rows_in"] = mart_rows(wh) - before  # the rows it loaded
+        row["rows_per_s"] = round(row["rows_in"] / row["seconds"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=1.0, help="fraction of the reference scale")
+    ap.add_argument(
+        "--days",
+        type=int,
+        default=REFERENCE["window_days"],
+        help="nights the window's volume is delivered in (at least 2)",
+    )
+    ap.add_argument("--no-half", action="store_true", help="skip the run at half the scale")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--home", type=Path, help="working folder, kept (default: a temporary one)")
+    args = ap.parse_args(argv)
+    from alliance_pipeline.local.airflow_home import local_airflow_environ
+    from alliance_pipeline.local.demo import local_landing
+    from alliance_pipeline.registry import active_sources
+
+    started = time.perf_counter()
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="night-bench-") as tmp:
+        home = (args.home or Path(tmp)).resolve()
+        home.mkdir(parents=True, exist_ok=True)
+        say(f"logs: {home / 'night_bench.log'}")
+        memory = TreeMemory()
+        for scale in [args.scale] + ([] if args.no_half else [args.scale / 2]):
+            folder = home / f"scale-{scale:g}"
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            saved = dict(os.environ)
+            try:
+                with (
+                    output_to(home / "night_bench.log"),
+                    local_landing(folder) as (endpoint, overrides),
+                ):
+                    os.environ.update(local_airflow_environ(home / "airflow", overrides))
+                    night = Night(scale, args.days, args.seed, folder, memory)
+                    runs.append(night.run(overrides, endpoint))
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+    result = {
+        "reference": REFERENCE,
+        "sources": len(active_sources()),
+        "days": args.days,
+        "command": " ".join(["bench/night_bench.py", *(sys.argv[1:] if argv is None else argv)]),
+        "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, Python "
+        f"{platform.python_version()}, Spark local[2] (spark_default)",
+        "wall_s": round(time.perf_counter() - started, 1),
+        "runs": runs,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "night.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+    (RESULTS / "night.md").write_text(night_report.markdown(result))
+    say(f"done in {result['wall_s'] / 60:.1f} min: {RESULTS / 'night.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
