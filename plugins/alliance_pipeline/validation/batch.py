@@ -17,6 +17,7 @@ from alliance_pipeline.contracts import dataset as contract
 from alliance_pipeline.lake import raw_partition, validated_partition
 from alliance_pipeline.readers import ReadResult, read_partition, to_arrow
 from alliance_pipeline.registry import source as registry_source
+from alliance_pipeline.settings import lake_root
 from alliance_pipeline.validation import rules as R
 from alliance_pipeline.validation.docs import clear_gx_result, docs_index, save_gx_result
 from alliance_pipeline.validation.gx_run import Outcome, gx_view, run_suite
@@ -124,7 +125,8 @@ def validate_batch(
         batch_rejected=rejected,
         failed_critical=[o.rule for o in failed],
         expectations=[_dq_row(o) for o in outcomes],
-        quarantine=_index(outcomes, failed, rows_in, str(qpath), bad),
+        # Relative to the lake root: the index reads the same wherever the lake is mounted.
+        quarantine=_index(outcomes, failed, rows_in, str(qpath.relative_to(lake_root())), bad),
         data_docs_path=str(docs_index(ds)) if ran_gx else None,
         validated_path=None if rejected else str(validated_partition(source_id, dataset, ds)),
         quarantine_path=str(qpath),

@@ -1,0 +1,1 @@
+COMMENT ON COLUMN mart.quarantine_index.path IS 'Quarantine partition relative to the lake root (quarantine/<source>/<dataset>/dt=...): rows.parquet with a _rules column, _batch.json for a rejected delivery.';
