@@ -17,6 +17,7 @@ from alliance_pipeline.contracts import DATASETS
 from alliance_pipeline.privacy import spark_lake
 from alliance_pipeline.privacy.identity import deidentify_night
 from alliance_pipeline.privacy.pseudonym import pseudonym_key_from_env
+from alliance_pipeline.spark_session import overwrite_dir, remove_dir
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     map_path = f"{root}/{spark_lake.MAP_DIR}/dt={args.ds}"
 
     def materialise(identity_map):
-        identity_map.write.mode("overwrite").parquet(map_path)
+        overwrite_dir(identity_map, map_path)
         return spark.read.parquet(map_path)
 
     previous = spark_lake.previous_map(spark, root, args.ds)
@@ -45,9 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         spark_lake.write_clean_partition(df, root, name, args.ds)
         print(f"deidentify dt={args.ds}: wrote clean/{name}/dt={args.ds}")
     for name in sorted(set(DATASETS) - set(night.clean)):
-        if spark_lake.delete(spark, f"{root}/clean/{name}/dt={args.ds}"):
+        if remove_dir(spark, f"{root}/clean/{name}/dt={args.ds}"):
             print(f"deidentify dt={args.ds}: removed clean/{name}/dt={args.ds} (nothing validated)")
-    night.persons.write.mode("overwrite").parquet(f"{root}/{spark_lake.PERSONS_DIR}/dt={args.ds}")
+    overwrite_dir(night.persons, f"{root}/{spark_lake.PERSONS_DIR}/dt={args.ds}")
     print(f"deidentify dt={args.ds}: wrote {spark_lake.MAP_DIR} and {spark_lake.PERSONS_DIR}")
     return 0
 

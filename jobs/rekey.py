@@ -17,6 +17,7 @@ from pyspark.errors import AnalysisException
 from alliance_pipeline.privacy import spark_lake
 from alliance_pipeline.privacy.pseudonym import pseudonym_key_from_env
 from alliance_pipeline.privacy.rekey import apply_mapping, key_mapping, mapping_path, rekeyed_map
+from alliance_pipeline.spark_session import overwrite_dir, replace_dir
 
 ZONES = ("clean", "curated")
 
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     mpath = mapping_path(root, key.version)
     if not spark_lake.exists(spark, mpath):
         latest = spark.read.parquet(f"{map_root}/dt={snapshots[-1]}")
-        key_mapping(latest, key).write.parquet(mpath)
+        overwrite_dir(key_mapping(latest, key), mpath)  # whole, or not there
     mapping = spark.read.parquet(mpath).cache()
     tmp = f"{root}/{spark_lake.REKEY_DIR}/_tmp"
 
@@ -61,14 +62,14 @@ def main(argv: list[str] | None = None) -> int:
                 out.write.mode("overwrite").partitionBy(*nested).parquet(
                     f"{tmp}/{zone}/{name}/{part}"
                 )
-                spark_lake.replace_dir(spark, f"{tmp}/{zone}/{name}/{part}", path)
+                replace_dir(spark, f"{tmp}/{zone}/{name}/{part}", path)
             print(f"rekey {key.version}: {zone}/{name} done")
     for dt in snapshots:
         path = f"{map_root}/dt={dt}"
         rekeyed_map(spark.read.parquet(path), key).write.mode("overwrite").parquet(
             f"{tmp}/map/{dt}"
         )
-        spark_lake.replace_dir(spark, f"{tmp}/map/{dt}", path)
+        replace_dir(spark, f"{tmp}/map/{dt}", path)
     print(f"rekey {key.version}: identity map done; now rekey_warehouse(wh, lake_root, version)")
     return 0
 

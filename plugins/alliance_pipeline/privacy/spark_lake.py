@@ -6,6 +6,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, SparkSession
 
 from alliance_pipeline.contracts import DATASETS
+from alliance_pipeline.spark_session import overwrite_dir
 
 MAP_DIR = "identity/person_map"
 PERSONS_DIR = "curated/persons"
@@ -65,31 +66,11 @@ def subdirs(spark: SparkSession, path: str) -> list[str]:
     return sorted(s.getPath().getName() for s in fs.listStatus(jpath) if s.isDirectory())
 
 
-def delete(spark: SparkSession, path: str) -> bool:
-    """Remove ``path`` recursively; True when something was there."""
-    fs, jpath = _fs(spark, path)
-    return bool(fs.delete(jpath, True))
-
-
 def write_clean_partition(df: DataFrame, root: str, name: str, ds: str) -> None:
     """Replace ``clean/{name}/dt={ds}/`` with exactly ``df``'s rows, one ``source=`` folder each.
 
-    Written to a ``_staging`` folder (hidden from Spark's and pyarrow's partition discovery by
-    its ``_``) and then moved onto the partition, so a source present in an earlier run of the
-    night but not in this one does not linger. Files hold neither ``dt`` nor ``source``.
+    The whole ``dt`` folder is replaced (never part of it visible, see spark_session), so a
+    source present in an earlier run of the night but not in this one does not linger. Files
+    hold neither ``dt`` nor ``source``.
     """
-    spark = df.sparkSession
-    base = f"{root}/clean/{name}"
-    staging = f"{base}/_staging_dt={ds}"
-    delete(spark, staging)
-    df.drop("dt").write.mode("overwrite").partitionBy("source").parquet(staging)
-    replace_dir(spark, staging, f"{base}/dt={ds}")
-
-
-def replace_dir(spark: SparkSession, source: str, target: str) -> None:
-    """Move ``source`` onto ``target`` (deleting what was there)."""
-    fs, jtarget = _fs(spark, target)
-    _, jsource = _fs(spark, source)
-    fs.delete(jtarget, True)
-    if not fs.rename(jsource, jtarget):
-        raise OSError(f"could not move {source} to {target}")
+    overwrite_dir(df.drop("dt"), f"{root}/clean/{name}/dt={ds}", ("source",))

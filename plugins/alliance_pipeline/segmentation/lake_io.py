@@ -10,7 +10,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from alliance_pipeline.contracts import clean_columns
-from alliance_pipeline.spark_session import read_partitions
+from alliance_pipeline.spark_session import overwrite_partitions, read_partitions
 
 # A night reads one folder per day of its look-back window and source. Spark lists more than
 # 32 paths with a distributed job (a task per folder), which costs more than it saves on a small
@@ -110,14 +110,9 @@ def latest_run_before(
 
 def write_run(df: DataFrame, lake_root: str, zone_path: str) -> str:
     """Write ``df`` (with a run_date column) partitioned by run_date with dynamic partition
-    overwrite: a rerun replaces its own run_date, never appends, never touches other runs."""
+    overwrite: a rerun replaces its own run_date whole, never appends, never touches other runs."""
     path = join(lake_root, zone_path)
-    (
-        df.write.partitionBy("run_date")
-        .mode("overwrite")
-        .option("partitionOverwriteMode", "dynamic")
-        .parquet(path)
-    )
+    overwrite_partitions(df, path, "run_date")
     return path
 
 
