@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 class AllianceAlertNotifier(BaseNotifier):
     template_fields = ()
 
+    def render_template_fields(self, context, jinja_env=None) -> None:
+        """Nothing to render. (The run-level callback gets a SerializedDAG, which has no
+        template environment on Airflow 3.3.2: the base class would fail before notify.)"""
+
     def notify(self, context) -> None:
         ti = context.get("ti")  # absent when the whole run failed (e.g. it ran out of time)
         dag_run = context.get("dag_run")

@@ -241,7 +241,7 @@ def parse_column(text: pd.Series, dtype: str) -> tuple[pd.Series, dict[str, np.n
     as_str = s.fillna("").astype(str).str.strip()
     if dtype in ("string", "json"):
         if dtype == "json":
-            ok = np.array([_is_json(v) for v in as_str]) | ~present
+            ok = np.array([_is_json(v) for v in as_str], dtype=bool) | ~present  # 0 rows: bool too
             return s.where(ok, None), {"type_json": ~ok}
         return s, {}
     fullwidth = as_str.str.contains(FULLWIDTH).to_numpy() & present

@@ -221,3 +221,14 @@ def test_rerun_changes_nothing(night):
         f"SELECT DISTINCT status FROM ops.ingestion_log WHERE dt = DATE '{NIGHT}'",
     )
     assert {s for (s,) in statuses} <= {"unchanged", "failed"}
+
+
+def test_the_failed_night_raised_an_alert(night):
+    import json
+
+    path = night["home"] / "lake" / "reports" / "alerts" / "alerts.jsonl"
+    alerts = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    run_level = [a for a in alerts if a["task_id"] is None]
+    assert run_level and all(a["dag_id"] == "alliance_nightly" for a in run_level)
+    failed_tasks = {a["task_id"] for a in alerts if a["task_id"]}
+    assert "summarise" in failed_tasks

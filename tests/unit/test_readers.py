@@ -95,6 +95,14 @@ def test_good_cells_take_the_contract_types():
         assert not any(m.any() for m in bad.values()), dtype
 
 
+@pytest.mark.parametrize(
+    "dtype", ["int", "money", "rate", "float", "bool", "timestamp", "date", "json", "string"]
+)
+def test_an_empty_column_parses(dtype):  # a header-only delivery (no new contracts tonight)
+    values, bad = parse_column(pd.Series([], dtype=object), dtype)
+    assert len(values) == 0 and all(len(m) == 0 for m in bad.values())
+
+
 def test_to_arrow_writes_the_lake_types_and_keeps_extra_columns():
     ds = dataset("orders")
     raw = pd.DataFrame([{c: None for c in ds.column_names} | {"amount": "9.90", "coupon": "X"}])
