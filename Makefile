@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint browser ui clean
+.PHONY: demo test test-slow lint browser ui clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed lint browser
 	$(BIN)/pytest $(ARGS)
+
+# Tests past the suite's time budget (the 7-night backfill through a real scheduler, ~15 min).
+test-slow: $(VENV)/.installed
+	$(BIN)/pytest -m slow $(ARGS)
 
 # The UI test drives Debian's Chromium; as root (CI) it is installed when missing, elsewhere
 # the UI test skips with its reason.
