@@ -25,6 +25,7 @@ from alliance_pipeline.local.airflow_home import migrate_metadata_db
 from alliance_pipeline.local.ui import serve, ui_environ
 from alliance_pipeline.warehouse import open_warehouse
 from tests.fixtures.ports import free_port
+from tests.fixtures.postgres import fresh_database
 from tests.integration.dag_runs import mart_rows, night_logical_date, run_dag
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark, pytest.mark.slow]
@@ -46,13 +47,18 @@ def airflow(env: dict, *args: str) -> str:
     return done.stdout
 
 
-def run_backfill(home: Path, s3_url: str) -> dict[str, str]:
-    """Backfill NIGHTS through a scheduler; the run states by logical date."""
+def run_backfill(home: Path, s3_url: str, metadata_url: str) -> dict[str, str]:
+    """Backfill NIGHTS through a scheduler whose metadata database is the PostgreSQL database
+    ``metadata_url`` (as in production; SQLite locks under a scheduler and parallel tasks);
+    the run states by logical date."""
     env = ui_environ(
         home,
         extra={
             "ALLIANCE_S3_ENDPOINT": s3_url,
             "ALLIANCE_LANDING_BUCKET": BUCKET,
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url.replace(
+                "postgresql://", "postgresql+psycopg2://", 1
+            ),
             # Only the backfill's runs: no scheduled run of "yesterday" next to them.
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
         },
@@ -100,7 +106,7 @@ def run_backfill(home: Path, s3_url: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def warehouses(airflow_db, s3_endpoint, tmp_path_factory):
+def warehouses(airflow_db, s3_endpoint, pg_dsn, tmp_path_factory):
     saved = dict(os.environ)
     singles = tmp_path_factory.mktemp("single-nights")
     backfill = tmp_path_factory.mktemp("backfill")
@@ -129,7 +135,8 @@ def warehouses(airflow_db, s3_endpoint, tmp_path_factory):
             )
             for night in NIGHTS
         ]
-        backfill_states = run_backfill(backfill, s3_endpoint.url)
+        with fresh_database(pg_dsn, "alliance_airflow") as metadata_url:
+            backfill_states = run_backfill(backfill, s3_endpoint.url, metadata_url)
         single_wh = open_warehouse(f"duckdb:///{singles / 'warehouse.duckdb'}")
         before_rerun = mart_rows(single_wh)
         rerun = NIGHTS[3]
