@@ -139,7 +139,8 @@ def alliance_nightly():
         return nightly.plan_batches(dt, params.get("sources") or None)[wave]
 
     # A gate that is off skips only the stages after it; summarise (ALL_DONE) still records the night.
-    @task.short_circuit(ignore_downstream_trigger_rules=False)
+    # ALL_DONE: the gate decides even when a delivery failed (the rest is still published).
+    @task.short_circuit(ignore_downstream_trigger_rules=False, trigger_rule=TriggerRule.ALL_DONE)
     def unless_dry_run(params: dict | None = None) -> bool:
         return nightly.stage_wanted("publish", params)
 
