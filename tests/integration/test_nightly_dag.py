@@ -13,6 +13,7 @@ import pytest
 from alliance_pipeline.airflow_env import airflow_env
 from alliance_pipeline.generator import GeneratorConfig, run_to
 from tests.integration.dag_runs import mart_rows, night_logical_date, run_dag
+from tests.lake_rows import parquet_content
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]
 
@@ -27,18 +28,6 @@ def tree_digest(root: Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and p.name != "_ingestion.json" and "_superseded" not in p.parts
     }
-
-
-def parquet_content(root: Path) -> dict[str, str]:
-    """Per partition folder, a digest of its rows (Spark names part files at random)."""
-    import pyarrow.parquet as pq
-
-    out = {}
-    for folder in sorted({p.parent for p in root.rglob("*.parquet")}):
-        table = pq.read_table(folder, partitioning=None)
-        rows = sorted(map(repr, table.to_pylist()))
-        out[str(folder.relative_to(root))] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
-    return out
 
 
 def marts(path: Path) -> dict[str, list[tuple]]:

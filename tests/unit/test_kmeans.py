@@ -29,7 +29,10 @@ PARAMS = SegmentationParams(k_min=3, k_max=5, restarts=1, init_steps=2, max_iter
 def planted(groups: dict, n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = []
-    for g, (rec, freq, spend, watch, compl, cat, tier) in groups.items():
+    for index, (g, (rec, freq, spend, watch, compl, cat, tier)) in enumerate(groups.items()):
+        # One sources_touched per group: a coin flip within each group made a sub-cluster that
+        # let k = n_groups + 1 score a silhouette as high as n_groups, depending on row order.
+        sources_touched = 1 + index % 2
         for i in range(n):
             shares = {c: 0.0 for c in CATEGORIES}
             main = min(max(rng.normal(0.8, 0.05), 0), 1)
@@ -43,7 +46,7 @@ def planted(groups: dict, n: int, seed: int) -> pd.DataFrame:
                 "watch_minutes": float(max(0.0, rng.normal(watch, watch * 0.1))),
                 "completion_rate": float(np.clip(rng.normal(compl, 0.03), 0, 1)),
                 **{f"share_{c}": v for c, v in shares.items()},
-                "sources_touched": 1 + int(rng.integers(0, 2)),
+                "sources_touched": sources_touched,
                 "membership_tier": tier, "tier_rank": TIERS.index(tier), "age_band": "25-34",
             })  # fmt: skip
     return pd.DataFrame(rows)

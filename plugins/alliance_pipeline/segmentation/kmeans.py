@@ -32,16 +32,27 @@ MODEL_COLUMNS = (
 )
 
 
+# k-means|| samples each partition with a seed of its own and the first centre by position, so
+# the clusters depend on how the rows are partitioned and ordered. The features arrive in the
+# order of their writer's last shuffle, which differs between runs and between local mode and a
+# cluster: the model input is hash-partitioned by person_key into a number of partitions set by
+# the row count alone and sorted within each, so the same features give the same segments
+# anywhere. A small night is one task per KMeans pass.
+ROWS_PER_PARTITION = 100_000
+
+
 def model_input(features: DataFrame) -> DataFrame:
-    """person_key + MODEL_COLUMNS as doubles."""
+    """person_key + MODEL_COLUMNS as doubles, in a canonical partitioning and order."""
     derived = {
         "log_monetary": F.log1p(F.col("monetary_cny").cast("double")),
         "log_watch_minutes": F.log1p(F.col("watch_minutes")),
     }
-    return features.select(
+    rows = features.select(
         "person_key",
         *[derived.get(c, F.col(c)).cast("double").alias(c) for c in MODEL_COLUMNS],
     )
+    partitions = max(1, math.ceil(rows.count() / ROWS_PER_PARTITION))
+    return rows.repartition(partitions, "person_key").sortWithinPartitions("person_key")
 
 
 @dataclass(frozen=True)
