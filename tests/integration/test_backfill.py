@@ -31,7 +31,8 @@ from tests.integration.dag_runs import mart_rows, night_logical_date, run_dag
 pytestmark = [pytest.mark.integration, pytest.mark.spark, pytest.mark.slow]
 
 NIGHTS = [dt.date(2026, 11, 10) + dt.timedelta(days=i) for i in range(7)]
-CONF = {"sources": ["platform"], "models": False}
+SOURCES = ("platform", "moonbay")  # a partner: campaigns, statements
+CONF = {"sources": list(SOURCES), "models": False}
 BUCKET = "backfill-landing"
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 BACKFILL_TIMEOUT_S = 2400
@@ -123,7 +124,7 @@ def warehouses(airflow_db, s3_endpoint, pg_dsn, tmp_path_factory):
         client = s3_endpoint.client()
         client.create_bucket(Bucket=BUCKET)
         cfg = GeneratorConfig(
-            persons=150, days=len(NIGHTS), end_date=NIGHTS[-1], seed=31, sources=("platform",)
+            persons=300, days=len(NIGHTS), end_date=NIGHTS[-1], seed=31, sources=SOURCES
         )
         run_to(cfg, s3_client=client, bucket=BUCKET)
         single_states = [
@@ -169,7 +170,7 @@ def test_every_night_succeeds_both_ways(warehouses):
 def test_backfill_gives_the_same_warehouse_as_single_nights(warehouses):
     singles, backfill = warehouses["singles"], warehouses["backfill"]
     assert set(singles) == set(backfill)
-    for table in ("fct_order", "settlement_statement", "dq_result", "partner_overlap"):
+    for table in ("fct_order", "settlement_statement", "fct_campaign_daily", "dq_result"):
         assert singles[table], table
     nights = {v for row in singles["dq_result"] for v in row if type(v) is dt.date}
     assert set(NIGHTS) <= nights

@@ -127,6 +127,30 @@ def test_same_statements_in_duckdb_and_postgres(settled_lake, duckdb_url, fresh_
     }
 
 
+SETTLEMENT_MARTS = (
+    "settlement_statement", "fct_settlement_line", "fct_order", "fct_order_attribution",
+    "fct_campaign_daily", "campaign_growth", "dim_campaign", "dim_content", "dim_date",
+)  # fmt: skip
+
+
+def test_a_rerun_of_an_earlier_night_does_not_rewind_the_marts(settled_lake, duckdb_url):
+    wh = open_warehouse(duckdb_url)
+    wh.migrate()
+
+    def marts():
+        return {t: sorted(map(tuple, wh.query(f"SELECT * FROM mart.{t}"))) for t in SETTLEMENT_MARTS}
+
+    run_settlement(wh, "2026-02-20", settled_lake, k=K)
+    as_of_feb_20 = marts()
+    run_settlement(wh, "2026-03-06", settled_lake, k=K)
+    latest = marts()
+    assert latest["fct_order"] != as_of_feb_20["fct_order"]
+    assert run_settlement(wh, "2026-02-20", settled_lake, k=K)["as_of"] == "2026-03-06"
+    assert marts() == latest
+    nights = wh.query("SELECT dt, as_of FROM ops.settlement_night ORDER BY dt")
+    assert nights == [(dt.date(2026, 2, 20), dt.date(2026, 3, 6)), (dt.date(2026, 3, 6),) * 2]
+
+
 def test_marts_hold_no_float_money(settled_lake, duckdb_url):
     wh = open_warehouse(duckdb_url)
     wh.migrate()

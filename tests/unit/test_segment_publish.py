@@ -71,6 +71,23 @@ def test_small_segments_merge_into_other_and_rerun_replaces(tmp_path, lake_with_
     assert json.loads(dim.set_index("segment_id").loc["other", "profile_json"])["persons"] == 5
 
 
+def test_a_rerun_of_an_earlier_night_keeps_the_later_dim(tmp_path, lake_with_segments):
+    wh = open_warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    wh.migrate()
+    publish_segments(wh, DS, lake_with_segments, k=5)
+    later = wh.query("SELECT * FROM mart.dim_segment ORDER BY segment_id")
+    earlier = D - dt.timedelta(days=1)
+    for zone in (lake_io.PERSON_SEGMENT, lake_io.SEGMENT_CENTROIDS):
+        src = lake_with_segments / zone / f"run_date={DS}"
+        dst = src.with_name(f"run_date={earlier}")
+        dst.mkdir()
+        (dst / "part-0.parquet").write_bytes((src / "part-0.parquet").read_bytes())
+    publish_segments(wh, earlier.isoformat(), lake_with_segments, k=5)
+    assert wh.query("SELECT * FROM mart.dim_segment ORDER BY segment_id") == later
+    runs = wh.query("SELECT run_date, count(*) FROM mart.person_segment GROUP BY 1 ORDER BY 1")
+    assert runs == [(earlier, 13), (D, 13)]
+
+
 def test_other_below_k_is_left_out(tmp_path, lake_with_segments):
     wh = open_warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
     wh.migrate()

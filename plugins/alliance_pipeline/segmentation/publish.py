@@ -85,8 +85,8 @@ def dim_rows(history: pd.DataFrame, merged: list[str], other_persons: int, ds: d
 
 
 def publish_segments(wh, ds: str, lake_root: str | Path, k: int | None = None) -> dict:
-    """Load mart.dim_segment (full replace) and mart.person_segment (partition run_date=ds)
-    in one transaction. Returns counts for the task log (no person data)."""
+    """Load mart.dim_segment (full replace, unless a later night has published) and
+    mart.person_segment (partition run_date=ds) in one transaction. Returns counts for the task log (no person data)."""
     k = min_cell.min_cell_size() if k is None else k
     day = dt.date.fromisoformat(ds)
     ps = _read(lake_root, lake_io.PERSON_SEGMENT, ds, ["person_key", "segment_id"])
@@ -104,7 +104,9 @@ def publish_segments(wh, ds: str, lake_root: str | Path, k: int | None = None) -
     min_cell.assert_counts_publishable(dim, "persons", "mart.dim_segment", k)
     published.insert(0, "run_date", day)
     with wh.transaction() as tx:
-        tx.replace_table("mart.dim_segment", dim)
+        (latest,) = tx.query("SELECT max(run_date) FROM mart.person_segment")[0]
+        if latest is None or day >= latest:  # a rerun of an earlier night keeps the later dim
+            tx.replace_table("mart.dim_segment", dim)
         tx.replace_partition("mart.person_segment", {"run_date": day}, published)
     return {
         "run_date": ds,

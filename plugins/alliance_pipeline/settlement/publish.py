@@ -37,6 +37,12 @@ def _closed(wh_or_tx) -> set[str]:
     }
 
 
+def settled_through(wh_or_tx) -> str | None:
+    """The date the settlement marts were last computed up to (None before the first night)."""
+    (latest,) = wh_or_tx.query("SELECT max(as_of) FROM ops.settlement_night")[0]
+    return None if latest is None else latest.isoformat()
+
+
 def closed_state(wh) -> tuple[set[str], list[Line]]:
     """The closed periods and every line of every closed statement."""
     periods = _closed(wh)
@@ -94,11 +100,17 @@ def run_settlement(wh, ds: str, lake_root: Path | str, k: int | None = None) -> 
     """Nightly: attribution, net revenue, open statements, metrics and growth, published at once.
 
     Reads clean/{orders,events,campaigns,contracts,fx_rates,campaign_delivery,catalog} with
-    dt <= ds; rewrites the open periods of mart.settlement_statement / mart.fct_settlement_line
-    and replaces the other settlement marts, all in one transaction. Returns counts.
+    dt <= as_of; rewrites the open periods of mart.settlement_statement / mart.fct_settlement_line
+    and replaces the other settlement marts, all in one transaction. ``as_of`` is ``ds``, or for
+    a rerun of an earlier night the latest night already settled: the marts are cumulative, and
+    a rerun must not rewind them to an older view (it still takes in the night's corrected
+    data). Returns counts.
     """
     k = min_cell_size() if k is None else k
-    inputs, s, closed_periods, closed_lines = settle(wh, ds, lake_root)
+    as_of = max(ds, settled_through(wh) or ds)
+    if as_of != ds:
+        log.info("settlement %s: a rerun after later nights; settles as of %s", ds, as_of)
+    inputs, s, closed_periods, closed_lines = settle(wh, as_of, lake_root)
     stale = {
         r[0]
         for r in wh.query(
@@ -114,6 +126,10 @@ def run_settlement(wh, ds: str, lake_root: Path | str, k: int | None = None) -> 
                 f"settlement {ds}: periods {sorted(closed_meanwhile)} were closed during the run; "
                 "rerun the night"
             )
+        if (settled_through(tx) or as_of) > as_of:
+            raise RuntimeError(
+                f"settlement {ds}: a later night was settled during the run; rerun the night"
+            )
         for p in open_periods:
             # only open rows are ever replaced: a closed statement cannot be deleted from here
             tx.replace_partition(
@@ -128,7 +144,14 @@ def run_settlement(wh, ds: str, lake_root: Path | str, k: int | None = None) -> 
             )
         for table, data in tables.items():
             tx.replace_table(table, data)
+        night = dt.date.fromisoformat(ds)
+        tx.replace_partition(
+            "ops.settlement_night",
+            {"dt": night},
+            pd.DataFrame({"dt": [night], "as_of": [dt.date.fromisoformat(as_of)]}),
+        )
     counts = {
+        "as_of": as_of,
         "open_periods": open_periods,
         "statements": len(s.headers),
         "lines": len(s.lines),
