@@ -138,7 +138,9 @@ def test_a_rerun_of_an_earlier_night_does_not_rewind_the_marts(settled_lake, duc
     wh.migrate()
 
     def marts():
-        return {t: sorted(map(tuple, wh.query(f"SELECT * FROM mart.{t}"))) for t in SETTLEMENT_MARTS}
+        return {
+            t: sorted(map(tuple, wh.query(f"SELECT * FROM mart.{t}"))) for t in SETTLEMENT_MARTS
+        }
 
     run_settlement(wh, "2026-02-20", settled_lake, k=K)
     as_of_feb_20 = marts()
