@@ -1,6 +1,7 @@
 """Writing one batch's outputs: passed rows to validated/, the rest to quarantine/.
 
-Both partitions are replaced on every run. Quarantined rows keep their delivered text (plus
+Both partitions are replaced on every run: built in a hidden sibling folder, then swapped in by
+rename, so that a killed run leaves the previous partition whole (readers skip dot-folders). Quarantined rows keep their delivered text (plus
 ``_file``, ``_row`` and ``_rules``, the ';'-joined rules they broke); a rejected batch also gets
 ``_batch.json`` and, when a file could not be read, a copy of the delivered files.
 """
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Generator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -21,10 +24,22 @@ ROWS_FILE = "rows.parquet"
 BATCH_FILE = "_batch.json"
 
 
-def _fresh(path: Path) -> Path:
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-    return path
+@contextmanager
+def _replacing(path: Path) -> Generator[Path]:
+    """A fresh hidden folder beside ``path``; on success it replaces ``path`` whole."""
+    staging, aside = (path.with_name(f".{path.name}.{kind}") for kind in ("staging", "aside"))
+    for leftover in (staging, aside):
+        shutil.rmtree(leftover, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if path.exists():
+        path.rename(aside)
+    staging.rename(path)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def write_validated(table: pa.Table | None, source: str, dataset: str, dt: str) -> Path:
@@ -33,7 +48,8 @@ def write_validated(table: pa.Table | None, source: str, dataset: str, dt: str) 
     if table is None:
         shutil.rmtree(path, ignore_errors=True)
         return path
-    pq.write_table(table, _fresh(path) / "part-00000.parquet")
+    with _replacing(path) as staging:
+        pq.write_table(table, staging / "part-00000.parquet")
     return path
 
 
@@ -49,18 +65,18 @@ def write_quarantine(
 ) -> Path:
     """Replace the quarantine partition with the rows of ``raw`` that ``rules`` names."""
     path = quarantine_partition(source, dataset, dt)
-    shutil.rmtree(path, ignore_errors=True)
     if not len(raw) and batch is None:
+        shutil.rmtree(path, ignore_errors=True)
         return path
-    _fresh(path)
-    if len(raw):
-        rows = raw.drop(columns=[c for c in ("_cut",) if c in raw.columns]).copy()
-        rows["_rules"] = rules.to_numpy()
-        table = pa.Table.from_pandas(rows.astype(object), preserve_index=False)
-        pq.write_table(table, path / ROWS_FILE)
-    if batch is not None:
-        (path / BATCH_FILE).write_text(json.dumps(batch, indent=2, sort_keys=True))
-        for f in raw_files:
-            (path / "files").mkdir(exist_ok=True)
-            shutil.copy2(f, path / "files" / f.name)
+    with _replacing(path) as staging:
+        if len(raw):
+            rows = raw.drop(columns=[c for c in ("_cut",) if c in raw.columns]).copy()
+            rows["_rules"] = rules.to_numpy()
+            table = pa.Table.from_pandas(rows.astype(object), preserve_index=False)
+            pq.write_table(table, staging / ROWS_FILE)
+        if batch is not None:
+            (staging / BATCH_FILE).write_text(json.dumps(batch, indent=2, sort_keys=True))
+            for f in raw_files:
+                (staging / "files").mkdir(exist_ok=True)
+                shutil.copy2(f, staging / "files" / f.name)
     return path
