@@ -86,7 +86,8 @@ def dim_rows(history: pd.DataFrame, merged: list[str], other_persons: int, ds: d
 
 def publish_segments(wh, ds: str, lake_root: str | Path, k: int | None = None) -> dict:
     """Load mart.dim_segment (full replace, unless a later night has published) and
-    mart.person_segment (partition run_date=ds) in one transaction. Returns counts for the task log (no person data)."""
+    mart.person_segment (partition run_date=ds) in one transaction. Returns counts for the
+    task log (no person data)."""
     k = min_cell.min_cell_size() if k is None else k
     day = dt.date.fromisoformat(ds)
     ps = _read(lake_root, lake_io.PERSON_SEGMENT, ds, ["person_key", "segment_id"])
