@@ -3,7 +3,8 @@
 Both partitions are replaced on every run: built in a hidden sibling folder, then swapped in by
 rename, so that a killed run leaves the previous partition whole (readers skip dot-folders).
 Quarantined rows keep their delivered text (plus ``_file``, ``_row`` and ``_rules``, the
-';'-joined rules they broke); a rejected batch also gets ``_batch.json`` and, when a file could not be read, a copy of the delivered files.
+';'-joined rules they broke); a rejected batch also gets ``_batch.json`` and, when a file could
+not be read, a copy of the delivered files.
 """
 
 from __future__ import annotations
