@@ -20,7 +20,7 @@ RUN mkdir -p /usr/share/man/man1 \
 USER airflow
 
 # ALLIANCE_HOME is the project root (config/, jobs/, migrations/, expectations/, see settings.py);
-# the image keeps the project where Airflow looks for dags/ and plugins/.
+# the image keeps the project where Airflow looks for dags/ and plugins/; the package is src/.
 ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-${TARGETARCH} \
     SPARK_HOME=/home/airflow/.local/lib/python3.11/site-packages/pyspark \
     PYSPARK_PYTHON=python \
@@ -34,23 +34,24 @@ ENV PATH="${SPARK_HOME}/bin:${PATH}"
 WORKDIR /opt/airflow
 
 # Dependencies first, from pyproject.toml alone (the same pins as the venv), so that a code change
-# does not reinstall them; the editable install then maps alliance_pipeline to plugins/.
+# does not reinstall them; the editable install then maps alliance_pipeline to src/.
 # auth/ holds the simple auth manager's generated passwords file (a named volume in compose),
 # group-writable like the rest of AIRFLOW_HOME so that any AIRFLOW_UID (group 0) can write it.
 COPY --chown=airflow:0 pyproject.toml /opt/airflow/pyproject.toml
-RUN mkdir -p plugins/alliance_pipeline \
+RUN mkdir -p src/alliance_pipeline \
     && mkdir -p -m 775 auth \
-    && touch plugins/alliance_pipeline/__init__.py \
+    && touch src/alliance_pipeline/__init__.py \
     && pip install --no-cache-dir -e /opt/airflow \
     && test -x "${SPARK_HOME}/bin/spark-class" \
     && test -x "${JAVA_HOME}/bin/java"
 
+COPY --chown=airflow:0 src/ /opt/airflow/src/
 COPY --chown=airflow:0 plugins/ /opt/airflow/plugins/
 COPY --chown=airflow:0 dags/ /opt/airflow/dags/
 COPY --chown=airflow:0 jobs/ /opt/airflow/jobs/
 COPY --chown=airflow:0 expectations/ /opt/airflow/expectations/
 COPY --chown=airflow:0 config/ /opt/airflow/config/
 COPY --chown=airflow:0 migrations/ /opt/airflow/migrations/
-# The installed package must be the copy under /opt/airflow/plugins (the one compose mounts).
+# The installed package must be the copy under /opt/airflow/src (the one compose mounts).
 RUN python -c "import pathlib, alliance_pipeline as p; \
 assert pathlib.Path(p.__file__).resolve().parents[2] == pathlib.Path('/opt/airflow'), p.__file__"

@@ -34,7 +34,7 @@ AIRFLOW_SERVICES = {
     "airflow-dag-processor": "dag-processor",
     "airflow-triggerer": "triggerer",
 }
-PROJECT_FOLDERS = ("dags", "plugins", "jobs", "config", "expectations", "migrations")
+PROJECT_FOLDERS = ("dags", "src", "plugins", "jobs", "config", "expectations", "migrations")
 SPARK_WORKER_CLASS = "org.apache.spark.deploy.worker.Worker"
 # ${NAME}, ${NAME:-default}, ${NAME:?message}: compose interpolation.
 INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:[-?])(?P<arg>[^}]*))?\}")
