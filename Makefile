@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test test-slow lint browser ui clean
+.PHONY: demo test test-fast test-slow lint browser ui clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed lint browser
 	$(BIN)/pytest $(ARGS)
+
+# The fast tiers (unit, DAG integrity): no server, a few minutes.
+test-fast: $(VENV)/.installed
+	$(BIN)/pytest -m 'unit or dags' $(ARGS)
 
 # Tests past the suite's time budget (the 7-night backfill through a real scheduler, ~15 min).
 test-slow: $(VENV)/.installed

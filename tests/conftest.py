@@ -35,5 +35,28 @@ def airflow_db() -> Path:
     return AIRFLOW_TEST_HOME
 
 
+# Every test carries exactly one tier, the tier of its folder, and runs under a timeout: the
+# tier's unless the test sets its own (pytest.mark.timeout).
+TIERS = {"unit": 120, "dags": 120, "integration": 600, "e2e": 1200}
+TIER_FOLDERS = {"unit": {"unit"}, "dags": {"dags"}, "integration": {"integration", "e2e"}}
+
+
+def pytest_collection_modifyitems(config, items):
+    wrong = []
+    for item in items:
+        tiers = {m.name for m in item.iter_markers() if m.name in TIERS}
+        folder = Path(str(item.path)).parent.name
+        if len(tiers) != 1 or not tiers <= TIER_FOLDERS.get(folder, set()):
+            wrong.append(f"{item.nodeid}: tiers {sorted(tiers) or 'none'} in tests/{folder}/")
+            continue
+        if item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(TIERS[tiers.pop()]))
+    if wrong:
+        raise pytest.UsageError(
+            "each test needs exactly one tier marker matching its folder "
+            f"({', '.join(TIERS)}):\n" + "\n".join(wrong)
+        )
+
+
 def pytest_report_header(config):
     return f"WAREHOUSE_TEST_DSN={'set' if os.environ.get('WAREHOUSE_TEST_DSN') else 'unset'}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,6 +18,8 @@ import yaml
 
 from alliance_pipeline import settings, warehouse
 from alliance_pipeline.airflow_env import load_spec
+
+pytestmark = pytest.mark.dags
 
 ROOT = Path(__file__).resolve().parents[2]
 CONN_IDS = {
@@ -191,52 +192,6 @@ def test_s3_and_warehouse_connections_point_at_their_services(services, compose)
     assert mounted_init["postgres-init"].startswith("/docker-entrypoint-initdb.d/")
     # The healthcheck waits for the warehouse database, which exists only after the init script.
     assert wh_conn["schema"] in services["postgres"]["healthcheck"]["test"]
-
-
-@pytest.mark.integration
-def test_postgres_init_lets_the_warehouse_role_apply_every_migration(compose, services, pg_dsn):
-    """The init script's statements, then migrate() as the role it creates (not a superuser)."""
-    from tests.fixtures.postgres import admin_connection
-
-    wh_conn = connections(services["airflow-scheduler"])[settings.WAREHOUSE_CONN_ID]
-    script = compose["configs"]["postgres-init"]["content"]
-    sql = re.search(r"<<'EOSQL'\n(.*?)\nEOSQL", script, re.S)[1]
-    # Roles are server-wide: unique names; psql's :'pw' filled as psql would.
-    unique = f"ct_{uuid.uuid4().hex[:10]}"
-    role, database, password = (
-        f"{wh_conn['login']}_{unique}",
-        f"{wh_conn['schema']}_{unique}",
-        unique,
-    )
-    sql = re.sub(rf"\bROLE {wh_conn['login']}\b", f"ROLE {role}", sql)
-    sql = re.sub(
-        rf"\bDATABASE {wh_conn['schema']} OWNER {wh_conn['login']}\b",
-        f"DATABASE {database} OWNER {role}",
-        sql,
-    )
-    sql = sql.replace(":'pw'", f"'{password}'")
-    assert role in sql and database in sql and ":'" not in sql
-
-    admin = admin_connection(pg_dsn)
-    try:
-        with admin.cursor() as cur:
-            for statement in filter(str.strip, sql.split(";")):
-                cur.execute(statement)
-        server = urlsplit(pg_dsn)
-        url = server._replace(
-            netloc=f"{role}:{password}@{server.netloc.rpartition('@')[2]}", path=f"/{database}"
-        ).geturl()
-        wh = warehouse.open_warehouse(url)
-        applied = wh.migrate()
-        assert applied and wh.migrate() == []
-        assert wh.query(
-            "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'mart'"
-        ) == [(1,)]
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            cur.execute(f'DROP ROLE IF EXISTS "{role}"')
-        admin.close()
 
 
 def test_landing_bucket_created_by_minio_init_is_the_settings_default(services, monkeypatch):

@@ -11,6 +11,8 @@ from airflow.dag_processing.dagbag import DagBag
 from alliance_pipeline.dag_policy import OWNER, Tag
 from alliance_pipeline.settings import PROJECT_ROOT
 
+pytestmark = pytest.mark.dags
+
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 EXPECTED_DAG_IDS = {"alliance_nightly", "alliance_monthly_close", "alliance_key_rotation"}
 # Deliberately not retried: a sensor has its own timeout; summarise reports the data's verdict.

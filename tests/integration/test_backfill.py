@@ -28,7 +28,7 @@ from tests.fixtures.ports import free_port
 from tests.fixtures.postgres import fresh_database
 from tests.integration.dag_runs import mart_rows, night_logical_date, run_dag
 
-pytestmark = [pytest.mark.integration, pytest.mark.spark, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.spark, pytest.mark.slow]
 
 NIGHTS = [dt.date(2026, 11, 10) + dt.timedelta(days=i) for i in range(7)]
 SOURCES = ("platform", "moonbay")  # a partner: campaigns, statements

@@ -15,7 +15,7 @@ from alliance_pipeline.generator import GeneratorConfig, run_to
 from tests.integration.dag_runs import mart_rows, night_logical_date, run_dag
 from tests.lake_rows import parquet_content
 
-pytestmark = [pytest.mark.integration, pytest.mark.spark]
+pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
 NIGHT = dt.date(2026, 11, 23)
 LOGICAL_DATE = night_logical_date(NIGHT)

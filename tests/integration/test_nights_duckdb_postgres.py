@@ -26,7 +26,7 @@ from alliance_pipeline.warehouse import open_warehouse
 from tests.fixtures.postgres import admin_connection, fresh_database
 from tests.integration.dag_runs import mart_rows, night_logical_date, run_dag
 
-pytestmark = [pytest.mark.integration, pytest.mark.spark]
+pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
 NIGHTS = (dt.date(2026, 10, 31), dt.date(2026, 11, 1))
 CLOSE_AFTER = dt.date(2026, 10, 31)  # October is closed on the morning of November 1st

@@ -31,7 +31,7 @@ from tests.fixtures.spark_cluster import (
 )
 from tests.lake_rows import parquet_rows, row_differences
 
-pytestmark = [pytest.mark.integration, pytest.mark.spark, pytest.mark.cluster]
+pytestmark = [pytest.mark.e2e, pytest.mark.spark, pytest.mark.cluster]
 
 NIGHTS = (dt.date(2026, 11, 22), dt.date(2026, 11, 23))
 NIGHT = NIGHTS[-1].isoformat()

@@ -26,6 +26,8 @@ from alliance_pipeline.validation.references import REFERENCE_DATASETS
 from alliance_pipeline.warehouse import open_warehouse
 from tests.fixtures.bad_inputs import cases
 
+pytestmark = pytest.mark.integration
+
 NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SECRET_MOBILE = "1.39123E+10"

@@ -25,6 +25,8 @@ from alliance_pipeline.warehouse import (
 )
 from tests.fixtures.postgres import admin_connection
 
+pytestmark = pytest.mark.integration
+
 D1, D2 = dt.date(2026, 11, 23), dt.date(2026, 11, 24)
 CST = dt.timezone(dt.timedelta(hours=8))
 
@@ -312,7 +314,6 @@ def test_warehouse_from_airflow_connection(warehouse_url, monkeypatch):
     assert wh.query("SELECT count(*) FROM ops.ingestion_log") == [(0,)]
 
 
-@pytest.mark.integration
 def test_concurrent_migrations_take_turns(fresh_pg_url):
     url = fresh_pg_url()
     results, errors = [], []
@@ -333,7 +334,6 @@ def test_concurrent_migrations_take_turns(fresh_pg_url):
     assert max(results, key=len)[:2] == ["001_schemas", "002_ingestion_log"]
 
 
-@pytest.mark.integration
 def test_bi_role_reads_marts_and_nothing_else(pg_dsn, fresh_pg_url):
     wh = open_warehouse(fresh_pg_url())
     wh.migrate()

@@ -12,6 +12,8 @@ import pytest
 from alliance_pipeline import settings
 from alliance_pipeline.airflow_env import airflow_env, expand
 
+pytestmark = pytest.mark.unit
+
 CONN_IDS = (
     settings.S3_CONN_ID,
     settings.WAREHOUSE_CONN_ID,

@@ -9,6 +9,8 @@ from alliance_pipeline.lake import quarantine_partition, validated_partition
 from alliance_pipeline.validation import ValidationFailed, validate_batch
 from tests.fixtures.bad_inputs import cases
 
+pytestmark = pytest.mark.unit
+
 NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # the data interval end of dt 2026-11-23
 CASES = {p.name: p for p in cases.case_dirs()}
 

@@ -13,7 +13,7 @@ from alliance_pipeline.privacy.identity import deidentify_night
 from alliance_pipeline.privacy.pseudonym import PseudonymKey, person_key
 from tests.unit.test_normalise import EMAILS, FREE_TEXT, MOBILES
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.unit, pytest.mark.spark]
 
 KEY = PseudonymKey(b"test-key-not-for-production-0123", "test-1")
 AS_OF = dt.date(2026, 11, 23)

@@ -8,7 +8,7 @@ import pytest
 from alliance_pipeline.privacy.pseudonym import KEY_ENV, VERSION_ENV, PseudonymKey, person_key
 from tests.unit._validated_zone import ORDERS, USERS, load_job, order, user, write_validated
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.unit, pytest.mark.spark]
 
 SECRET = "job-test-key-0123456789abcdef"
 PII = ["李伟", "王芳", "13812345678", "1381234", "li@x.com", "fang@example.com",

@@ -11,6 +11,8 @@ from alliance_pipeline.recommendation.sample import write_clean
 from alliance_pipeline.segmentation import features as feat
 from alliance_pipeline.segmentation.lake_io import read_clean
 
+pytestmark = pytest.mark.unit
+
 DS = dt.date(2026, 11, 23)
 LOOKBACK = 30
 UTC = dt.UTC

@@ -22,6 +22,8 @@ from alliance_pipeline.manifest import MANIFEST_NAME, parse_manifest, sha256_byt
 from alliance_pipeline.registry import load_sources
 from alliance_pipeline.settings import CONFIG_DIR
 
+pytestmark = pytest.mark.unit
+
 END = dt.date(2026, 11, 23)
 SMALL = GeneratorConfig(persons=1500, days=5, end_date=END, seed=11, orders_per_person_day=0.05)
 MOBILE = re.compile(r"^1[3-9]\d{9}$")

@@ -13,6 +13,8 @@ from alliance_pipeline.segmentation import kmeans, stability
 from alliance_pipeline.segmentation.features import SHARE_COLUMNS
 from alliance_pipeline.segmentation.pipeline import SegmentationParams, segment_night
 
+pytestmark = pytest.mark.unit
+
 DS = dt.date(2026, 11, 23)
 # Planted behaviour groups: recency, frequency, spend, watch minutes, completion, category, tier.
 GROUPS = {

@@ -3,8 +3,11 @@ a changed value, a missing row or a missing partition is reported."""
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from tests.lake_rows import parquet_content, row_differences
+
+pytestmark = pytest.mark.unit
 
 SCHEMA = pa.schema(
     [("person_key", pa.string()), ("segment_id", pa.string()), ("score", pa.float64())]

@@ -10,6 +10,8 @@ from alliance_pipeline.manifest import (
     sha256_bytes,
 )
 
+pytestmark = pytest.mark.unit
+
 PREFIX = "partners/moonbay/orders/dt=2026-11-23/"
 WHERE = {"source": "moonbay", "dataset": "orders", "dt": "2026-11-23", "prefix": PREFIX}
 

@@ -10,6 +10,8 @@ from alliance_pipeline.settings import MIGRATIONS_DIR
 from alliance_pipeline.warehouse import MigrationError, open_warehouse
 from alliance_pipeline.warehouse.migrations import discover
 
+pytestmark = pytest.mark.unit
+
 
 def write(folder: Path, name: str, sql: str) -> Path:
     path = folder / name

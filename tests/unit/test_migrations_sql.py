@@ -9,6 +9,8 @@ from alliance_pipeline.warehouse import WarehouseError, open_warehouse
 from alliance_pipeline.warehouse.connect import connection_url
 from alliance_pipeline.warehouse.sql import qmark_to_format, qualified
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("sql", "expected"),

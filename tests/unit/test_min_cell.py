@@ -11,6 +11,8 @@ from alliance_pipeline.privacy.min_cell import (
 )
 from alliance_pipeline.privacy.publish import partner_overlap
 
+pytestmark = pytest.mark.unit
+
 
 def _cells(counts):
     return pd.DataFrame({"a": list("abcdefgh"[: len(counts)]), "persons": counts})

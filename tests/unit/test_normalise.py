@@ -12,6 +12,8 @@ from alliance_pipeline.privacy.pseudonym import (
     pseudonym_key_from_env,
 )
 
+pytestmark = pytest.mark.unit
+
 E164 = "+8613812345678"
 MOBILES = [
     ("13812345678", E164),

@@ -16,6 +16,8 @@ from alliance_pipeline.privacy.pii_scan import (
 )
 from alliance_pipeline.warehouse import open_warehouse
 
+pytestmark = pytest.mark.unit
+
 DT = "2026-11-22"
 USERS_HEADER = "source_user_id,full_name,mobile,email,id_card_no,birth_date,gender,city\n"
 PERSON_VALUES = ["李伟", "13800138000", "li.wei@qq.com", "11010519491231002X", "1949-12-31",

@@ -13,6 +13,8 @@ from alliance_pipeline.privacy.publish import persons_path, publish_identity
 from alliance_pipeline.privacy.rekey import mapping_path, rekey_warehouse
 from alliance_pipeline.warehouse import open_warehouse
 
+pytestmark = pytest.mark.unit
+
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 

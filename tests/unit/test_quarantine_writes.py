@@ -7,6 +7,8 @@ import pytest
 from alliance_pipeline.validation import quarantine
 from alliance_pipeline.validation.quarantine import write_validated
 
+pytestmark = pytest.mark.unit
+
 DT = "2026-11-23"
 
 

@@ -18,6 +18,8 @@ from alliance_pipeline.readers import (
     to_contract_types,
 )
 
+pytestmark = pytest.mark.unit
+
 
 def test_csv_utf8_with_and_without_bom_read_the_same():
     data = "a,b\n北京,1\n".encode()

@@ -6,6 +6,8 @@ import pytest
 
 from alliance_pipeline.recommendation import metrics as m
 
+pytestmark = pytest.mark.unit
+
 
 def test_perfect_ranking_gives_ndcg_one():
     assert m.ndcg_at_k(["a", "b", "c"], {"a", "b", "c"}, 3) == pytest.approx(1.0)

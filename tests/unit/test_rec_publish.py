@@ -11,7 +11,8 @@ from alliance_pipeline.recommendation.run import unevaluated
 from alliance_pipeline.recommendation.sample import write_curated
 from alliance_pipeline.settings import MIGRATIONS_DIR
 from alliance_pipeline.warehouse import open_warehouse
-from tests.fixtures.postgres import fresh_database
+
+pytestmark = pytest.mark.unit
 
 
 def evaluation(als_ndcg: float, pop_ndcg: float = 0.3) -> pd.DataFrame:
@@ -77,10 +78,3 @@ def check_gate_keeps_the_previous_set(wh, lake):
 def test_gate_keeps_the_previous_set_duckdb(tmp_path):
     wh = migrated(f"duckdb:///{tmp_path / 'wh.duckdb'}", tmp_path)
     check_gate_keeps_the_previous_set(wh, tmp_path / "lake")
-
-
-@pytest.mark.integration
-def test_gate_keeps_the_previous_set_postgres(tmp_path, pg_dsn):
-    with fresh_database(pg_dsn) as url:
-        wh = migrated(url, tmp_path)
-        check_gate_keeps_the_previous_set(wh, tmp_path / "lake")

@@ -21,7 +21,7 @@ from alliance_pipeline.recommendation.sample import (
 from alliance_pipeline.settings import JOBS_DIR, MIGRATIONS_DIR
 from alliance_pipeline.warehouse import open_warehouse
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.unit, pytest.mark.spark]
 DS = "2026-11-23"
 
 

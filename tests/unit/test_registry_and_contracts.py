@@ -5,6 +5,8 @@ import pytest
 from alliance_pipeline import contracts
 from alliance_pipeline.registry import RegistryError, active_sources, load_sources
 
+pytestmark = pytest.mark.unit
+
 
 def test_registry_has_platform_and_five_partners_in_every_format():
     sources = active_sources()

@@ -12,6 +12,8 @@ from alliance_pipeline.validation.gx_run import gx_view, run_suite
 from alliance_pipeline.validation.policy import Policy
 from alliance_pipeline.validation.suites import build_suite, expectation_configs, stale_suites
 
+pytestmark = pytest.mark.unit
+
 
 def test_committed_suites_equal_what_the_contracts_generate():
     assert stale_suites() == []

@@ -12,6 +12,8 @@ from alliance_pipeline.segmentation import arrow_io, lake_io
 from alliance_pipeline.segmentation.publish import OTHER, publish_segments
 from alliance_pipeline.warehouse import open_warehouse
 
+pytestmark = pytest.mark.unit
+
 DS = "2026-11-23"
 D = dt.date.fromisoformat(DS)
 

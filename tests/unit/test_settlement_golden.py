@@ -23,6 +23,8 @@ from tests.unit._settlement_frames import (
     write_clean,
 )
 
+pytestmark = pytest.mark.unit
+
 D = Decimal
 
 

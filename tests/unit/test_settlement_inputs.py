@@ -25,6 +25,8 @@ from tests.unit._settlement_frames import (
     write_clean,
 )
 
+pytestmark = pytest.mark.unit
+
 DAY = "2026-03-31"
 
 

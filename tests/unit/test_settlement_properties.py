@@ -12,6 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +28,8 @@ from alliance_pipeline.settlement.money import allocate
 from alliance_pipeline.settlement.net import FxRates, OrderNet, business_date
 from alliance_pipeline.settlement.rates import Contract, Tier
 from alliance_pipeline.settlement.statements import build_statements, own_period_lines
+
+pytestmark = pytest.mark.unit
 
 UTC = dt.UTC
 START = dt.datetime(2026, 1, 31, 16, 0, tzinfo=UTC)  # 2026-02-01 00:00 Asia/Shanghai
