@@ -1,80 +1,35 @@
 """Two months through Airflow, in both warehouses.
 
 dag.test() of alliance_nightly for the last night of October and the first night of November,
-with alliance_monthly_close closing October in between, once against the DuckDB warehouse and
-once against PostgreSQL, on the same generated deliveries in a real S3 server (SeaweedFS) with
-Spark in local mode. The statements, and every other mart table, are the same in both; October's
+with alliance_monthly_close closing October in between, against the DuckDB warehouse, on
+generated deliveries in a real S3 server (SeaweedFS) with Spark in local mode; then the same runs
+against PostgreSQL, replaying only the tasks that write the warehouse on the lake the first pass
+left (the Spark jobs and validation write only the lake, so their outputs are the same for both
+warehouses). The statements, and every other mart table, are the same in both; October's
 closed statements do not change when November's nights run; the BI role of the PostgreSQL
 warehouse reads the marts and nothing else.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import os
 import uuid
 from decimal import Decimal
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from alliance_pipeline.airflow_env import airflow_env
-from alliance_pipeline.generator import GeneratorConfig, run_to
 from alliance_pipeline.settlement.frames import LINE_COLUMNS, STATEMENT_COLUMNS
-from alliance_pipeline.warehouse import open_warehouse
 from tests.fixtures.postgres import admin_connection, fresh_database
-from tests.integration.dag_runs import mart_rows, night_logical_date, run_dag
+from tests.integration.two_nights import (
+    LAKE_ONLY_TASKS,
+    NIGHTS,
+    RUN_STAMPS,
+    landing_environ,
+    period_rows,
+    postgres_connection,
+    run_nights,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
-
-NIGHTS = (dt.date(2026, 10, 31), dt.date(2026, 11, 1))
-CLOSE_AFTER = dt.date(2026, 10, 31)  # October is closed on the morning of November 1st
-CLOSE_RUN = dt.datetime(2026, 11, 1, 1, 0, tzinfo=dt.UTC)  # 09:00 Shanghai
-SOURCES = ["platform", "moonbay", "tidewave", "lumen"]  # the partners holding contracts
-BUCKET = "two-months-landing"
-# Stamped when the close ran, so different in two runs of the same data.
-RUN_STAMPS = frozenset({"run_id", "closed_at"})
-
-
-def run_nights(home, warehouse_url: str, warehouse_conn: dict) -> dict:
-    """The nights and the close, in order, against the warehouse of ``warehouse_conn``; models
-    (segments, recommendations) run on the last night only, as a money backfill would."""
-    os.environ["ALLIANCE_LAKE_ROOT"] = str(home / "lake")
-    os.environ["AIRFLOW_CONN_ALLIANCE_WAREHOUSE"] = json.dumps(warehouse_conn)
-    log = home / "task-logs.txt"
-    wh = open_warehouse(warehouse_url)
-    states, october = {}, None
-    for night in NIGHTS:
-        conf = {"date": night.isoformat(), "sources": SOURCES, "models": night == NIGHTS[-1]}
-        states[night] = run_dag("alliance_nightly", night_logical_date(night), conf, log)
-        if night == CLOSE_AFTER:
-            states["close"] = run_dag(
-                "alliance_monthly_close", CLOSE_RUN, {"period": "2026-10"}, log
-            )
-            october = _period(mart_rows(wh, frozenset()), "2026-10")
-    marts = mart_rows(wh, frozenset())
-    return {"states": states, "october_at_close": october, "marts": marts, "wh": wh}
-
-
-def postgres_connection(url: str) -> dict:
-    """The Airflow connection of a PostgreSQL URL, a socket folder (``?host=/dir``) included."""
-    parts = urlsplit(url)
-    return {
-        "conn_type": "postgres",
-        "host": parse_qs(parts.query).get("host", [parts.hostname])[0],
-        "port": parts.port,
-        "login": parts.username,
-        "password": parts.password,
-        "schema": parts.path.lstrip("/"),
-    }
-
-
-def _period(marts: dict, period: str) -> dict:
-    return {
-        table: [r for r in marts[table] if period in r]
-        for table in ("settlement_statement", "fct_settlement_line")
-    }
 
 
 def _without(marts: dict, columns: frozenset[str], wh) -> dict:
@@ -87,35 +42,11 @@ def _without(marts: dict, columns: frozenset[str], wh) -> dict:
 
 
 @pytest.fixture(scope="module")
-def runs(airflow_db, s3_endpoint, pg_dsn, tmp_path_factory):
-    saved = dict(os.environ)
-    os.environ.update({"ALLIANCE_LANDING_BUCKET": BUCKET, "ALLIANCE_S3_ENDPOINT": s3_endpoint.url})
-    os.environ.update(airflow_env(os.environ))
-    try:
-        client = s3_endpoint.client()
-        client.create_bucket(Bucket=BUCKET)
-        cfg = GeneratorConfig(
-            persons=240,
-            days=len(NIGHTS),
-            end_date=NIGHTS[-1],
-            seed=23,
-            sources=tuple(SOURCES),
-            events_per_person_day=2.0,
-            orders_per_person_day=0.08,
-        )
-        run_to(cfg, s3_client=client, bucket=BUCKET)
-        duck_home = tmp_path_factory.mktemp("duckdb-nights")
-        duck_path = str(duck_home / "warehouse.duckdb")
-        duck = run_nights(
-            duck_home, f"duckdb:///{duck_path}", {"conn_type": "duckdb", "host": duck_path}
-        )
-        with fresh_database(pg_dsn, "alliance_nights") as pg_url:
-            pg_home = tmp_path_factory.mktemp("postgres-nights")
-            pg = run_nights(pg_home, pg_url, postgres_connection(pg_url))
-            yield {"duck": duck, "pg": pg, "pg_url": pg_url, "pg_dsn": pg_dsn}
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+def runs(duckdb_nights, s3_endpoint, pg_dsn, tmp_path_factory):
+    with landing_environ(s3_endpoint), fresh_database(pg_dsn, "alliance_nights") as pg_url:
+        pg_home = tmp_path_factory.mktemp("postgres-nights")
+        pg = run_nights(pg_home, pg_url, postgres_connection(pg_url), replay=duckdb_nights)
+        yield {"duck": duckdb_nights, "pg": pg, "pg_url": pg_url, "pg_dsn": pg_dsn}
 
 
 def test_every_night_and_the_close_succeed(runs):
@@ -126,6 +57,9 @@ def test_every_night_and_the_close_succeed(runs):
     last = runs["duck"]["states"][NIGHTS[-1]]
     assert last["recommend", -1] == "success"
     assert runs["duck"]["states"][NIGHTS[0]]["recommend", -1] == "skipped"
+    replayed = runs["pg"]["states"][NIGHTS[-1]]
+    assert replayed["publish_recommendations", -1] == replayed["settle", -1] == "success"
+    assert not {t for t, _ in replayed} & LAKE_ONLY_TASKS
 
 
 def test_statements_identical_in_duckdb_and_postgres(runs):
@@ -155,7 +89,7 @@ def test_closed_october_unchanged_by_november(runs):
     for side in ("duck", "pg"):
         run = runs[side]
         assert run["october_at_close"]["settlement_statement"], side
-        assert _period(run["marts"], "2026-10") == run["october_at_close"], side
+        assert period_rows(run["marts"], "2026-10") == run["october_at_close"], side
 
 
 def test_every_mart_identical_in_duckdb_and_postgres(runs):

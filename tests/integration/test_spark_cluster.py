@@ -1,39 +1,33 @@
 """The night's Spark jobs on a real standalone cluster (a master and two workers on loopback),
 submitted the way the nightly DAG submits them (SparkSubmitHook, an Airflow connection from
-``AIRFLOW_CONN_<ID>``), write the same rows as the same jobs in local mode on a copy of the lake.
+``AIRFLOW_CONN_<ID>``), write the same rows as the same jobs did in local mode.
 
-The input is a generated two-night sample landed in S3, ingested and validated by the package;
-the first night is de-identified once (local mode) so the second has history, then each mode
-runs the second night: deidentify, segmentation features, segments, recommendations."""
+Local mode is the session's two nights through dag.test() (tests/integration/two_nights.py).
+The cluster reruns their last night on a copy of that lake with the night's Spark outputs
+removed (the first night stays, so the second has history): deidentify, segmentation features,
+segments, recommendations."""
 
-import datetime as dt
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import jinja2
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
 
-from alliance_pipeline.generator import GeneratorConfig, run_to
-from alliance_pipeline.ingestion import ingest_delivery
-from alliance_pipeline.nightly import plan_batches, spark_job_args
+from alliance_pipeline.nightly import spark_job_args
 from alliance_pipeline.privacy.tasks import run_deidentify
-from alliance_pipeline.registry import source
-from alliance_pipeline.settings import PLATFORM_TIMEZONE, PROJECT_ROOT, SPARK_CONN_ID
-from alliance_pipeline.validation import validate_batch
+from alliance_pipeline.settings import PROJECT_ROOT, SPARK_CONN_ID
 from tests.fixtures.spark_cluster import (
     SHORT_LIVED_JVM_OPTIONS,
     StandaloneCluster,
     standalone_cluster,
 )
+from tests.integration.two_nights import NIGHTS
 from tests.lake_rows import parquet_rows, row_differences
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark, pytest.mark.cluster]
 
-NIGHTS = (dt.date(2026, 11, 22), dt.date(2026, 11, 23))
 NIGHT = NIGHTS[-1].isoformat()
 CLUSTER_CONN_ID = "spark_cluster"
 # The DAG's Spark tasks after deidentify, in their order; their jobs' application names.
@@ -43,7 +37,6 @@ APPS = tuple(
     for job in ("deidentify", "segmentation-features", "segmentation", "recommend")
 )
 ZONES = ("clean", "curated", "identity")
-SHANGHAI = ZoneInfo(PLATFORM_TIMEZONE)
 
 
 @pytest.fixture(scope="module")
@@ -53,27 +46,12 @@ def cluster(tmp_path_factory):
         yield started
 
 
-def validated_sample(s3_endpoint) -> None:
-    """Two nights of generated drops through S3, ingestion and validation (into the lake of
-    ALLIANCE_LAKE_ROOT), reference datasets first as in the DAG."""
-    client, bucket = s3_endpoint.client(), "cluster-landing"
-    client.create_bucket(Bucket=bucket)
-    cfg = GeneratorConfig(
-        persons=300,
-        days=len(NIGHTS),
-        end_date=NIGHTS[-1],
-        seed=5,
-        events_per_person_day=3.0,  # dense enough for the recommender (the demo's activity)
-        orders_per_person_day=3.0 / 20,
-    )
-    run_to(cfg, s3_client=client, bucket=bucket)
-    for night in NIGHTS:
-        now = dt.datetime.combine(night + dt.timedelta(days=1), dt.time(2, 30), SHANGHAI)
-        plan = plan_batches(night.isoformat())
-        for batch in plan["reference"] + plan["facts"]:
-            src, name, ds = source(batch["source"]), batch["dataset"], batch["dt"]
-            ingest_delivery(client, bucket, src, name, ds)
-            validate_batch(src.id, name, ds, "cluster-test", now=now)
+def without_the_night(lake: Path) -> None:
+    """Remove what the night's Spark jobs wrote (its partitions in the Spark zones)."""
+    for zone in ZONES:
+        for name in (f"dt={NIGHT}", f"run_date={NIGHT}"):
+            for folder in sorted((lake / zone).rglob(name), reverse=True):
+                shutil.rmtree(folder)
 
 
 def dag_spark_tasks() -> list:
@@ -95,30 +73,21 @@ def run_night(conn_id: str, lake: Path, spark_tasks: list) -> None:
 
 
 @pytest.fixture(scope="module")
-def lakes(cluster: StandaloneCluster, s3_endpoint, tmp_path_factory):
+def lakes(cluster: StandaloneCluster, duckdb_nights, tmp_path_factory):
     """(cluster lake, local-mode lake) after the night, from identical inputs."""
-    home = tmp_path_factory.mktemp("cluster-night")
+    local = duckdb_nights["home"] / "lake"
+    on_cluster = tmp_path_factory.mktemp("cluster-night") / "lake"
+    shutil.copytree(local, on_cluster)
+    without_the_night(on_cluster)
+    assert not (on_cluster / "clean" / "events" / f"dt={NIGHT}").exists()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ALLIANCE_LAKE_ROOT", str(home / "input"))
+        mp.setenv("ALLIANCE_LAKE_ROOT", str(on_cluster))
         mp.setenv(f"AIRFLOW_CONN_{CLUSTER_CONN_ID.upper()}", cluster.airflow_connection())
-        mp.setenv("SPARK_LOCAL_IP", "127.0.0.1")  # the drivers, as the cluster, on loopback
-        mp.setenv("JAVA_TOOL_OPTIONS", SHORT_LIVED_JVM_OPTIONS)  # the drivers' JVMs
+        mp.setenv("SPARK_LOCAL_IP", "127.0.0.1")  # the driver, as the cluster, on loopback
+        mp.setenv("JAVA_TOOL_OPTIONS", SHORT_LIVED_JVM_OPTIONS)  # the driver's JVMs
         assert SparkSubmitHook.get_connection(SPARK_CONN_ID).host.startswith("local")
-        spark_tasks = dag_spark_tasks()
-        validated_sample(s3_endpoint)
-        run_deidentify(NIGHTS[0].isoformat(), str(home / "input"), SPARK_CONN_ID)
-        on_cluster, local = home / "cluster", home / "local"
-        shutil.copytree(home / "input", on_cluster)
-        shutil.copytree(home / "input", local)
         cluster.wait_for_workers()
-        # Both at once: each mode leaves idle time (JVM starts, driver-side planning).
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            runs = [
-                pool.submit(run_night, conn_id, lake, spark_tasks)
-                for conn_id, lake in ((CLUSTER_CONN_ID, on_cluster), (SPARK_CONN_ID, local))
-            ]
-            for run in runs:
-                run.result()
+        run_night(CLUSTER_CONN_ID, on_cluster, dag_spark_tasks())
     return on_cluster, local
 
 
