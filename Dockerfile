@@ -33,15 +33,17 @@ ENV PATH="${SPARK_HOME}/bin:${PATH}"
 
 WORKDIR /opt/airflow
 
-# Dependencies first, from pyproject.toml alone (the same pins as the venv), so that a code change
-# does not reinstall them; the editable install then maps alliance_pipeline to src/.
+# Dependencies first, from pyproject.toml and constraints.txt alone (the lock the venv and CI
+# install from), so that a code change does not reinstall them; the editable install then maps
+# alliance_pipeline to src/.
 # auth/ holds the simple auth manager's generated passwords file (a named volume in compose),
 # group-writable like the rest of AIRFLOW_HOME so that any AIRFLOW_UID (group 0) can write it.
 COPY --chown=airflow:0 pyproject.toml /opt/airflow/pyproject.toml
+COPY --chown=airflow:0 constraints.txt /opt/airflow/constraints.txt
 RUN mkdir -p src/alliance_pipeline \
     && mkdir -p -m 775 auth \
     && touch src/alliance_pipeline/__init__.py \
-    && pip install --no-cache-dir -e /opt/airflow \
+    && pip install --no-cache-dir -c /opt/airflow/constraints.txt -e /opt/airflow \
     && test -x "${SPARK_HOME}/bin/spark-class" \
     && test -x "${JAVA_HOME}/bin/java"
 

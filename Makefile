@@ -6,13 +6,24 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test test-fast test-slow lint browser ui clean
+.PHONY: demo test test-fast test-slow lint lock browser ui clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
+
+# constraints.txt: what a fresh venv installs from pyproject.toml alone, every version pinned.
+LOCK_VENV := var/lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e ".[dev]"
+	{ sed -n '1,2p' constraints.txt; $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf $(LOCK_VENV)
 
 demo: $(VENV)/.installed
 	$(BIN)/python -m alliance_pipeline.local.demo $(ARGS)
@@ -37,6 +48,7 @@ browser:
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/vulture src jobs dags plugins tests bench vulture_whitelist.py --min-confidence 60
 
 ui: $(VENV)/.installed
 	$(BIN)/python -m alliance_pipeline.local.ui $(ARGS)

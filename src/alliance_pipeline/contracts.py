@@ -7,7 +7,7 @@ Types (``dtype``):
     string, int, float, bool, date,
     timestamp   ISO 8601 with a UTC offset (``2026-11-23T21:05:00+08:00``)
     money       a decimal amount in major units with 2 places (``199.00``); code converts to
-                minor units (fen) with :func:`alliance_pipeline.money.to_minor`
+                minor units (fen) with :func:`alliance_pipeline.settlement.money.to_minor`
     rate        a decimal with 6 places (fx rates, contract rates)
     json        a JSON document (contract tiers)
 

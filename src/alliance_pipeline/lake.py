@@ -24,8 +24,3 @@ def validated_partition(source: str, dataset: str, dt: str) -> Path:
 
 def quarantine_partition(source: str, dataset: str, dt: str) -> Path:
     return zone("quarantine") / source / dataset / f"dt={dt}"
-
-
-def clean_partition(dataset: str, dt: str, source: str) -> Path:
-    """De-identified rows (``contracts.clean_columns``) as Parquet."""
-    return zone("clean") / dataset / f"dt={dt}" / f"source={source}"

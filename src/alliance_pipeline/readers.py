@@ -73,7 +73,6 @@ class ReadResult:
     typed: pd.DataFrame
     row_failures: dict[str, np.ndarray] = field(default_factory=dict)  # rule -> bad-row mask
     batch_problems: list[tuple[str, str]] = field(default_factory=list)  # (rule, detail)
-    missing_columns: list[str] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
     rows_per_file: dict[str, int] = field(default_factory=dict)
 
@@ -111,7 +110,6 @@ def read_partition(path: Path, source: Source, dataset: Dataset, dt: str) -> Rea
     result = ReadResult(manifest, raw, pd.DataFrame(), batch_problems=problems)
     result.rows_per_file = rows_per_file
     present = [c for c in raw.columns if not c.startswith("_")]
-    result.missing_columns = [c for c in dataset.column_names if c not in present]
     result.extra_columns = [c for c in present if c not in dataset.column_names]
     result.typed, result.row_failures = to_contract_types(raw, dataset)
     return result

@@ -228,6 +228,7 @@ def test_mounted_and_copied_folders_exist_and_agree(services, dockerfile):
         for name, service in {**airflow_services(services), **spark_workers(services)}.items():
             assert bind_mounts(service)[folder] == copies[folder], (name, folder)
     assert copies["pyproject.toml"] == f"{home}/pyproject.toml"
+    assert copies["constraints.txt"] == f"{home}/constraints.txt"
     assert image_env["AIRFLOW__CORE__DAGS_FOLDER"] == copies["dags"]
     assert image_env["AIRFLOW__CORE__PLUGINS_FOLDER"] == copies["plugins"]
     for name, service in airflow_services(services).items():
@@ -261,9 +262,10 @@ def test_image_versions_equal_the_pins(services, dockerfile, pins):
 
     runs = " ".join(args for instruction, args in dockerfile if instruction == "RUN")
     env = " ".join(args for instruction, args in dockerfile if instruction == "ENV")
-    # The project (hence pyspark and every provider) is installed from pyproject.toml's pins;
-    # SPARK_HOME is that pyspark, and any version written in the Dockerfile must be the pin.
-    assert re.search(r"pip install [^&]*-e /opt/airflow", runs)
+    # The project (hence pyspark and every provider) is installed from pyproject.toml's pins under
+    # constraints.txt; SPARK_HOME is that pyspark, and any version written in the Dockerfile must
+    # be the pin.
+    assert re.search(r"pip install [^&]*-c /opt/airflow/constraints.txt -e /opt/airflow", runs)
     assert f"/python{match['python']}/site-packages/pyspark" in env
     for package, version in re.findall(r"([A-Za-z0-9_.\-]+)==([\w.]+)", runs):
         assert pins[package.lower()] == version, package

@@ -335,7 +335,8 @@ def test_concurrent_migrations_take_turns(fresh_pg_url):
 
 
 def test_bi_role_reads_marts_and_nothing_else(pg_dsn, fresh_pg_url):
-    wh = open_warehouse(fresh_pg_url())
+    url = fresh_pg_url()
+    wh = open_warehouse(url)
     wh.migrate()
     publish_dim_source(wh)
     wh.execute("CREATE TABLE mart.t_later (x INTEGER); INSERT INTO mart.t_later VALUES (1)")
@@ -345,7 +346,7 @@ def test_bi_role_reads_marts_and_nothing_else(pg_dsn, fresh_pg_url):
     with admin.cursor() as cur:
         cur.execute(f"CREATE ROLE {login} LOGIN IN ROLE alliance_bi")
     try:
-        bi_url = wh.url.replace("postgresql://postgres", f"postgresql://{login}", 1)
+        bi_url = url.replace("postgresql://postgres", f"postgresql://{login}", 1)
         bi = psycopg2.connect(bi_url)
         bi.autocommit = True
         try:

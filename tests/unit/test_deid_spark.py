@@ -16,7 +16,6 @@ from tests.unit.test_normalise import EMAILS, FREE_TEXT, MOBILES
 pytestmark = [pytest.mark.unit, pytest.mark.spark]
 
 KEY = PseudonymKey(b"test-key-not-for-production-0123", "test-1")
-AS_OF = dt.date(2026, 11, 23)
 UTC = dt.UTC
 
 

@@ -1,12 +1,13 @@
-"""SQL text helpers and warehouse URLs (no server needed)."""
+"""SQL text helpers, warehouse URLs and connections (no server needed)."""
 
 from __future__ import annotations
 
 import pytest
 from airflow.sdk import Connection
 
+from alliance_pipeline.settings import PROJECT_ROOT
 from alliance_pipeline.warehouse import WarehouseError, open_warehouse
-from alliance_pipeline.warehouse.connect import connection_url
+from alliance_pipeline.warehouse.connect import warehouse_of
 from alliance_pipeline.warehouse.sql import qmark_to_format, qualified
 
 pytestmark = pytest.mark.unit
@@ -37,9 +38,15 @@ def test_qualified_refuses_anything_but_plain_names():
             qualified(bad)
 
 
-def test_connection_urls():
-    duck = Connection(conn_id="w", conn_type="duckdb", host="/data/wh.duckdb")
-    assert connection_url(duck) == "duckdb:////data/wh.duckdb"
+def test_connections_through_the_provider_hooks(tmp_path, monkeypatch):
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    duck = warehouse_of(Connection(conn_id="w", conn_type="duckdb", host=f"{tmp_path}/wh.duckdb"))
+    assert duck.hook.get_database() == f"{tmp_path}/wh.duckdb"
+    relative = warehouse_of(Connection(conn_id="w", conn_type="duckdb", host="var/wh.duckdb"))
+    assert relative.hook.get_database() == str(PROJECT_ROOT / "var/wh.duckdb")
+    with pytest.raises(WarehouseError, match="file path as host"):
+        warehouse_of(Connection(conn_id="w", conn_type="duckdb"))
     pg = Connection(
         conn_id="w",
         conn_type="postgres",
@@ -48,11 +55,31 @@ def test_connection_urls():
         login="etl",
         password="p@ss/word",
         schema="warehouse",
-        extra='{"sslmode": "require", "unrelated": 1}',
+        extra='{"sslmode": "require"}',
     )
-    assert connection_url(pg) == "postgresql://etl:p%40ss%2Fword@db:5432/warehouse?sslmode=require"
+    opened = []
+
+    def capture(hook, args):
+        opened.append(args)
+        raise ConnectionRefusedError
+
+    monkeypatch.setattr(PostgresHook, "_create_connection", capture)
+    url = "postgresql://etl:p%40ss%2Fword@db:5432/warehouse?sslmode=require"
+    for wh in (warehouse_of(pg), open_warehouse(url)):
+        with pytest.raises(ConnectionRefusedError):
+            wh.query("SELECT 1")
+    expected = {
+        "host": "db",
+        "port": 5432,
+        "user": "etl",
+        "password": "p@ss/word",
+        "dbname": "warehouse",
+        "sslmode": "require",
+        "options": "-c TimeZone=UTC",
+    }
+    assert opened == [expected, expected]
     with pytest.raises(WarehouseError, match="conn_type"):
-        connection_url(Connection(conn_id="w", conn_type="mysql", host="x"))
+        warehouse_of(Connection(conn_id="w", conn_type="mysql", host="x"))
 
 
 def test_open_warehouse_urls(tmp_path):

@@ -25,7 +25,6 @@ LATE_SHARE = 0.03  # of the events of a night's last hour, delivered the next ni
 MAX_LATE_US = 3600 * US_PER_S
 TOUCH_SHARE = 0.3  # orders that follow campaign touches
 REFUND_SHARE = 0.06
-STATUS = {"paid": 0, "refunded": 1, "partially_refunded": 2, "chargeback": 3}
 
 
 @dataclass

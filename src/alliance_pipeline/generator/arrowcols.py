@@ -66,10 +66,6 @@ def take(values: pa.Array, idx: np.ndarray) -> pa.Array:
     return values.take(pa.array(idx))
 
 
-def with_nulls(values: pa.Array, valid: np.ndarray) -> pa.Array:
-    return pc.if_else(pa.array(valid), values, pa.nulls(len(values), values.type))
-
-
 def ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     """``prefix`` + zero-padded numbers, e.g. ids("E", [7], 6) -> "E000007"."""
     text = pc.utf8_lpad(pa.array(np.asarray(numbers, np.int64)).cast(pa.string()), width, "0")

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from alliance_pipeline.contracts import MEMBERSHIP_TIERS
+from alliance_pipeline.contracts import IDENTITY_COLUMNS, MEMBERSHIP_TIERS
 from alliance_pipeline.privacy import deid
 from alliance_pipeline.privacy.normalise import UNKNOWN
 from alliance_pipeline.privacy.pseudonym import FALLBACK_PREFIX, PseudonymKey
@@ -74,7 +74,7 @@ def latest_users(users: DataFrame) -> DataFrame:
     w = Window.partitionBy("source", "source_user_id").orderBy(F.col("updated_at").desc())
     one = users.withColumn("_n", F.row_number().over(w)).where("_n = 1")
     birth = F.coalesce(F.col("birth_date"), deid.birth_date_from_resident_id(F.col("id_card_no")))
-    ids = (F.col("mobile"), F.col("email"))
+    ids = [F.col(c) for c in IDENTITY_COLUMNS]
     return one.select(
         "source",
         "source_user_id",

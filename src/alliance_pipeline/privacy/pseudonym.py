@@ -61,10 +61,6 @@ def person_key(key: PseudonymKey, identifier: str) -> str:
     return hmac.new(key.secret, identifier.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def fallback_identifier(source: str, source_user_id: str) -> str:
-    return f"{FALLBACK_PREFIX}:{source}:{source_user_id}"
-
-
 def pseudonym_key_from_env(environ: Mapping[str, str] | None = None) -> PseudonymKey:
     env = os.environ if environ is None else environ
     secret, version = env.get(KEY_ENV, ""), env.get(VERSION_ENV, "")

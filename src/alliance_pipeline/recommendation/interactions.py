@@ -81,8 +81,3 @@ def confidence(weighted: DataFrame, first_day: dt.date, last_day: dt.date) -> Da
         .groupBy("person_key", "content_id")
         .agg(F.sum("weight").cast("float").alias("confidence"))
     )
-
-
-def history_size(interactions: DataFrame) -> DataFrame:
-    """(person_key, items): distinct items a person interacted with."""
-    return interactions.groupBy("person_key").agg(F.count("content_id").alias("items"))

@@ -15,7 +15,7 @@ METRICS = (
     ("mean_completion_rate", "Mean completion rate"),
     ("median_recency_days", "Median days since last paid order"),
 )
-BAR_W, ROW_H, LABEL_W = 260, 22, 230
+BAR_W, ROW_H = 260, 22
 
 
 def _colour(i: int) -> str:

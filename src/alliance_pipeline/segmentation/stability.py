@@ -21,16 +21,6 @@ from scipy.optimize import linear_sum_assignment
 from alliance_pipeline.segmentation.kmeans import Scaler
 
 ID_PREFIX = "seg-"
-HISTORY_COLUMNS = (
-    "segment_id",
-    "status",
-    "first_run",
-    "last_run",
-    "retired_on",
-    "persons",
-    "label",
-    "profile_json",
-)
 
 
 def centroid_columns(model_columns: tuple[str, ...]) -> list[str]:

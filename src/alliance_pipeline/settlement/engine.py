@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from alliance_pipeline.settlement.attribution import Attributor, Campaign, Content, Credit, Touch
+from alliance_pipeline.settlement.attribution import (
+    TOUCH_TYPES,
+    Attributor,
+    Campaign,
+    Content,
+    Credit,
+    Touch,
+)
 from alliance_pipeline.settlement.inputs import CleanInputs
 from alliance_pipeline.settlement.net import FxRates, OrderNet, order_nets, period_of
 from alliance_pipeline.settlement.rates import Contract, contracts_from_frame
@@ -47,7 +54,7 @@ def catalog_of(df: pd.DataFrame) -> dict[str, Content]:
 
 
 def touches_of(events: pd.DataFrame) -> dict[str, list[Touch]]:
-    ev = events[events["event_type"].isin(["click", "view"]) & events["campaign_id"].notna()]
+    ev = events[events["event_type"].isin(TOUCH_TYPES) & events["campaign_id"].notna()]
     ev = ev.drop_duplicates(["source", "event_id"], keep="last")
     out: dict[str, list[Touch]] = defaultdict(list)
     for pk, cid, at, kind in zip(

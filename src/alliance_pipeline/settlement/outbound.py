@@ -14,6 +14,7 @@ from pathlib import Path
 
 from alliance_pipeline.registry import source
 from alliance_pipeline.settlement.frames import LINE_COLUMNS, STATEMENT_COLUMNS
+from alliance_pipeline.settlement.statements import REASON_CODES
 
 PARTNER_LINE_COLUMNS = [
     "line_no",
@@ -84,8 +85,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}td.num{{text-align
 <table>{figures}</table>
 <h2>Lines</h2><table><tr>{head}</tr>{body}</table>
 <p>Partner share + platform share = net revenue on every line and in total. Adjustment lines correct
-earlier closed periods (reason codes: LATE_ORDER, REFUND_AFTER_CLOSE, CHARGEBACK_AFTER_CLOSE,
-REATTRIBUTION, CORRECTION, RATE_RECALC).</p></body></html>
+earlier closed periods (reason codes: {", ".join(REASON_CODES)}).</p></body></html>
 """
 
 

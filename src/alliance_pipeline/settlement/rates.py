@@ -119,10 +119,6 @@ class ShareBreakdown:
     top_up: int  # >= 0: minimum guarantee top-up
     cap_adjustment: int  # <= 0: brings the total down to the cap
 
-    @property
-    def partner_total(self) -> int:
-        return self.rate_share + self.top_up + self.cap_adjustment
-
 
 def partner_share(contract: Contract, net_minor: int) -> ShareBreakdown:
     rate_share = round_half_even(exact_share(contract.rate_model, contract.tiers, net_minor))

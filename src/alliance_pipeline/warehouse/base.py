@@ -83,9 +83,6 @@ class Warehouse(ABC):
 
     dialect: str
 
-    def __init__(self, url: str):
-        self.url = url
-
     @abstractmethod
     def transaction(self) -> AbstractContextManager[Transaction]:
         """A transaction: committed when the block ends, rolled back if it raises."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+from airflow.providers.duckdb.hooks.duckdb import DuckDBHook
 
 from alliance_pipeline.warehouse.base import Transaction, Warehouse
 
@@ -38,6 +40,14 @@ class DuckDBTransaction(Transaction):
         self.con.unregister(_LOAD_VIEW)  # on failure the connection is discarded instead
 
 
+class WarehouseDuckDBHook(DuckDBHook):
+    """DuckDBHook on the Connection object it is given (the provider's looks one up by id)."""
+
+    @cached_property
+    def airflow_connection(self):
+        return self.connection
+
+
 class DuckDBWarehouse(Warehouse):
     """A connection is opened per transaction, so the file is not locked between calls.
 
@@ -46,11 +56,11 @@ class DuckDBWarehouse(Warehouse):
 
     dialect = "duckdb"
 
-    def __init__(self, url: str, path: str, lock_timeout_s: float = 120.0):
-        super().__init__(url)
-        self.path = path
+    def __init__(self, hook: DuckDBHook, lock_timeout_s: float = 120.0):
+        self.hook = hook
         self.lock_timeout_s = lock_timeout_s
-        self._memory = duckdb.connect(":memory:") if path == ":memory:" else None
+        path = hook.get_database()
+        self._memory = hook.get_conn() if path == ":memory:" else None
         if self._memory is None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
@@ -60,7 +70,7 @@ class DuckDBWarehouse(Warehouse):
         deadline = time.monotonic() + self.lock_timeout_s
         while True:
             try:
-                return duckdb.connect(self.path)
+                return self.hook.get_conn()
             except duckdb.IOException as err:
                 if "lock" not in str(err).lower() or time.monotonic() > deadline:
                     raise

@@ -1,14 +1,16 @@
-"""PostgreSQL warehouse (psycopg2); bulk loads with COPY ... FROM STDIN in CSV, streamed from Arrow."""
+"""PostgreSQL warehouse (psycopg, connections from PostgresHook); bulk loads with
+COPY ... FROM STDIN in CSV, streamed from Arrow."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 
-import psycopg2
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+from airflow.providers.postgres.hooks.postgres import PostgresHook
+from psycopg import ClientCursor
 
 from alliance_pipeline.warehouse.base import Transaction, Warehouse
 from alliance_pipeline.warehouse.sql import qmark_to_format
@@ -18,28 +20,13 @@ MIGRATION_LOCK_KEY = 0x616C6C69616E6365  # "alliance"
 _COPY_BATCH_ROWS = 50_000
 
 
-class _CsvStream(io.RawIOBase):
-    """A file-like CSV rendering of an Arrow table, produced batch by batch for COPY."""
-
-    def __init__(self, data: pa.Table):
-        self._batches = iter(_utc_wall_time(data).to_batches(max_chunksize=_COPY_BATCH_ROWS))
-        self._buffer = b""
-        self._options = pa_csv.WriteOptions(include_header=False)
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buffer) < size:
-            batch = next(self._batches, None)
-            if batch is None:
-                break
-            sink = io.BytesIO()
-            pa_csv.write_csv(batch, sink, self._options)
-            self._buffer += sink.getvalue()
-        size = len(self._buffer) if size < 0 else size
-        chunk, self._buffer = self._buffer[:size], self._buffer[size:]
-        return chunk
+def _csv_chunks(data: pa.Table) -> Iterator[bytes]:
+    """A CSV rendering of an Arrow table for COPY, produced batch by batch."""
+    options = pa_csv.WriteOptions(include_header=False)
+    for batch in _utc_wall_time(data).to_batches(max_chunksize=_COPY_BATCH_ROWS):
+        sink = io.BytesIO()
+        pa_csv.write_csv(batch, sink, options)
+        yield sink.getvalue()
 
 
 def _utc_wall_time(data: pa.Table) -> pa.Table:
@@ -81,21 +68,23 @@ class PostgresTransaction(Transaction):
         # decimals exactly, and timestamps as UTC wall time read in the session's UTC.
         cols = ", ".join(f'"{n}"' for n in data.column_names)
         sql = f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)"
-        with self.conn.cursor() as cur:
-            cur.copy_expert(sql, _CsvStream(data), size=1 << 20)
+        with self.conn.cursor() as cur, cur.copy(sql) as copy:
+            for chunk in _csv_chunks(data):
+                copy.write(chunk)
 
 
 class PostgresWarehouse(Warehouse):
-    """A connection per transaction, in UTC."""
+    """A connection per transaction, from the hook (whose options put the session in UTC)."""
 
     dialect = "postgres"
 
-    def __init__(self, url: str, dsn: str):
-        super().__init__(url)
-        self.dsn = dsn
+    def __init__(self, hook: PostgresHook):
+        self.hook = hook
 
     def _connect(self):
-        return psycopg2.connect(self.dsn, options="-c TimeZone=UTC")
+        conn = self.hook.get_conn()
+        conn.cursor_factory = ClientCursor  # binds parameters client-side, as psycopg2 did
+        return conn
 
     @contextmanager
     def transaction(self) -> Generator[PostgresTransaction]:

@@ -33,7 +33,8 @@ def qualified(table: str) -> str:
 
 
 def qmark_to_format(sql: str) -> str:
-    """Rewrite ``?`` placeholders to psycopg's ``%s`` (and ``%`` to ``%%``).
+    """Rewrite ``?`` placeholders to psycopg's ``%s`` (and ``%`` to ``%%``): one SQL text serves
+    both dialects, and DuckDB binds only ``?``/``$n`` while psycopg binds only ``%s``.
 
     Quoted strings, quoted identifiers, dollar-quoted bodies and comments are left alone.
     """
