@@ -19,6 +19,7 @@ _._hook  # SparkSubmitOperator's cached hook (bench resets it between submits)
 # pytest: hooks, module markers and fixtures requested for their side effects.
 _.pytest_plugins
 _.pytest_report_header
+_.pytest_collection_modifyitems
 _.pytestmark
 _.airflow_db
 
