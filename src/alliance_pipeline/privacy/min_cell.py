@@ -18,9 +18,13 @@ def min_cell_size() -> int:
     return int(pipeline_config("privacy")["min_cell_size"])
 
 
+def _k(k: int | None) -> int:
+    return min_cell_size() if k is None else k
+
+
 def at_least_k(persons, k: int | None = None):
     """Whether a count (or each count of a Series or array) describes at least k persons."""
-    k = min_cell_size() if k is None else k
+    k = _k(k)
     return persons >= k
 
 
@@ -43,7 +47,7 @@ def small_cells(
     df: pd.DataFrame, cell_columns: list[str], person_column: str, k: int | None = None
 ) -> pd.DataFrame:
     """The cells describing fewer than k distinct persons (empty when the table may be published)."""
-    k = min_cell_size() if k is None else k
+    k = _k(k)
     sizes = cell_sizes(df, cell_columns, person_column)
     return sizes[~at_least_k(sizes["persons"], k)].reset_index(drop=True)
 
@@ -52,7 +56,7 @@ def assert_publishable(
     df: pd.DataFrame, cell_columns: list[str], person_column: str, table: str, k: int | None = None
 ) -> None:
     """Raise before publishing ``table`` if any cell is below k. Names the table, never a person."""
-    k = min_cell_size() if k is None else k
+    k = _k(k)
     small = small_cells(df, cell_columns, person_column, k)
     if len(small):
         raise ValueError(
@@ -65,7 +69,7 @@ def assert_counts_publishable(
     df: pd.DataFrame, count_column: str, table: str, k: int | None = None
 ) -> None:
     """The same rule for pre-aggregated rows that carry their distinct-person count."""
-    k = min_cell_size() if k is None else k
+    k = _k(k)
     bad = df[below_k(df[count_column], k)]
     if len(bad):
         raise ValueError(
@@ -82,7 +86,7 @@ def merge_small_cells(
     Returns (the rows, small cells renamed to ``into``; the merged cell values, sorted; the number
     of rows left out). Should ``into`` itself describe fewer than k persons, its rows are left out.
     """
-    k = min_cell_size() if k is None else k
+    k = _k(k)
     merged = sorted(small_cells(df, [cell_column], person_column, k)[cell_column])
     out = df.copy()
     out.loc[out[cell_column].isin(merged), cell_column] = into
@@ -102,7 +106,7 @@ def withhold(counts: pd.Series, k: int | None = None) -> tuple[pd.Series, int | 
     counts in the order given). Only when all of them together count fewer than k is their sum
     None: then nothing about them is publishable.
     """
-    k = min_cell_size() if k is None else k
+    k = _k(k)
     n = counts.to_numpy()
     withheld = below_k(n, k)
     folded = int(n[withheld].sum())
