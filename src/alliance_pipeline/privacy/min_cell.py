@@ -24,8 +24,7 @@ def _k(k: int | None) -> int:
 
 def at_least_k(persons, k: int | None = None):
     """Whether a count (or each count of a Series or array) describes at least k persons."""
-    k = _k(k)
-    return persons >= k
+    return persons >= _k(k)
 
 
 def below_k(counts, k: int | None = None):
@@ -47,7 +46,6 @@ def small_cells(
     df: pd.DataFrame, cell_columns: list[str], person_column: str, k: int | None = None
 ) -> pd.DataFrame:
     """The cells describing fewer than k distinct persons (empty when the table may be published)."""
-    k = _k(k)
     sizes = cell_sizes(df, cell_columns, person_column)
     return sizes[~at_least_k(sizes["persons"], k)].reset_index(drop=True)
 
