@@ -7,7 +7,11 @@ from alliance_pipeline.privacy.min_cell import (
     SUPPRESSED,
     assert_counts_publishable,
     assert_publishable,
+    at_least_k,
+    below_k,
+    merge_small_cells,
     suppress_small_counts,
+    withhold,
 )
 from alliance_pipeline.privacy.publish import partner_overlap
 
@@ -64,3 +68,35 @@ def test_partner_overlap_counts_every_pair_and_suppresses():
     assert rows["m", "x"] == (0, 0)
     assert rows[SUPPRESSED, SUPPRESSED] == (6, 2)
     assert out["persons"].sum() == 8 + 3 + 3
+
+
+def test_zero_and_k_or_more_are_publishable_counts():
+    counts = pd.Series([0, 1, 4, 5, 9])
+    assert list(below_k(counts, 5)) == [False, True, True, False, False]
+    assert list(at_least_k(counts, 5)) == [False, False, False, True, True]
+    assert at_least_k(5, 5) and not at_least_k(4, 5)
+
+
+def test_withhold_marks_small_counts_and_the_next_smallest_until_k():
+    withheld, persons = withhold(pd.Series([9, 2, 0, 6, 6], index=list("abcde")), 5)
+    # 2 alone would reveal fewer than 5: the first of the two 6s goes with it
+    assert list(withheld.index) == list("abcde")
+    assert list(withheld) == [False, True, False, True, False]
+    assert persons == 8
+    withheld, persons = withhold(pd.Series([0, 7, 5]), 5)
+    assert not withheld.any() and persons == 0
+    withheld, persons = withhold(pd.Series([1, 3, 0]), 5)
+    assert list(withheld) == [True, True, False] and persons is None
+
+
+def test_small_cells_merge_into_one_cell_left_out_when_still_below_k():
+    rows = [(f"a{i}", "a") for i in range(6)] + [("b0", "b"), ("b1", "b"), ("c0", "c")]
+    rows += [("c0", "c"), ("d0", "d"), ("d1", "d")]
+    df = pd.DataFrame(rows, columns=["person_key", "cell"])
+    out, merged, left_out = merge_small_cells(df, "cell", "person_key", "rest", k=5)
+    assert merged == ["b", "c", "d"] and left_out == 0
+    assert out.groupby("cell")["person_key"].nunique().to_dict() == {"a": 6, "rest": 5}
+    assert len(out) == len(df)
+    out, merged, left_out = merge_small_cells(df, "cell", "person_key", "rest", k=6)
+    assert merged == ["b", "c", "d"] and left_out == 6
+    assert set(out["cell"]) == {"a"} and len(out) == 6

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from alliance_pipeline.privacy.min_cell import min_cell_size
+from alliance_pipeline.privacy.min_cell import below_k, cell_sizes, min_cell_size
 from alliance_pipeline.registry import load_sources
 from alliance_pipeline.segmentation.arrow_io import read_partition
 
@@ -70,13 +70,10 @@ def audience(
         .merge(consenting, on="person_key")
         .merge(segments[["person_key", "segment_id"]], on="person_key")
     )
-    cells = (
-        rows.groupby(["segment_id", "content_id"])["person_key"]
-        .nunique()
-        .rename("audience_persons")
-        .reset_index()
+    cells = cell_sizes(rows, ["segment_id", "content_id"], "person_key").rename(
+        columns={"persons": "audience_persons"}
     )
-    small = cells["audience_persons"] < k
+    small = below_k(cells["audience_persons"], k)
     summary = {"k": k, "cells": int((~small).sum()), "suppressed_cells": int(small.sum())}
     cells = cells[~small].assign(campaign_ids=campaign_ids)
     return cells.sort_values(

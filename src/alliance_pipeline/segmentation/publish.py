@@ -43,24 +43,10 @@ def _read(lake_root: str | Path, zone_path: str, ds: str, columns: list[str]) ->
         ) from None
 
 
-def merge_small(person_segment: pd.DataFrame, k: int) -> tuple[pd.DataFrame, list[str], int]:
-    """(publishable person_segment, merged segment ids, persons left out)."""
-    small = min_cell.small_cells(person_segment, ["segment_id"], "person_key", k)
-    merged = sorted(small["segment_id"])
-    out = person_segment.copy()
-    out.loc[out["segment_id"].isin(merged), "segment_id"] = OTHER
-    other = out["segment_id"] == OTHER
-    suppressed = 0
-    if other.any() and out.loc[other, "person_key"].nunique() < k:
-        suppressed = int(other.sum())
-        out = out[~other]
-    return out.reset_index(drop=True), merged, suppressed
-
-
 def dim_rows(history: pd.DataFrame, merged: list[str], other_persons: int, ds: dt.date, k: int):
     """mart.dim_segment rows: every segment ever seen with at least k persons at its last run
     and not merged today, plus ``other``."""
-    keep = history[(history["persons"] >= k) & ~history["segment_id"].isin(merged)]
+    keep = history[min_cell.at_least_k(history["persons"], k) & ~history["segment_id"].isin(merged)]
     rows = []
     for r in keep.itertuples():
         p = json.loads(r.profile_json)
@@ -98,7 +84,9 @@ def publish_segments(wh, ds: str, lake_root: str | Path, k: int | None = None) -
         ["segment_id", "status", "first_run", "last_run", "retired_on", "persons", "label",
          "profile_json"],
     )  # fmt: skip
-    published, merged, suppressed = merge_small(ps, k)
+    published, merged, suppressed = min_cell.merge_small_cells(
+        ps, "segment_id", "person_key", OTHER, k
+    )
     min_cell.assert_publishable(published, ["segment_id"], "person_key", "mart.person_segment", k)
     other_persons = int((published["segment_id"] == OTHER).sum())
     dim = dim_rows(history, merged, other_persons, day, k)

@@ -9,6 +9,8 @@ import warnings
 import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit
 
+from alliance_pipeline.privacy import min_cell
+
 GROWTH_COLUMNS = [
     "campaign_id",
     "first_date",
@@ -78,15 +80,8 @@ def campaign_growth(
         days = [(d - first).days for d in sorted(counts)]
         cumulative = np.cumsum([counts[d] for d in sorted(counts)]).tolist()
         hidden, total = summary.get(cid, (0, None))
-        if total is None or total < k_min:
-            fit = dict(
-                saturation_k=None,
-                growth_rate_r=None,
-                midpoint=None,
-                r_squared=None,
-                rmse=None,
-                fit_status="below_min_cell",
-            )
+        if total is None or not min_cell.at_least_k(total, k_min):
+            fit = _no_fit("below_min_cell")
         else:
             fit = fit_logistic(days, cumulative)
         midpoint = fit.pop("midpoint")

@@ -16,6 +16,7 @@ from fractions import Fraction
 
 import pandas as pd
 
+from alliance_pipeline.privacy import min_cell
 from alliance_pipeline.settlement.engine import Settlement
 from alliance_pipeline.settlement.money import from_minor, round_half_even, to_minor
 from alliance_pipeline.settlement.statements import Line
@@ -66,27 +67,18 @@ def first_orders(settlement: Settlement) -> dict[str, tuple[str, str]]:
 def suppress_small(
     counts: dict[dt.date, int], k: int
 ) -> tuple[dict[dt.date, int | None], int, int | None]:
-    """Min-cell suppression of one campaign's daily person counts, with a reconciling remainder.
+    """One campaign's daily person counts through the min-cell rule (``min_cell.withhold``).
 
-    Cells with 0 < n < k are suppressed; while the suppressed remainder itself is below k, the
-    smallest published cell is suppressed as well. Returns (published cells, suppressed persons,
-    total): published + suppressed = total; the total is None when it is itself below k.
+    Returns (published cells, None where withheld; withheld persons; total): published +
+    withheld = total. When the withheld persons count fewer than k, neither they nor the total
+    are published (0, None).
     """
-    shown: dict[dt.date, int | None] = {
-        d: (n if n == 0 or n >= k else None) for d, n in counts.items()
-    }
-    hidden = sum(counts[d] for d, n in shown.items() if n is None)
-    while 0 < hidden < k:
-        rest = sorted((n, d) for d, n in shown.items() if n)
-        if not rest:
-            break
-        n, d = rest[0]
-        shown[d] = None
-        hidden += n
-    total = sum(counts.values())
-    if 0 < hidden < k:  # everything is suppressed and still fewer than k persons
+    days = sorted(counts)
+    withheld, hidden = min_cell.withhold(pd.Series([counts[d] for d in days]), k)
+    shown = {d: None if w else counts[d] for d, w in zip(days, withheld, strict=True)}
+    if hidden is None:
         return shown, 0, None
-    return shown, hidden, total if total == 0 or total >= k else None
+    return shown, hidden, sum(counts.values())
 
 
 def campaign_daily(
