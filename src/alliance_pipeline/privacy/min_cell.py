@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from alliance_pipeline.settings import pipeline_config
+from alliance_pipeline.config import pipeline_config
 
 
 def min_cell_size() -> int:
-    return int(pipeline_config("privacy")["min_cell_size"])
+    return pipeline_config().privacy.min_cell_size
 
 
 def cell_sizes(df: pd.DataFrame, cell_columns: list[str], person_column: str) -> pd.DataFrame:

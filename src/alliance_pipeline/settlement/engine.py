@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from alliance_pipeline.settlement.attribution import Attributor, Campaign, Content, Credit, Touch
+from alliance_pipeline.settlement.attribution import (
+    DEFAULT_HALF_LIFE_DAYS,
+    Attributor,
+    Campaign,
+    Content,
+    Credit,
+    Touch,
+)
 from alliance_pipeline.settlement.inputs import CleanInputs
 from alliance_pipeline.settlement.net import FxRates, OrderNet, order_nets, period_of
 from alliance_pipeline.settlement.rates import Contract, contracts_from_frame
@@ -63,7 +70,7 @@ def compute(
     closed_periods: set[str],
     closed_lines: list[Line],
     periods: set[str] | None = None,
-    half_life_days: int = 7,
+    half_life_days: int = DEFAULT_HALF_LIFE_DAYS,
 ) -> Settlement:
     current = period_of(dt.date.fromisoformat(ds))
     contracts = contracts_from_frame(inputs.contracts)
