@@ -35,3 +35,7 @@ _.group_names
 _.group_sizes
 _.late_events_max_seconds
 _.validated_path
+
+# pydantic: the model configuration and validators it calls.
+_.model_config
+_._consistent

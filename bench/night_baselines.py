@@ -59,10 +59,10 @@ def kmeans(features_dir: Path) -> dict:
     from sklearn.metrics import silhouette_score
     from sklearn.preprocessing import StandardScaler
 
+    from alliance_pipeline.config import pipeline_config
     from alliance_pipeline.segmentation.kmeans import MODEL_COLUMNS
-    from alliance_pipeline.segmentation.pipeline import SegmentationParams
 
-    p = SegmentationParams.from_config()
+    p = pipeline_config().segmentation
     f = pd.read_parquet(features_dir)
     f["log_monetary"] = np.log1p(f["monetary_cny"].astype(float))
     f["log_watch_minutes"] = np.log1p(f["watch_minutes"].astype(float))
@@ -86,9 +86,9 @@ def implicit_als(lake: Path, ds: str) -> dict:
     from recommendation_bench import run_implicit
     from threadpoolctl import threadpool_limits
 
-    from alliance_pipeline.recommendation.params import RecParams
+    from alliance_pipeline.config import pipeline_config
 
-    p = RecParams.from_config()
+    p = pipeline_config().recommendation
     last = dt.date.fromisoformat(ds)
     sql = INTERACTIONS_SQL.format(
         orders=CLEAN.format(root=lake, name="orders"),

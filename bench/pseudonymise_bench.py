@@ -47,12 +47,13 @@ def spark_rates(rows: int, cores: int, repeats: int) -> dict[str, float]:
 
     from alliance_pipeline.privacy import deid
     from alliance_pipeline.privacy.pseudonym import PseudonymKey
+    from alliance_pipeline.spark_session import PLAN_REDACTION_REGEX
 
     spark = (
         SparkSession.builder.master(f"local[{cores}]")
         .appName("bench-pseudonymise")
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.redaction.string.regex", deid.PLAN_REDACTION_REGEX)
+        .config("spark.sql.redaction.string.regex", PLAN_REDACTION_REGEX)
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")

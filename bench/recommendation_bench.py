@@ -26,9 +26,9 @@ DS = "2026-11-23"
 
 
 def parse_args(argv=None):
-    from alliance_pipeline.recommendation.params import RecParams
+    from alliance_pipeline.config import pipeline_config
 
-    cfg = RecParams.from_config()  # defaults: what the nightly job runs with
+    cfg = pipeline_config().recommendation  # what the nightly job runs with
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--rank", type=int, default=cfg.rank)
@@ -58,8 +58,8 @@ def matrices(spark, scale: float, k: int):
     """(train pandas user,item,confidence; holdout dict user -> set(item); n_users; n_items)."""
     from pyspark.sql import functions as F
 
+    from alliance_pipeline.config import RecommendationConfig
     from alliance_pipeline.recommendation import evaluate, indexing, interactions
-    from alliance_pipeline.recommendation.params import DEFAULT_WEIGHTS
     from alliance_pipeline.recommendation.sample import planted
 
     s = planted(
@@ -88,7 +88,7 @@ def matrices(spark, scale: float, k: int):
             ]
         ]
     )
-    weighted = interactions.weighted_events(events, orders, DEFAULT_WEIGHTS)
+    weighted = interactions.weighted_events(events, orders, RecommendationConfig().event_weights)
     train, holdout = evaluate.holdout_split(weighted, DS, 60, 7)
     empty = spark.createDataFrame([], indexing.INDEX_SCHEMA)
     index = indexing.build_index(
@@ -116,10 +116,10 @@ def matrices(spark, scale: float, k: int):
 
 
 def run_spark(spark, tr, relevant, args, n_items):
+    from alliance_pipeline.config import RecommendationConfig
     from alliance_pipeline.recommendation import evaluate, metrics, train
-    from alliance_pipeline.recommendation.params import RecParams
 
-    params = RecParams(
+    params = RecommendationConfig(
         rank=args.rank,
         reg_param=args.reg,
         alpha=args.alpha,

@@ -22,10 +22,10 @@ import numpy as np
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from alliance_pipeline.config import pipeline_config
 from alliance_pipeline.contracts import CATEGORIES
 from alliance_pipeline.segmentation import features as feat
 from alliance_pipeline.segmentation import kmeans
-from alliance_pipeline.segmentation.pipeline import SegmentationParams
 
 DS = dt.date(2026, 11, 23)
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -79,7 +79,7 @@ def synthetic(spark, persons: int, seed: int):
 
 
 def run(persons: int, k: int, seed: int) -> dict:
-    params = SegmentationParams.from_config()
+    params = pipeline_config().segmentation
     spark = (
         SparkSession.builder.master("local[2]").appName("segmentation-bench")
         .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")

@@ -24,6 +24,10 @@ segments and recommendations, e.g. for a money-only rerun or backfill of old nig
 not replace tonight's recommendations). `max_active_runs` is 1 because the identity map and
 segment ids of a night build on the night before.
 
+**Waiting for deliveries**: each `wait_for_manifest` checks every 30 s (in reschedule mode) for
+its `_manifest.json` and fails its delivery after 1800 s; the environment variable
+`ALLIANCE_MANIFEST_TIMEOUT_S` (seconds, read where the DAG is parsed) changes that timeout.
+
 **Where to look**: failed delivery → its task log (source, dataset, dt and the rule), then
 `mart.quarantine_index`; data quality → `mart.dq_result` and the data docs; a late night → the
 timed-out run's alert in `reports/alerts/alerts.jsonl`.
@@ -49,11 +53,11 @@ from alliance_pipeline import assets, nightly
 from alliance_pipeline.alerts import AllianceAlertNotifier
 from alliance_pipeline.dag_policy import Tag, default_args
 from alliance_pipeline.settings import JOBS_DIR, SPARK_CONN_ID, lake_root
+from alliance_pipeline.spark_session import SPARK_CONF
 
 DAG_ID = "alliance_nightly"
 BATCH_LABEL = "{{ batch_label }}"
 DT = "{{ ti.xcom_pull(task_ids='night') }}"
-SPARK_CONF = {"spark.sql.shuffle.partitions": "8", "spark.sql.session.timeZone": "UTC"}
 MANIFEST_TIMEOUT = timedelta(seconds=int(os.environ.get("ALLIANCE_MANIFEST_TIMEOUT_S", "1800")))
 
 
@@ -95,7 +99,7 @@ def spark_job(task_id: str, script: str, **kwargs) -> SparkSubmitOperator:
         application=str(JOBS_DIR / script),
         application_args=nightly.spark_job_args(DT),
         conn_id=SPARK_CONN_ID,
-        conf=SPARK_CONF,
+        conf=dict(SPARK_CONF),
         name=f"alliance-{task_id}",
         pool="spark",
         **kwargs,

@@ -17,7 +17,7 @@ from alliance_pipeline.contracts import DATASETS
 from alliance_pipeline.privacy import spark_lake
 from alliance_pipeline.privacy.identity import deidentify_night
 from alliance_pipeline.privacy.pseudonym import pseudonym_key_from_env
-from alliance_pipeline.spark_session import overwrite_dir, remove_dir
+from alliance_pipeline.spark_session import job_session, overwrite_dir, remove_dir
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     root = args.lake_root.rstrip("/")
     key = pseudonym_key_from_env()
 
-    spark = spark_lake.session(f"alliance-deidentify-{args.ds}")
+    spark = job_session(f"alliance-deidentify-{args.ds}")
     spark.sparkContext.setLogLevel("WARN")
     validated = spark_lake.read_validated(spark, root, args.ds)
     if not validated:

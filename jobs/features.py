@@ -12,9 +12,9 @@ import argparse
 import datetime as dt
 import sys
 
+from alliance_pipeline.config import pipeline_config
 from alliance_pipeline.segmentation import features as feat
 from alliance_pipeline.segmentation import lake_io
-from alliance_pipeline.segmentation.pipeline import SegmentationParams
 from alliance_pipeline.spark_session import job_session
 
 
@@ -28,10 +28,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    params = SegmentationParams.from_config(lookback_days=args.lookback_days)
-    spark = job_session(f"alliance-segmentation-features-{args.ds}", lake_io.SESSION_CONF)
+    lookback_days = args.lookback_days
+    if lookback_days is None:
+        lookback_days = pipeline_config().segmentation.lookback_days
+    spark = job_session(f"alliance-segmentation-features-{args.ds}")
     ds, root = args.ds, args.lake_root
-    start = feat.window_start(ds, params.lookback_days)
+    start = feat.window_start(ds, lookback_days)
     orders = lake_io.read_clean(spark, root, "orders", start, ds)
     events = lake_io.read_clean(spark, root, "events", start, ds)
     catalog = lake_io.read_clean(spark, root, "catalog", ds, ds)
@@ -48,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             f"dataset=orders dt={ds} rule=fx_rate_known: no fx_rates on or before the order "
             f"date for {len(missing)} (source/currency/order_date) group(s): {where}"
         )
-    out = feat.person_features(persons, orders_cny, events, catalog, ds, params.lookback_days)
+    out = feat.person_features(persons, orders_cny, events, catalog, ds, lookback_days)
     path = lake_io.write_run(out, root, lake_io.FEATURES)
     print(f"features: wrote run_date={ds} under {path}")
     spark.stop()

@@ -18,9 +18,9 @@ import sys
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from alliance_pipeline.config import pipeline_config
 from alliance_pipeline.recommendation.indexing import INDEX_SCHEMA, latest_before
 from alliance_pipeline.recommendation.interactions import window_bounds
-from alliance_pipeline.recommendation.params import RecParams
 from alliance_pipeline.recommendation.run import run
 from alliance_pipeline.segmentation import lake_io
 from alliance_pipeline.spark_session import job_session, read_partitions
@@ -57,8 +57,8 @@ def _write(df: DataFrame, root: str, zone_path: str, ds: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     ds, root = args.ds.isoformat(), args.lake_root.rstrip("/")
-    params = RecParams.from_config(**_overrides(args.param))
-    spark = job_session(f"alliance-recommend-{ds}", lake_io.SESSION_CONF)
+    params = pipeline_config().recommendation.override(**_overrides(args.param))
+    spark = job_session(f"alliance-recommend-{ds}")
     checkpoints = f"{root}/curated/_checkpoints/recommend/run_date={ds}"
     spark.sparkContext.setCheckpointDir(checkpoints)
     first, last = window_bounds(ds, params.lookback_days)

@@ -17,7 +17,7 @@ from pyspark.errors import AnalysisException
 from alliance_pipeline.privacy import spark_lake
 from alliance_pipeline.privacy.pseudonym import pseudonym_key_from_env
 from alliance_pipeline.privacy.rekey import apply_mapping, key_mapping, mapping_path, rekeyed_map
-from alliance_pipeline.spark_session import overwrite_dir, replace_dir
+from alliance_pipeline.spark_session import job_session, overwrite_dir, replace_dir
 
 ZONES = ("clean", "curated")
 
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = args.lake_root.rstrip("/")
     key = pseudonym_key_from_env()
-    spark = spark_lake.session(f"alliance-rekey-{key.version}")
+    spark = job_session(f"alliance-rekey-{key.version}")
     spark.sparkContext.setLogLevel("WARN")
 
     map_root = f"{root}/{spark_lake.MAP_DIR}"

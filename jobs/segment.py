@@ -15,8 +15,9 @@ import datetime as dt
 import json
 import sys
 
+from alliance_pipeline.config import pipeline_config
 from alliance_pipeline.segmentation import chart, lake_io
-from alliance_pipeline.segmentation.pipeline import SegmentationParams, segment_night
+from alliance_pipeline.segmentation.pipeline import segment_night
 from alliance_pipeline.spark_session import job_session
 
 
@@ -34,15 +35,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    params = SegmentationParams.from_config(
-        k_min=args.k_min,
-        k_max=args.k_max,
-        seed=args.seed,
-        init_steps=args.init_steps,
-        restarts=args.restarts,
-        max_iter=args.max_iter,
-    )
-    spark = job_session(f"alliance-segmentation-{args.ds}", lake_io.SESSION_CONF)
+    options = ("k_min", "k_max", "seed", "init_steps", "restarts", "max_iter")
+    given = {name: getattr(args, name) for name in options if getattr(args, name) is not None}
+    params = pipeline_config().segmentation.override(**given)
+    spark = job_session(f"alliance-segmentation-{args.ds}")
     ds, root = args.ds, args.lake_root
     features = lake_io.read_run(spark, root, lake_io.FEATURES, "run_date", ds)
     prev_day = lake_io.latest_run_before(spark, root, lake_io.SEGMENT_CENTROIDS, ds)

@@ -1,4 +1,4 @@
-"""Where things are: project folders, the lake's zones, connection ids, pipeline parameters.
+"""Where things are: project folders, the lake's zones, connection ids.
 
 Everything is read when called, never at import, so DAG parsing does no I/O.
 """
@@ -6,10 +6,7 @@ Everything is read when called, never at import, so DAG parsing does no I/O.
 from __future__ import annotations
 
 import os
-from functools import cache
 from pathlib import Path
-
-import yaml
 
 PROJECT_ROOT = Path(os.environ.get("ALLIANCE_HOME", Path(__file__).resolve().parents[2]))
 CONFIG_DIR = Path(os.environ.get("ALLIANCE_CONFIG_DIR", PROJECT_ROOT / "config"))
@@ -41,14 +38,3 @@ def zone(name: str) -> Path:
 
 def landing_bucket() -> str:
     return os.environ.get("ALLIANCE_LANDING_BUCKET", "alliance-landing")
-
-
-@cache
-def _pipeline_yaml(path: str) -> dict:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-
-
-def pipeline_config(section: str | None = None) -> dict:
-    """Parameters of config/pipeline.yml, whole or one section."""
-    cfg = _pipeline_yaml(str(CONFIG_DIR / "pipeline.yml"))
-    return cfg if section is None else cfg[section]

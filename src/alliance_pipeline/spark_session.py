@@ -1,26 +1,39 @@
-"""The one SparkSession recipe of every job (and of the test kit), local or on a cluster, and
-how every job reads and writes lake partitions."""
+"""The one Spark configuration and SparkSession recipe of every job (and of the test kit), local
+or on a cluster, and how every job reads and writes lake partitions.
+
+Light to import (pyspark only inside functions): the DAG files pass :data:`SPARK_CONF` to
+spark-submit.
+"""
 
 from __future__ import annotations
 
-# Timestamps are written as Parquet INT64 micros adjusted to UTC (not Spark's default INT96), so
-# pyarrow and DuckDB read them back as timestamp[us, tz=UTC].
-JOB_CONF = {
-    "spark.sql.session.timeZone": "UTC",
-    "spark.sql.sources.partitionOverwriteMode": "dynamic",
-    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
-    "spark.sql.shuffle.partitions": "8",
-    "spark.sql.redaction.string.regex": "0x[0-9A-Fa-f]{32,}",  # hides HMAC key literals in plans
-}
+from types import MappingProxyType
+
+# The HMAC key of privacy.deid enters Spark plans as literals: shown plans hide what matches.
+PLAN_REDACTION_REGEX = "0x[0-9A-Fa-f]{32,}"
+
+# What every Spark job runs with: the nightly DAG's and the de-identification spark-submits, the
+# jobs' sessions and the tests' session. Timestamps are written as Parquet INT64 micros adjusted
+# to UTC (not Spark's default INT96), so pyarrow and DuckDB read them back as
+# timestamp[us, tz=UTC]. A night reads one folder per day of its look-back window and source:
+# Spark lists more than 32 paths with a distributed job (a task per folder), which costs more
+# than it saves on a small master, so the driver lists up to 1024 itself.
+SPARK_CONF = MappingProxyType(
+    {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+        "spark.sql.shuffle.partitions": "8",
+        "spark.sql.redaction.string.regex": PLAN_REDACTION_REGEX,
+        "spark.sql.sources.parallelPartitionDiscovery.threshold": "1024",
+    }
+)
 
 
-def job_session(app_name: str, extra: dict[str, str] | None = None):
+def job_session(app_name: str):
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName(app_name)
-    for key, value in {**JOB_CONF, **(extra or {})}.items():
-        builder = builder.config(key, value)
-    return builder.getOrCreate()
+    return SparkSession.builder.appName(app_name).config(map=dict(SPARK_CONF)).getOrCreate()
 
 
 def read_partitions(spark, dataset_root: str, paths: list[str]):

@@ -83,3 +83,16 @@ def test_parsing_does_no_io(dag_file: Path):
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     ).stdout
     assert "IO: []" in out, out
+
+
+def test_spark_tasks_submit_with_the_one_spark_conf(dagbag):
+    from alliance_pipeline.spark_session import SPARK_CONF
+
+    submits = [
+        t
+        for dag in dagbag.dags.values()
+        for t in dag.tasks
+        if type(t).__name__ == "SparkSubmitOperator"
+    ]
+    assert submits
+    assert all(t.conf == SPARK_CONF for t in submits)

@@ -343,9 +343,11 @@ def uninterrupted(spark, tmp_path_factory) -> tuple[Path, dict, dict]:
 
 def spark_submit(root: Path) -> list[str]:
     """The command privacy.tasks.run_deidentify submits (its key goes in the environment)."""
+    from alliance_pipeline.config import pipeline_config
     from alliance_pipeline.privacy.tasks import submit_spec
 
-    spec = submit_spec("deidentify_job", ["--ds", DS, "--lake-root", str(root)])
+    script = pipeline_config().privacy.deidentify_job
+    spec = submit_spec(script, ["--ds", DS, "--lake-root", str(root)])
     conf = [arg for k, v in spec["conf"].items() for arg in ("--conf", f"{k}={v}")]
     submit = Path(sys.executable).with_name("spark-submit")
     return [

@@ -167,7 +167,6 @@ def test_two_nights_keys_overlap_consent_and_no_pii(spark):
 
 
 def test_key_literals_redacted_from_plans(spark):
-    spark.conf.set("spark.sql.redaction.string.regex", deid.PLAN_REDACTION_REGEX)
     df = spark.createDataFrame([("a",)], "v string")
     df = df.select(deid.hmac_sha256_hex(F.col("v"), KEY).alias("h"))
     explain = spark._jvm.org.apache.spark.sql.api.python.PythonSQLUtils.explainString(

@@ -1,6 +1,5 @@
 """KMeans segmentation: k selection, cost against scikit-learn, stable ids across nights."""
 
-import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -8,10 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from alliance_pipeline.config import SegmentationConfig, pipeline_config
 from alliance_pipeline.contracts import CATEGORIES
 from alliance_pipeline.segmentation import kmeans, stability
 from alliance_pipeline.segmentation.features import SHARE_COLUMNS
-from alliance_pipeline.segmentation.pipeline import SegmentationParams, segment_night
+from alliance_pipeline.segmentation.pipeline import segment_night
 
 pytestmark = pytest.mark.unit
 
@@ -25,7 +25,7 @@ GROUPS = {
 }
 TIERS = ("free", "silver", "gold", "platinum")
 # Lean settings for the planted groups; the cost test below uses the production settings.
-PARAMS = SegmentationParams(k_min=3, k_max=5, restarts=1, init_steps=2, max_iter=10)
+PARAMS = SegmentationConfig(k_min=3, k_max=5, restarts=1, init_steps=2, max_iter=10)
 
 
 def planted(groups: dict, n: int, seed: int) -> pd.DataFrame:
@@ -107,7 +107,7 @@ def test_cost_within_one_percent_of_scikit_learn(spark):
     vectors = kmeans.scale(model_df, kmeans.fit_scaler(model_df)).cache()
     x = np.array([r.features.toArray() for r in vectors.collect()])
     k = len(groups)
-    prod = SegmentationParams.from_config()  # the settings the nightly job runs with
+    prod = pipeline_config().segmentation  # the settings the nightly job runs with
     _, cost = kmeans.fit_kmeans(
         vectors, k, prod.seed, prod.init_steps, prod.restarts, prod.max_iter
     )
@@ -124,7 +124,7 @@ def test_next_night_keeps_ids_and_retires_vanished(spark, night1):
     groups2 = {g: v for g, v in GROUPS.items() if g != "non-paying viewers"}
     truth2 = planted(groups2, 60, seed=2)
     d2 = DS + dt.timedelta(days=1)
-    params = dataclasses.replace(PARAMS, k_min=3, k_max=3)
+    params = PARAMS.override(k_min=3, k_max=3)
     second = segment_night(to_spark(spark, truth2), first.history, d2, params, with_pca=False)
     ids2 = majority(second.person_segment.toPandas(), truth2)
     assert ids2 == {g: ids1[g] for g in groups2}

@@ -9,8 +9,8 @@ import pytest
 from pyspark.sql import Row
 from pyspark.sql import functions as F
 
+from alliance_pipeline.config import RecommendationConfig
 from alliance_pipeline.recommendation import evaluate, indexing, interactions, metrics, scoring
-from alliance_pipeline.recommendation.params import DEFAULT_WEIGHTS
 from alliance_pipeline.recommendation.publish import publish_recommendations
 from alliance_pipeline.recommendation.sample import (
     planted,
@@ -30,7 +30,7 @@ def ts(day: str, hour: int = 12) -> dt.datetime:
 
 
 def test_confidence_weights_event_strength_and_latest_order_version(spark):
-    w = DEFAULT_WEIGHTS
+    w = RecommendationConfig().event_weights
     events = spark.createDataFrame(
         [
             Row(person_key="p", content_id="a", event_type="view", event_at=ts("2026-11-20")),

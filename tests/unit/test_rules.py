@@ -1,15 +1,16 @@
 """Every rule on a tiny frame, passing and failing: pandas rules, suite rules through GX."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pandas as pd
 import pytest
 
+from alliance_pipeline.config import pipeline_config
 from alliance_pipeline.contracts import DATASETS, dataset
 from alliance_pipeline.validation import rules as R
 from alliance_pipeline.validation.gx_run import gx_view, run_suite
-from alliance_pipeline.validation.policy import Policy
+from alliance_pipeline.validation.policy import row_count_band, too_many_bad_rows, window
 from alliance_pipeline.validation.suites import build_suite, expectation_configs, stale_suites
 
 pytestmark = pytest.mark.unit
@@ -79,20 +80,22 @@ def test_reference_check():
 
 
 def test_window_and_band_policy():
-    policy = Policy.from_config()
-    start, end = policy.window(
-        "2026-11-23", "Asia/Shanghai", datetime(2026, 11, 23, 16, tzinfo=UTC)
+    policy = pipeline_config().validation
+    start, end = window(
+        policy, "2026-11-23", "Asia/Shanghai", datetime(2026, 11, 23, 16, tzinfo=UTC)
     )
-    assert start == datetime(2026, 11, 22, 16, tzinfo=UTC) - policy.late_tolerance
+    late_tolerance = timedelta(hours=policy.late_tolerance_hours)
+    assert start == datetime(2026, 11, 22, 16, tzinfo=UTC) - late_tolerance
     assert end == datetime(2026, 11, 23, 16, tzinfo=UTC)  # capped at now
-    assert policy.row_count_band([100]) == (policy.min_rows, 2**62)  # too little history
-    low, high = policy.row_count_band([100, 100, 120, 90, 100])
+    assert row_count_band(policy, [100]) == (policy.min_rows, 2**62)  # too little history
+    low, high = row_count_band(policy, [100, 100, 120, 90, 100])
     assert low <= 100 <= high and low > policy.min_rows
-    assert low == 30 - policy.band_slack_rows and high == 300 + policy.band_slack_rows
-    assert policy.row_count_band([2, 3, 2])[0] == policy.min_rows  # a handful: slack, not ratio
-    assert policy.too_many_bad_rows(3, 40) and not policy.too_many_bad_rows(2, 40)
-    assert not policy.too_many_bad_rows(2, 4)  # a tiny increment: its bad rows are quarantined
-    assert policy.too_many_bad_rows(3, 4) and not policy.too_many_bad_rows(0, 0)
+    slack = policy.row_count_band.slack_rows
+    assert low == 30 - slack and high == 300 + slack
+    assert row_count_band(policy, [2, 3, 2])[0] == policy.min_rows  # a handful: slack, not ratio
+    assert too_many_bad_rows(policy, 3, 40) and not too_many_bad_rows(policy, 2, 40)
+    assert not too_many_bad_rows(policy, 2, 4)  # a tiny increment: its bad rows are quarantined
+    assert too_many_bad_rows(policy, 3, 4) and not too_many_bad_rows(policy, 0, 0)
 
 
 def _delivery(**change):

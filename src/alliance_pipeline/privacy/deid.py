@@ -4,8 +4,9 @@ Each function mirrors the Python reference of :mod:`.normalise` / :mod:`.pseudon
 pattern strings. No session, path or clock in here: the run date comes in as ``as_of``.
 
 The HMAC key enters the plan as two 64-byte literals (the RFC 2104 padded keys). Jobs must set
-``spark.sql.redaction.string.regex`` to :data:`PLAN_REDACTION_REGEX` so that plans shown in the
-Spark UI, event logs and ``explain`` output hide them. The session time zone must be UTC
+``spark.sql.redaction.string.regex`` to ``spark_session.PLAN_REDACTION_REGEX`` (as
+``spark_session.SPARK_CONF`` does) so that plans shown in the Spark UI, event logs and
+``explain`` output hide them. The session time zone must be UTC
 (:func:`local_date` relies on it).
 """
 
@@ -21,8 +22,6 @@ from alliance_pipeline import contracts
 from alliance_pipeline.privacy import normalise as N
 from alliance_pipeline.privacy.pseudonym import FALLBACK_PREFIX, PseudonymKey
 from alliance_pipeline.settings import PLATFORM_TIMEZONE
-
-PLAN_REDACTION_REGEX = "0x[0-9A-Fa-f]{32,}"
 
 
 def _narrow(col: Column) -> Column:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from alliance_pipeline.settings import pipeline_config
+from alliance_pipeline.config import pipeline_config
 
 
 def min_cell_size() -> int:
-    return int(pipeline_config("privacy")["min_cell_size"])
+    return pipeline_config().privacy.min_cell_size
 
 
 def _k(k: int | None) -> int:

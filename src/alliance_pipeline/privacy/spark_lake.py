@@ -13,14 +13,6 @@ PERSONS_DIR = "curated/persons"
 REKEY_DIR = "identity/rekey"
 
 
-def session(app_name: str) -> SparkSession:
-    """The job session: UTC clock, dynamic partition overwrite, key literals redacted in plans."""
-    from alliance_pipeline.privacy.deid import PLAN_REDACTION_REGEX
-    from alliance_pipeline.spark_session import job_session
-
-    return job_session(app_name, {"spark.sql.redaction.string.regex": PLAN_REDACTION_REGEX})
-
-
 def _fs(spark: SparkSession, path: str):
     jpath = spark._jvm.org.apache.hadoop.fs.Path(path)
     return jpath.getFileSystem(spark._jsc.hadoopConfiguration()), jpath

@@ -8,24 +8,25 @@ SparkSubmitOperator ``env_vars`` (whose rendered value would be stored with the 
 
 from __future__ import annotations
 
+from alliance_pipeline.config import pipeline_config
 from alliance_pipeline.privacy.pseudonym import key_env, pseudonym_key_from_airflow
-from alliance_pipeline.settings import JOBS_DIR, SPARK_CONN_ID, pipeline_config
+from alliance_pipeline.settings import JOBS_DIR, SPARK_CONN_ID
+from alliance_pipeline.spark_session import SPARK_CONF
 
 
-def submit_spec(job: str, application_args: list[str]) -> dict:
-    """Arguments for SparkSubmitHook/SparkSubmitOperator, without the key."""
-    cfg = pipeline_config("privacy")
+def submit_spec(script: str, application_args: list[str]) -> dict:
+    """Arguments for SparkSubmitHook/SparkSubmitOperator of ``jobs/<script>``, without the key."""
     return {
-        "application": str(JOBS_DIR / cfg[job]),
+        "application": str(JOBS_DIR / script),
         "application_args": application_args,
-        "conf": {k: str(v) for k, v in cfg.get("spark_conf", {}).items()},
+        "conf": dict(SPARK_CONF),
     }
 
 
-def _submit(job: str, application_args: list[str], name: str, conn_id: str) -> None:
+def _submit(script: str, application_args: list[str], name: str, conn_id: str) -> None:
     from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
 
-    spec = submit_spec(job, application_args)
+    spec = submit_spec(script, application_args)
     hook = SparkSubmitHook(
         conn_id=conn_id,
         conf=spec["conf"],
@@ -38,11 +39,10 @@ def _submit(job: str, application_args: list[str], name: str, conn_id: str) -> N
 
 def run_deidentify(ds: str, lake_root: str, conn_id: str = SPARK_CONN_ID) -> None:
     """spark-submit jobs/deidentify.py --ds ds --lake-root lake_root with the key in env."""
-    _submit(
-        "deidentify_job", ["--ds", ds, "--lake-root", str(lake_root)], f"deidentify-{ds}", conn_id
-    )
+    script = pipeline_config().privacy.deidentify_job
+    _submit(script, ["--ds", ds, "--lake-root", str(lake_root)], f"deidentify-{ds}", conn_id)
 
 
 def run_rekey(lake_root: str, conn_id: str = SPARK_CONN_ID) -> None:
     """spark-submit jobs/rekey.py with the (rotated) key of the connection in env."""
-    _submit("rekey_job", ["--lake-root", str(lake_root)], "rekey", conn_id)
+    _submit(pipeline_config().privacy.rekey_job, ["--lake-root", str(lake_root)], "rekey", conn_id)

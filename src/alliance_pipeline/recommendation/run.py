@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from alliance_pipeline.config import RecommendationConfig
 from alliance_pipeline.recommendation import evaluate, indexing, interactions, scoring, train
-from alliance_pipeline.recommendation.params import RecParams
 
 
 @dataclass
@@ -45,7 +45,7 @@ def run(
     segments: DataFrame,
     previous_index: DataFrame,
     ds: str,
-    params: RecParams,
+    params: RecommendationConfig,
 ) -> RunOutput:
     weighted = interactions.weighted_events(events, orders, params.event_weights).cache()
     first, last = interactions.window_bounds(ds, params.lookback_days)
@@ -72,7 +72,7 @@ def run(
         metrics = evaluate.evaluate(
             eval_model, train_ix, holdout_ix, params.k, params.candidate_pool, catalog_size
         )
-    settings = json.dumps(asdict(params), sort_keys=True)
+    settings = json.dumps(params.model_dump(), sort_keys=True)
     evaluation = [{**m, "params": settings} for m in metrics]
 
     full_ix = _indexed(full, index)

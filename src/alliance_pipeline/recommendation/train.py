@@ -10,10 +10,10 @@ from __future__ import annotations
 from pyspark.ml.recommendation import ALS, ALSModel
 from pyspark.sql import DataFrame
 
-from alliance_pipeline.recommendation.params import RecParams
+from alliance_pipeline.config import RecommendationConfig
 
 
-def als(params: RecParams) -> ALS:
+def als(params: RecommendationConfig) -> ALS:
     return ALS(
         userCol="user",
         itemCol="item",
@@ -32,6 +32,6 @@ def als(params: RecParams) -> ALS:
     )
 
 
-def fit(train: DataFrame, params: RecParams) -> ALSModel:
+def fit(train: DataFrame, params: RecommendationConfig) -> ALSModel:
     """``train``: (user int, item int, confidence float)."""
     return als(params).fit(train.select("user", "item", "confidence"))

@@ -12,11 +12,6 @@ from pyspark.sql import types as T
 from alliance_pipeline.contracts import clean_columns
 from alliance_pipeline.spark_session import overwrite_partitions, read_partitions
 
-# A night reads one folder per day of its look-back window and source. Spark lists more than
-# 32 paths with a distributed job (a task per folder), which costs more than it saves on a small
-# master; the driver lists up to this many itself.
-SESSION_CONF = {"spark.sql.sources.parallelPartitionDiscovery.threshold": "1024"}
-
 SPARK_TYPES = {
     "string": T.StringType(),
     "json": T.StringType(),

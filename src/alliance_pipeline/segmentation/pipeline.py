@@ -14,27 +14,8 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from alliance_pipeline.config import SegmentationConfig
 from alliance_pipeline.segmentation import kmeans, profiles, stability
-from alliance_pipeline.settings import pipeline_config
-
-
-@dataclass(frozen=True)
-class SegmentationParams:
-    lookback_days: int = 90
-    k_min: int = 3
-    k_max: int = 8
-    seed: int = 42
-    init_steps: int = 5
-    restarts: int = 3
-    max_iter: int = 50
-    match_max_distance: float = 1.5
-    pca_sample: int = 2000
-
-    @classmethod
-    def from_config(cls, **overrides) -> SegmentationParams:
-        cfg = dict(pipeline_config("segmentation"))
-        cfg.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**{k: cfg[k] for k in cls.__dataclass_fields__ if k in cfg})
 
 
 @dataclass
@@ -51,7 +32,7 @@ def segment_night(
     features: DataFrame,
     previous: pd.DataFrame | None,
     ds: dt.date,
-    params: SegmentationParams,
+    params: SegmentationConfig,
     with_pca: bool = True,
 ) -> NightResult:
     model_df = kmeans.model_input(features)

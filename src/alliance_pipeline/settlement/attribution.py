@@ -7,7 +7,7 @@ Rules (DESIGN.md, Money):
    eligible only for a campaign whose partner holds a contract in force on the order date that
    covers the content. The partner of the most recent eligible touch wins the order (ties by
    campaign id), and that contract's model splits the order over that partner's touches: last
-   touch, first touch, linear, position-based 40/20/40 or time decay (7-day half-life).
+   touch, first touch, linear, position-based 40/20/40 or time decay (half-life: settlement.time_decay_half_life_days).
 3. Credits of one order are integer minor units that sum exactly to its net amount
    (largest-remainder allocation over the model's weights).
 """
@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
+from alliance_pipeline.config import SettlementConfig
 from alliance_pipeline.settlement.money import allocate
 from alliance_pipeline.settlement.net import OrderNet
 from alliance_pipeline.settlement.rates import SCOPE_PRIORITY, Contract
 
 TOUCH_TYPES = ("click", "view")
-DEFAULT_HALF_LIFE_DAYS = 7
+DEFAULT_HALF_LIFE_DAYS = SettlementConfig().time_decay_half_life_days
 POSITION_WEIGHTS = (Fraction(2, 5), Fraction(1, 5), Fraction(2, 5))
 
 

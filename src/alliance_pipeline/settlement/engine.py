@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from alliance_pipeline.settlement.attribution import (
+    DEFAULT_HALF_LIFE_DAYS,
     TOUCH_TYPES,
     Attributor,
     Campaign,
@@ -70,7 +71,7 @@ def compute(
     closed_periods: set[str],
     closed_lines: list[Line],
     periods: set[str] | None = None,
-    half_life_days: int = 7,
+    half_life_days: int = DEFAULT_HALF_LIFE_DAYS,
 ) -> Settlement:
     current = period_of(dt.date.fromisoformat(ds))
     contracts = contracts_from_frame(inputs.contracts)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from alliance_pipeline.config import pipeline_config
 from alliance_pipeline.privacy.min_cell import min_cell_size
-from alliance_pipeline.settings import pipeline_config
 from alliance_pipeline.settlement import frames
 from alliance_pipeline.settlement.engine import Settlement, compute
 from alliance_pipeline.settlement.growth import GROWTH_COLUMNS, campaign_growth
@@ -21,13 +21,6 @@ from alliance_pipeline.settlement.metrics import campaign_daily, first_orders
 from alliance_pipeline.settlement.statements import Line
 
 log = logging.getLogger(__name__)
-
-
-def settlement_config() -> dict:
-    try:
-        return pipeline_config("settlement") or {}
-    except KeyError:
-        return {}
 
 
 def _closed(wh_or_tx) -> set[str]:
@@ -57,7 +50,7 @@ def settle(wh, ds: str, lake_root: Path | str, periods: set[str] | None = None):
     """(inputs, settlement, closed periods, closed lines) for run date ``ds``."""
     inputs = load_inputs(lake_root, ds)
     closed_periods, closed_lines = closed_state(wh)
-    half_life = int(settlement_config().get("time_decay_half_life_days", 7))
+    half_life = pipeline_config().settlement.time_decay_half_life_days
     s = compute(inputs, ds, closed_periods, closed_lines, periods, half_life)
     return inputs, s, closed_periods, closed_lines
 

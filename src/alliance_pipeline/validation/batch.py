@@ -13,6 +13,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from alliance_pipeline.config import ValidationConfig, pipeline_config
 from alliance_pipeline.contracts import dataset as contract
 from alliance_pipeline.lake import raw_partition, validated_partition
 from alliance_pipeline.readers import ReadResult, read_partition, to_arrow
@@ -21,7 +22,13 @@ from alliance_pipeline.settings import lake_root
 from alliance_pipeline.validation import rules as R
 from alliance_pipeline.validation.docs import clear_gx_result, docs_index, save_gx_result
 from alliance_pipeline.validation.gx_run import Outcome, gx_view, run_suite
-from alliance_pipeline.validation.policy import Policy, severity_of, trailing_row_counts
+from alliance_pipeline.validation.policy import (
+    row_count_band,
+    severity_of,
+    too_many_bad_rows,
+    trailing_row_counts,
+    window,
+)
 from alliance_pipeline.validation.quarantine import write_quarantine, write_validated
 from alliance_pipeline.validation.references import known_ids, reference_source
 from alliance_pipeline.validation.results import (
@@ -41,7 +48,7 @@ def validate_batch(
     run_id: str,
     *,
     now: datetime,
-    policy: Policy | None = None,
+    policy: ValidationConfig | None = None,
 ) -> BatchResult:
     """Validate ``raw/{source_id}/{dataset}/dt={ds}/``; ``now`` is the run's data interval end.
 
@@ -50,7 +57,7 @@ def validate_batch(
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    policy = policy or Policy.from_config()
+    policy = policy or pipeline_config().validation
     src, ds_contract = registry_source(source_id), contract(dataset)
     read = read_partition(raw_partition(source_id, dataset, ds), src, ds_contract, ds)
 
@@ -58,9 +65,9 @@ def validate_batch(
     clear_gx_result(source_id, dataset, ds)
     ran_gx = False
     if not read.batch_problems:
-        start, end = policy.window(ds, src.timezone, now)
-        rc_min, rc_max = policy.row_count_band(
-            trailing_row_counts(src, dataset, ds, policy.trailing_nights)
+        start, end = window(policy, ds, src.timezone, now)
+        rc_min, rc_max = row_count_band(
+            policy, trailing_row_counts(src, dataset, ds, policy.row_count_band.trailing_nights)
         )
         params = {
             "row_count_min": rc_min,
@@ -80,7 +87,7 @@ def validate_batch(
     rows_in = read.rows if not read.batch_problems else max(read.rows, read.manifest.rows)
     row_rules = _row_rules(outcomes, len(read.raw))
     bad = row_rules != ""
-    if policy.too_many_bad_rows(int(bad.sum()), len(read.raw)):
+    if too_many_bad_rows(policy, int(bad.sum()), len(read.raw)):
         share = f"{int(bad.sum())} of {len(read.raw)} rows > {policy.max_bad_row_share:.2%}"
         outcomes.append(Outcome("bad_row_share", "critical", "policy", False, share))
     failed = [o for o in outcomes if o.severity == "critical" and not o.passed]

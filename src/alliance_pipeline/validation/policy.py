@@ -1,19 +1,18 @@
-"""The gate's parameters from ``config/pipeline.yml`` (section ``validation``) and the run-time
-values of the suite parameters: the partition's time window and the row-count band.
+"""The gate's rules over its parameters (``alliance_pipeline.config.ValidationConfig``) and the
+run-time values of the suite parameters: the partition's time window and the row-count band.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from alliance_pipeline.config import ValidationConfig
 from alliance_pipeline.lake import raw_partition
 from alliance_pipeline.manifest import MANIFEST_NAME, ManifestError, parse_manifest
 from alliance_pipeline.registry import Source
-from alliance_pipeline.settings import pipeline_config
 
 # Checks outside GX and the reader's findings: rule prefix -> severity.
 CRITICAL_RULES = (
@@ -33,65 +32,38 @@ def severity_of(rule: str) -> str:
     return "info" if name in INFO_RULES else "row"
 
 
-@dataclass(frozen=True)
-class Policy:
-    late_tolerance: timedelta
-    early_tolerance: timedelta
-    max_bad_row_share: float
-    min_bad_rows: int
-    trailing_nights: int
-    min_history_nights: int
-    band_lower: float
-    band_upper: float
-    band_slack_rows: int
-    min_rows: int
-    data_docs: bool
+def window(
+    policy: ValidationConfig, ds: str, timezone: str, now: datetime
+) -> tuple[datetime, datetime]:
+    """The partition's day in the source's timezone, widened by the tolerances, as UTC."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(date.fromisoformat(ds), time(), zone)
+    end = start + timedelta(days=1)
+    utc = ZoneInfo("UTC")
+    return (
+        (start - timedelta(hours=policy.late_tolerance_hours)).astimezone(utc),
+        min(end + timedelta(minutes=policy.early_tolerance_minutes), now).astimezone(utc),
+    )
 
-    @classmethod
-    def from_config(cls, cfg: dict | None = None) -> Policy:
-        cfg = cfg if cfg is not None else pipeline_config("validation")
-        band = cfg["row_count_band"]
-        return cls(
-            late_tolerance=timedelta(hours=cfg["late_tolerance_hours"]),
-            early_tolerance=timedelta(minutes=cfg["early_tolerance_minutes"]),
-            max_bad_row_share=float(cfg["max_bad_row_share"]),
-            min_bad_rows=int(cfg["min_bad_rows"]),
-            trailing_nights=int(band["trailing_nights"]),
-            min_history_nights=int(band["min_history_nights"]),
-            band_lower=float(band["lower"]),
-            band_upper=float(band["upper"]),
-            band_slack_rows=int(band.get("slack_rows", 0)),
-            min_rows=int(cfg["min_rows"]),
-            data_docs=bool(cfg.get("data_docs", True)),
-        )
 
-    def window(self, ds: str, timezone: str, now: datetime) -> tuple[datetime, datetime]:
-        """The partition's day in the source's timezone, widened by the tolerances, as UTC."""
-        zone = ZoneInfo(timezone)
-        start = datetime.combine(date.fromisoformat(ds), time(), zone)
-        end = start + timedelta(days=1)
-        utc = ZoneInfo("UTC")
-        return (
-            (start - self.late_tolerance).astimezone(utc),
-            min(end + self.early_tolerance, now).astimezone(utc),
-        )
+def row_count_band(policy: ValidationConfig, history: list[int]) -> tuple[int, int]:
+    """[min, max] rows for tonight given the trailing nights' row counts: the median times
+    [lower, upper], widened by ``slack_rows`` so that a source with a handful of rows a
+    night is not judged by ratios alone."""
+    band = policy.row_count_band
+    if len(history) < band.min_history_nights:
+        return policy.min_rows, 2**62
+    median = statistics.median(history)
+    return (
+        max(policy.min_rows, math.floor(median * band.lower) - band.slack_rows),
+        max(policy.min_rows, math.ceil(median * band.upper) + band.slack_rows),
+    )
 
-    def row_count_band(self, history: list[int]) -> tuple[int, int]:
-        """[min, max] rows for tonight given the trailing nights' row counts: the median times
-        [lower, upper], widened by ``slack_rows`` so that a source with a handful of rows a
-        night is not judged by ratios alone."""
-        if len(history) < self.min_history_nights:
-            return self.min_rows, 2**62
-        median = statistics.median(history)
-        return (
-            max(self.min_rows, math.floor(median * self.band_lower) - self.band_slack_rows),
-            max(self.min_rows, math.ceil(median * self.band_upper) + self.band_slack_rows),
-        )
 
-    def too_many_bad_rows(self, bad: int, rows: int) -> bool:
-        """A share of broken rows rejects the batch once enough rows are broken: in a small
-        daily increment, a couple of bad rows are quarantined and the rest goes on."""
-        return bad >= self.min_bad_rows and bad / rows > self.max_bad_row_share
+def too_many_bad_rows(policy: ValidationConfig, bad: int, rows: int) -> bool:
+    """A share of broken rows rejects the batch once enough rows are broken: in a small
+    daily increment, a couple of bad rows are quarantined and the rest goes on."""
+    return bad >= policy.min_bad_rows and bad / rows > policy.max_bad_row_share
 
 
 def trailing_row_counts(source: Source, dataset: str, ds: str, nights: int) -> list[int]:

@@ -1,0 +1,127 @@
+"""The pipeline's parameters: one typed model per section of ``config/pipeline.yml``.
+
+The defaults are the models' (the committed YAML states the same values and what each means);
+a key the models do not know is an error naming it. :func:`pipeline_config` reads the file on
+first use, never at import, so DAG parsing does no I/O. To run with other values, build a section
+directly (``SegmentationConfig(k_max=5)``) or :meth:`Section.override` one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+from pathlib import Path
+from typing import Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from alliance_pipeline import settings
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def override(self, **changes) -> Self:
+        """This section with ``changes``, validated like the file (unknown keys are an error)."""
+        return self.model_validate({**self.model_dump(), **changes})
+
+
+class PrivacyConfig(Section):
+    min_cell_size: int = 5
+    deidentify_job: str = "deidentify.py"
+    rekey_job: str = "rekey.py"
+
+
+class RecommendationConfig(Section):
+    lookback_days: int = 90
+    holdout_days: int = 1
+    event_weights: dict[str, float] = {
+        "view": 1.0,
+        "click": 1.0,
+        "progress": 1.5,
+        "like": 2.0,
+        "play": 2.0,
+        "complete": 4.0,
+        "favorite": 6.0,
+        "share": 6.0,
+        "purchase": 10.0,
+    }
+    rank: int = 4
+    reg_param: float = 0.5
+    alpha: float = 1.0
+    max_iter: int = 10
+    seed: int = 42
+    checkpoint_interval: int = 5
+    blocks: int = 4
+    k: int = 10
+    top_n: int = 10
+    candidate_pool: int = 100
+    cross_brand_share: float = 0.3
+    min_history: int = 3
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        w = self.event_weights
+        order = ["view", "play", "complete", "favorite", "purchase"]
+        if any(w[a] >= w[b] for a, b in itertools.pairwise(order)):
+            raise ValueError(
+                "recommendation.event_weights must rise view < play < complete < favorite < purchase"
+            )
+        if not 0 <= self.cross_brand_share <= 1:
+            raise ValueError("recommendation.cross_brand_share must be within [0, 1]")
+        if self.holdout_days >= self.lookback_days:
+            raise ValueError("recommendation.holdout_days must be shorter than lookback_days")
+        return self
+
+
+class RowCountBand(Section):
+    trailing_nights: int = 7
+    min_history_nights: int = 3
+    lower: float = 0.3
+    upper: float = 3.0
+    slack_rows: int = 5
+
+
+class ValidationConfig(Section):
+    late_tolerance_hours: int = 72
+    early_tolerance_minutes: int = 10
+    max_bad_row_share: float = 0.05
+    min_bad_rows: int = 3
+    row_count_band: RowCountBand = RowCountBand()
+    min_rows: int = 0
+    data_docs: bool = True
+
+
+class SegmentationConfig(Section):
+    lookback_days: int = 90
+    k_min: int = 3
+    k_max: int = 8
+    seed: int = 42
+    init_steps: int = 5
+    restarts: int = 3
+    max_iter: int = 50
+    match_max_distance: float = 1.5
+    pca_sample: int = 2000
+
+
+class SettlementConfig(Section):
+    time_decay_half_life_days: int = 7
+
+
+class PipelineConfig(Section):
+    privacy: PrivacyConfig = PrivacyConfig()
+    recommendation: RecommendationConfig = RecommendationConfig()
+    validation: ValidationConfig = ValidationConfig()
+    segmentation: SegmentationConfig = SegmentationConfig()
+    settlement: SettlementConfig = SettlementConfig()
+
+    @classmethod
+    def from_yaml(cls, path: Path) -> PipelineConfig:
+        return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
+@cache
+def pipeline_config() -> PipelineConfig:
+    """``settings.CONFIG_DIR / "pipeline.yml"``, read once."""
+    return PipelineConfig.from_yaml(settings.CONFIG_DIR / "pipeline.yml")
