@@ -12,8 +12,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from alliance_pipeline.lake import paths
+
 CLEAN = (
-    "read_parquet('{root}/clean/{name}/*/*/*.parquet', union_by_name = true, "
+    "read_parquet('{folder}/*/*/*.parquet', union_by_name = true, "
     "hive_partitioning = true, hive_types = {{'dt': DATE, 'source': VARCHAR}})"
 )
 
@@ -91,8 +93,8 @@ def implicit_als(lake: Path, ds: str) -> dict:
     p = pipeline_config().recommendation
     last = dt.date.fromisoformat(ds)
     sql = INTERACTIONS_SQL.format(
-        orders=CLEAN.format(root=lake, name="orders"),
-        events=CLEAN.format(root=lake, name="events"),
+        orders=CLEAN.format(folder=paths.path(paths.clean("orders"), lake)),
+        events=CLEAN.format(folder=paths.path(paths.clean("events"), lake)),
         ds=ds,
         first=last - dt.timedelta(days=p.lookback_days - 1),
         cutoff=last - dt.timedelta(days=p.holdout_days),

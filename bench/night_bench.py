@@ -42,6 +42,8 @@ import night_baselines as base
 import night_report
 import psutil
 
+from alliance_pipeline.lake import paths
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 REFERENCE = {
@@ -177,7 +179,7 @@ def count(sql: str) -> int:
 
 def clean_rows(lake: Path, name: str, ds: str, first: dt.date | None = None) -> int:
     since = f" AND dt >= DATE '{first}'" if first else ""
-    table = base.CLEAN.format(root=lake, name=name)
+    table = base.CLEAN.format(folder=paths.path(paths.clean(name), lake))
     return count(f"SELECT count(*) FROM {table} WHERE dt <= DATE '{ds}'{since}")
 
 
@@ -342,25 +344,27 @@ class Night:
             clean_rows(lake, "events", self.ds, first),
             clean_rows(lake, "orders", self.ds),
         )
-        persons = count(f"SELECT count(*) FROM '{lake}/curated/persons/dt={self.ds}/*.parquet'")
+        persons_dir = paths.partition(paths.PERSONS, lake, dt=self.ds)
+        persons = count(f"SELECT count(*) FROM '{persons_dir}/*.parquet'")
         with self.measured(self.stages, "features", submits=1) as row:
             spark_submit(ops["features"], args)
             row["rows_in"] = events + orders + persons
-        features = lake / "curated" / "features" / f"run_date={self.ds}"
+        features = paths.partition(paths.FEATURES, lake, run_date=self.ds)
         feature_rows = count(f"SELECT count(*) FROM '{features}/*.parquet'")
         with self.measured(self.stages, "segment", submits=1) as row:
             spark_submit(ops["segment"], args)
             row["rows_in"] = feature_rows
-        row["k"] = count(
-            f"SELECT max(k) FROM '{lake}/curated/segment_profile/run_date={self.ds}/*.parquet'"
-        )
+        profile = paths.partition(paths.SEGMENT_PROFILE, lake, run_date=self.ds)
+        row["k"] = count(f"SELECT max(k) FROM '{profile}/*.parquet'")
         with self.measured(self.baselines, "segment") as row:
             row["what"] = "scikit-learn KMeans, k by silhouette"
             row.update(base.kmeans(features), rows_in=feature_rows)
         with self.measured(self.stages, "recommend", submits=1) as row:
             spark_submit(ops["recommend"], args)
             row["rows_in"] = events + orders + persons
-        evaluation = f"'{lake}/curated/model_evaluation/run_date={self.ds}/*.parquet'"
+        evaluation = (
+            f"'{paths.partition(paths.MODEL_EVALUATION, lake, run_date=self.ds)}/*.parquet'"
+        )
         row["ndcg"] = dict(duckdb.sql(f"SELECT model, round(ndcg, 4) FROM {evaluation}").fetchall())
         with self.measured(self.baselines, "recommend") as row:
             row["what"] = "DuckDB SQL interactions + implicit ALS"

@@ -14,10 +14,10 @@ import datetime as dt
 import sys
 
 from alliance_pipeline.contracts import DATASETS
-from alliance_pipeline.privacy import spark_lake
+from alliance_pipeline.lake import paths, spark_io
 from alliance_pipeline.privacy.identity import deidentify_night
 from alliance_pipeline.privacy.pseudonym import pseudonym_key_from_env
-from alliance_pipeline.spark_session import job_session, overwrite_dir, remove_dir
+from alliance_pipeline.spark_session import job_session
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,25 +31,25 @@ def main(argv: list[str] | None = None) -> int:
 
     spark = job_session(f"alliance-deidentify-{args.ds}")
     spark.sparkContext.setLogLevel("WARN")
-    validated = spark_lake.read_validated(spark, root, args.ds)
+    validated = spark_io.read_validated(spark, root, args.ds)
     if not validated:
         raise SystemExit(f"dt={args.ds}: no validated partitions under {root}/validated")
-    map_path = f"{root}/{spark_lake.MAP_DIR}/dt={args.ds}"
+    map_path = paths.partition(paths.PERSON_MAP, root, dt=args.ds)
 
     def materialise(identity_map):
-        overwrite_dir(identity_map, map_path)
+        spark_io.overwrite_dir(identity_map, map_path)
         return spark.read.parquet(map_path)
 
-    previous = spark_lake.previous_map(spark, root, args.ds)
+    previous = spark_io.previous_map(spark, root, args.ds)
     night = deidentify_night(validated, previous, key, as_of, materialise)
     for name, df in night.clean.items():
-        spark_lake.write_clean_partition(df, root, name, args.ds)
+        spark_io.write_clean_partition(df, root, name, args.ds)
         print(f"deidentify dt={args.ds}: wrote clean/{name}/dt={args.ds}")
     for name in sorted(set(DATASETS) - set(night.clean)):
-        if remove_dir(spark, f"{root}/clean/{name}/dt={args.ds}"):
+        if spark_io.remove_dir(spark, paths.partition(paths.clean(name), root, dt=args.ds)):
             print(f"deidentify dt={args.ds}: removed clean/{name}/dt={args.ds} (nothing validated)")
-    overwrite_dir(night.persons, f"{root}/{spark_lake.PERSONS_DIR}/dt={args.ds}")
-    print(f"deidentify dt={args.ds}: wrote {spark_lake.MAP_DIR} and {spark_lake.PERSONS_DIR}")
+    spark_io.overwrite_dir(night.persons, paths.partition(paths.PERSONS, root, dt=args.ds))
+    print(f"deidentify dt={args.ds}: wrote {paths.PERSON_MAP} and {paths.PERSONS}")
     return 0
 
 

@@ -13,8 +13,8 @@ import datetime as dt
 import sys
 
 from alliance_pipeline.config import pipeline_config
+from alliance_pipeline.lake import paths, spark_io
 from alliance_pipeline.segmentation import features as feat
-from alliance_pipeline.segmentation import lake_io
 from alliance_pipeline.spark_session import job_session
 
 
@@ -34,13 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     spark = job_session(f"alliance-segmentation-features-{args.ds}")
     ds, root = args.ds, args.lake_root
     start = feat.window_start(ds, lookback_days)
-    orders = lake_io.read_clean(spark, root, "orders", start, ds)
-    events = lake_io.read_clean(spark, root, "events", start, ds)
-    catalog = lake_io.read_clean(spark, root, "catalog", ds, ds)
-    fx_rates = lake_io.read_clean(
+    orders = spark_io.read_clean(spark, root, "orders", start, ds)
+    events = spark_io.read_clean(spark, root, "events", start, ds)
+    catalog = spark_io.read_clean(spark, root, "catalog", ds, ds)
+    fx_rates = spark_io.read_clean(
         spark, root, "fx_rates", start - dt.timedelta(days=feat.FX_SLACK_DAYS), ds
     )
-    persons = lake_io.read_run(spark, root, lake_io.PERSONS, "dt", ds)
+    persons = spark_io.read_partition(spark, root, paths.PERSONS, dt=ds)
 
     orders_cny = feat.orders_in_cny(orders, fx_rates, start, ds).cache()
     missing = feat.missing_rates(orders_cny).collect()
@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             f"date for {len(missing)} (source/currency/order_date) group(s): {where}"
         )
     out = feat.person_features(persons, orders_cny, events, catalog, ds, lookback_days)
-    path = lake_io.write_run(out, root, lake_io.FEATURES)
+    path = paths.path(paths.FEATURES, root)
+    spark_io.overwrite_partitions(out, path, "run_date")
     print(f"features: wrote run_date={ds} under {path}")
     spark.stop()
     return 0

@@ -2,7 +2,7 @@
 
 Reads  clean/events (dt in the look-back window), clean/orders (dt <= ds), clean/catalog/dt=ds,
        curated/persons/dt=ds, curated/person_segment/run_date=ds, curated/rec_index (earlier runs);
-       hive-partitioned: dt and source come from the folder names (segmentation.lake_io).
+       hive-partitioned: dt and source come from the folder names (lake.spark_io).
 Writes curated/rec_index/run_date=ds, curated/recommendations/run_date=ds,
        curated/model_evaluation/run_date=ds (dynamic partition overwrite: a rerun replaces them).
 Parameters: the ``recommendation:`` section of config/pipeline.yml, ``--param`` overrides.
@@ -19,13 +19,11 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from alliance_pipeline.config import pipeline_config
+from alliance_pipeline.lake import paths, spark_io
 from alliance_pipeline.recommendation.indexing import INDEX_SCHEMA, latest_before
 from alliance_pipeline.recommendation.interactions import window_bounds
 from alliance_pipeline.recommendation.run import run
-from alliance_pipeline.segmentation import lake_io
-from alliance_pipeline.spark_session import job_session, read_partitions
-
-REC_INDEX = "curated/rec_index"
+from alliance_pipeline.spark_session import job_session
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -50,8 +48,9 @@ def _overrides(pairs: list[str]) -> dict:
     return out
 
 
-def _write(df: DataFrame, root: str, zone_path: str, ds: str) -> None:
-    lake_io.write_run(df.withColumn("run_date", F.lit(ds).cast("date")), root, zone_path)
+def _write(df: DataFrame, root: str, dataset: str, ds: str) -> None:
+    run = df.withColumn("run_date", F.lit(ds).cast("date"))
+    spark_io.overwrite_partitions(run, paths.path(dataset, root), "run_date")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,27 +58,27 @@ def main(argv: list[str] | None = None) -> int:
     ds, root = args.ds.isoformat(), args.lake_root.rstrip("/")
     params = pipeline_config().recommendation.override(**_overrides(args.param))
     spark = job_session(f"alliance-recommend-{ds}")
-    checkpoints = f"{root}/curated/_checkpoints/recommend/run_date={ds}"
+    checkpoints = paths.partition(f"{paths.CHECKPOINTS}/recommend", root, run_date=ds)
     spark.sparkContext.setCheckpointDir(checkpoints)
     first, last = window_bounds(ds, params.lookback_days)
 
-    events = lake_io.read_clean(spark, root, "events", first, last)
-    orders = lake_io.read_clean(spark, root, "orders", None, last)  # ownership: all history
-    catalog = lake_io.read_clean(spark, root, "catalog", last, last)
-    persons = lake_io.read_run(spark, root, lake_io.PERSONS, "dt", last)
-    segments = lake_io.read_run(spark, root, lake_io.PERSON_SEGMENT, "run_date", last)
-    index_root = lake_io.join(root, REC_INDEX)
+    events = spark_io.read_clean(spark, root, "events", first, last)
+    orders = spark_io.read_clean(spark, root, "orders", None, last)  # ownership: all history
+    catalog = spark_io.read_clean(spark, root, "catalog", last, last)
+    persons = spark_io.read_partition(spark, root, paths.PERSONS, dt=last)
+    segments = spark_io.read_partition(spark, root, paths.PERSON_SEGMENT, run_date=last)
+    index_root = paths.path(paths.REC_INDEX, root)
     previous = (
-        latest_before(read_partitions(spark, index_root, [index_root]), ds)
-        if lake_io.exists(spark, index_root)
+        latest_before(spark_io.read_partitions(spark, index_root, [index_root]), ds)
+        if spark_io.exists(spark, index_root)
         else spark.createDataFrame([], INDEX_SCHEMA)
     )
 
     out = run(events, orders, catalog, persons, segments, previous, ds, params)
-    _write(out.index, root, REC_INDEX, ds)
-    _write(out.recommendations, root, "curated/recommendations", ds)
-    _write(spark.createDataFrame(out.evaluation), root, "curated/model_evaluation", ds)
-    lake_io.delete(spark, checkpoints)
+    _write(out.index, root, paths.REC_INDEX, ds)
+    _write(out.recommendations, root, paths.RECOMMENDATIONS, ds)
+    _write(spark.createDataFrame(out.evaluation), root, paths.MODEL_EVALUATION, ds)
+    spark_io.delete(spark, checkpoints)
     for m in out.evaluation:
         print(f"recommend {ds}: {m['model']} ndcg@{m['k']}={m['ndcg']:.4f} persons={m['persons']}")
     return 0  # the session ends with the spark-submit process (tests reuse theirs)

@@ -14,10 +14,10 @@ import sys
 
 from pyspark.errors import AnalysisException
 
-from alliance_pipeline.privacy import spark_lake
+from alliance_pipeline.lake import paths, spark_io
 from alliance_pipeline.privacy.pseudonym import pseudonym_key_from_env
-from alliance_pipeline.privacy.rekey import apply_mapping, key_mapping, mapping_path, rekeyed_map
-from alliance_pipeline.spark_session import job_session, overwrite_dir, replace_dir
+from alliance_pipeline.privacy.rekey import apply_mapping, key_mapping, rekeyed_map
+from alliance_pipeline.spark_session import job_session
 
 ZONES = ("clean", "curated")
 
@@ -31,23 +31,24 @@ def main(argv: list[str] | None = None) -> int:
     spark = job_session(f"alliance-rekey-{key.version}")
     spark.sparkContext.setLogLevel("WARN")
 
-    map_root = f"{root}/{spark_lake.MAP_DIR}"
-    snapshots = spark_lake.partition_values(spark, map_root, "dt")
+    map_root = paths.path(paths.PERSON_MAP, root)
+    snapshots = spark_io.partition_values(spark, map_root, "dt")
     if not snapshots:
         raise SystemExit(f"no identity map under {map_root}: nothing to re-key")
-    mpath = mapping_path(root, key.version)
-    if not spark_lake.exists(spark, mpath):
-        latest = spark.read.parquet(f"{map_root}/dt={snapshots[-1]}")
-        overwrite_dir(key_mapping(latest, key), mpath)  # whole, or not there
+    mpath = paths.partition(paths.REKEY, root, key_version=key.version)
+    if not spark_io.exists(spark, mpath):
+        latest = spark.read.parquet(paths.partition(paths.PERSON_MAP, root, dt=snapshots[-1]))
+        spark_io.overwrite_dir(key_mapping(latest, key), mpath)  # whole, or not there
     mapping = spark.read.parquet(mpath).cache()
-    tmp = f"{root}/{spark_lake.REKEY_DIR}/_tmp"
+    tmp = paths.path(f"{paths.REKEY}/_tmp", root)
 
     for zone in ZONES:
-        for name in spark_lake.subdirs(spark, f"{root}/{zone}"):
-            for part in spark_lake.subdirs(spark, f"{root}/{zone}/{name}"):
+        for name in spark_io.subdirs(spark, paths.path(zone, root)):
+            dataset = paths.path(f"{zone}/{name}", root)
+            for part in spark_io.subdirs(spark, dataset):
                 if part.startswith(("_", ".")):
                     continue  # a job's staging folder, not a partition
-                path = f"{root}/{zone}/{name}/{part}"
+                path, staging = paths.at(dataset, part), paths.at(tmp, zone, name, part)
                 try:
                     df = spark.read.parquet(path)
                 except AnalysisException:
@@ -56,20 +57,17 @@ def main(argv: list[str] | None = None) -> int:
                 if "person_key" not in df.columns:
                     break
                 nested = sorted(
-                    {d.split("=")[0] for d in spark_lake.subdirs(spark, path) if "=" in d}
+                    {d.split("=")[0] for d in spark_io.subdirs(spark, path) if "=" in d}
                 )
                 out = apply_mapping(df, mapping)
-                out.write.mode("overwrite").partitionBy(*nested).parquet(
-                    f"{tmp}/{zone}/{name}/{part}"
-                )
-                replace_dir(spark, f"{tmp}/{zone}/{name}/{part}", path)
+                out.write.mode("overwrite").partitionBy(*nested).parquet(staging)
+                spark_io.replace_dir(spark, staging, path)
             print(f"rekey {key.version}: {zone}/{name} done")
     for dt in snapshots:
-        path = f"{map_root}/dt={dt}"
-        rekeyed_map(spark.read.parquet(path), key).write.mode("overwrite").parquet(
-            f"{tmp}/map/{dt}"
-        )
-        replace_dir(spark, f"{tmp}/map/{dt}", path)
+        path = paths.partition(paths.PERSON_MAP, root, dt=dt)
+        staging = paths.at(tmp, "map", dt)
+        rekeyed_map(spark.read.parquet(path), key).write.mode("overwrite").parquet(staging)
+        spark_io.replace_dir(spark, staging, path)
     print(f"rekey {key.version}: identity map done; now rekey_warehouse(wh, lake_root, version)")
     return 0
 

@@ -16,7 +16,8 @@ import json
 import sys
 
 from alliance_pipeline.config import pipeline_config
-from alliance_pipeline.segmentation import chart, lake_io
+from alliance_pipeline.lake import paths, spark_io
+from alliance_pipeline.segmentation import chart
 from alliance_pipeline.segmentation.pipeline import segment_night
 from alliance_pipeline.spark_session import job_session
 
@@ -40,21 +41,25 @@ def main(argv: list[str] | None = None) -> int:
     params = pipeline_config().segmentation.override(**given)
     spark = job_session(f"alliance-segmentation-{args.ds}")
     ds, root = args.ds, args.lake_root
-    features = lake_io.read_run(spark, root, lake_io.FEATURES, "run_date", ds)
-    prev_day = lake_io.latest_run_before(spark, root, lake_io.SEGMENT_CENTROIDS, ds)
+    features = spark_io.read_partition(spark, root, paths.FEATURES, run_date=ds)
+    centroids = paths.path(paths.SEGMENT_CENTROIDS, root)
+    prev_day = spark_io.latest_before(spark, centroids, "run_date", str(ds))
     previous = None
     if prev_day is not None:
-        previous = lake_io.read_run(
-            spark, root, lake_io.SEGMENT_CENTROIDS, "run_date", prev_day
+        previous = spark_io.read_partition(
+            spark, root, paths.SEGMENT_CENTROIDS, run_date=prev_day
         ).toPandas()
 
     night = segment_night(features, previous, ds, params, with_pca=not args.no_pca)
 
-    lake_io.write_run(night.person_segment, root, lake_io.PERSON_SEGMENT)
+    def write(df, dataset: str) -> None:
+        spark_io.overwrite_partitions(df, paths.path(dataset, root), "run_date")
+
+    write(night.person_segment, paths.PERSON_SEGMENT)
     profile = night.profile.assign(run_date=ds, k=night.choice.k)
-    lake_io.write_run(spark.createDataFrame(profile), root, lake_io.SEGMENT_PROFILE)
+    write(spark.createDataFrame(profile), paths.SEGMENT_PROFILE)
     history = night.history.assign(run_date=ds)
-    lake_io.write_run(spark.createDataFrame(history), root, lake_io.SEGMENT_CENTROIDS)
+    write(spark.createDataFrame(history), paths.SEGMENT_CENTROIDS)
     notes = {
         "k (by silhouette)": night.choice.k,
         "silhouette per k": json.dumps(
@@ -64,9 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         "retired today": ", ".join(night.retired) or "none",
     }
     page = chart.profile_html(night.profile, str(ds), night.points, notes)
-    lake_io.write_text(
-        spark, lake_io.join(root, lake_io.REPORTS, f"run_date={ds}", "profile.html"), page
-    )
+    report = paths.partition(paths.SEGMENT_REPORTS, root, run_date=ds)
+    spark_io.write_text(spark, paths.at(report, "profile.html"), page)
     print(
         f"segments: run_date={ds} k={night.choice.k} segments={list(night.profile['segment_id'])} "
         f"retired={night.retired}"

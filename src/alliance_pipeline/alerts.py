@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from airflow.sdk import BaseNotifier
 
-from alliance_pipeline.settings import zone
+from alliance_pipeline.lake import paths
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class AllianceAlertNotifier(BaseNotifier):
             "error": str(context.get("exception") or context.get("reason") or "")[:500],
         }
         log.error("ALERT %s", json.dumps(alert, sort_keys=True))
-        path = zone("reports") / "alerts" / "alerts.jsonl"
+        path = paths.path(paths.ALERTS) / "alerts.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(alert, sort_keys=True) + "\n")

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from alliance_pipeline.lake import raw_partition, superseded_partition
+from alliance_pipeline.lake.paths import raw_partition, superseded_partition
 from alliance_pipeline.manifest import MANIFEST_NAME, Manifest, ManifestError, parse_manifest
 from alliance_pipeline.registry import Source
 

@@ -6,6 +6,7 @@ import json
 import pandas as pd
 import pytest
 
+from alliance_pipeline.lake import paths
 from alliance_pipeline.recommendation import audience
 from alliance_pipeline.recommendation.sample import write_clean, write_curated
 from tests.unit.test_rec_audience import DS, PERSONS, frames
@@ -50,8 +51,8 @@ def test_write_audiences_to_each_contracted_partners_outbound_prefix(
             }
         ),
     )
-    write_curated(root, "persons", f"dt={DS}", persons)
-    write_curated(root, "person_segment", f"run_date={DS}", segments)
+    write_curated(root, paths.PERSONS, persons, dt=DS)
+    write_curated(root, paths.PERSON_SEGMENT, segments, run_date=DS)
     s3 = s3_endpoint.client()
     prefix = f"outbound/moonbay/audience/run_date={DS}/"
     s3.put_object(Bucket=s3_bucket, Key=prefix + "segment=9.csv", Body=b"stale")

@@ -293,9 +293,9 @@ def visible(spark, root: Path) -> dict[str, list[str]]:
     for the clean zone, the next night's identity map lookup and the person reader (Spark)."""
     from pyspark.errors import AnalysisException
 
-    from alliance_pipeline.privacy.spark_lake import previous_map
-    from alliance_pipeline.segmentation import lake_io
-    from alliance_pipeline.settlement.inputs import read_clean_table
+    from alliance_pipeline.lake import paths
+    from alliance_pipeline.lake.arrow_io import read_clean_table
+    from alliance_pipeline.lake.spark_io import previous_map, read_partition
 
     seen = {
         f"clean/{name}": rows_text(
@@ -305,9 +305,7 @@ def visible(spark, root: Path) -> dict[str, list[str]]:
     }
     readers = {
         "identity/person_map": lambda: previous_map(spark, str(root), NEXT_DAY),
-        "curated/persons": lambda: lake_io.read_run(
-            spark, str(root), lake_io.PERSONS, "dt", dt.date.fromisoformat(DS)
-        ),
+        "curated/persons": lambda: read_partition(spark, str(root), paths.PERSONS, dt=DS),
     }
     for part, read in readers.items():
         try:

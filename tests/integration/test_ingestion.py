@@ -8,7 +8,7 @@ import pytest
 
 from alliance_pipeline.generator import GeneratorConfig, generate, write_landing
 from alliance_pipeline.ingestion import IngestionError, ingest_delivery, manifest_present
-from alliance_pipeline.lake import raw_partition
+from alliance_pipeline.lake.paths import raw_partition
 from alliance_pipeline.registry import active_sources
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ import pytest
 
 from alliance_pipeline.contracts import dataset as contract
 from alliance_pipeline.generator import GeneratorConfig, generate, write_landing
-from alliance_pipeline.lake import raw_partition
+from alliance_pipeline.lake.paths import raw_partition
 from alliance_pipeline.manifest import sha256_bytes
 from alliance_pipeline.validation import (
     ValidationFailed,

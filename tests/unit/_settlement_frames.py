@@ -14,33 +14,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from alliance_pipeline.contracts import clean_columns
+from alliance_pipeline.lake import paths
+from alliance_pipeline.lake.arrow_io import clean_file_schema
 
-ARROW_TYPES = {
-    "money": pa.decimal128(18, 2),
-    "rate": pa.decimal128(18, 6),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-    "date": pa.date32(),
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "bool": pa.bool_(),
-    "json": pa.string(),
-    "string": pa.string(),
-}
 CST = dt.timezone(dt.timedelta(hours=8))
-
-
-PARTITION_COLUMNS = ("dt", "source")
-
-
-def schema(dataset: str) -> pa.Schema:
-    return pa.schema(
-        [
-            (c.name, ARROW_TYPES[c.dtype])
-            for c in clean_columns(dataset)
-            if c.name not in PARTITION_COLUMNS
-        ]
-    )
 
 
 def write_clean(
@@ -52,10 +29,10 @@ def write_clean(
     part: int = 0,
     int96: bool = False,
 ) -> Path:
-    sch = schema(dataset)
+    sch = clean_file_schema(dataset)
     full = [{n: r.get(n) for n in sch.names} for r in rows]
     table = pa.Table.from_pylist(full, schema=sch)
-    out = Path(lake) / "clean" / dataset / f"dt={day}" / f"source={source}"
+    out = paths.partition(paths.clean(dataset), Path(lake), dt=day, source=source)
     out.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, out / f"part-{part}.parquet", use_deprecated_int96_timestamps=int96)
     return out

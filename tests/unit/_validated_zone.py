@@ -12,6 +12,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from alliance_pipeline.lake.paths import validated_partition
+
 JOBS = Path(__file__).resolve().parents[2] / "jobs"
 UTC = dt.UTC
 TS = pa.timestamp("us", tz="UTC")
@@ -46,7 +48,7 @@ def load_job(name: str = "deidentify"):
 def write_validated(
     root: Path, dataset: str, ds: str, source: str, rows: list[dict], schema: pa.Schema
 ) -> None:
-    folder = root / "validated" / dataset / f"dt={ds}" / f"source={source}"
+    folder = validated_partition(source, dataset, ds, root)
     folder.mkdir(parents=True)
     pq.write_table(pa.Table.from_pylist(rows, schema), folder / "part-0.parquet")
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pyarrow.parquet as pq
 import pytest
 
-from alliance_pipeline.lake import quarantine_partition, validated_partition
+from alliance_pipeline.lake.paths import quarantine_partition, validated_partition
 from alliance_pipeline.validation import ValidationFailed, validate_batch
 from tests.fixtures.bad_inputs import cases
 

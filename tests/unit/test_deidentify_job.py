@@ -5,6 +5,7 @@ import shutil
 import pyarrow.parquet as pq
 import pytest
 
+from alliance_pipeline.lake import paths
 from alliance_pipeline.privacy.pseudonym import KEY_ENV, VERSION_ENV, PseudonymKey, person_key
 from tests.unit._validated_zone import ORDERS, USERS, load_job, order, user, write_validated
 
@@ -46,25 +47,31 @@ def test_two_nights_rerun_and_no_pii_left(spark, tmp_path, monkeypatch):
     job = load_job()
     assert job.main(["--ds", d1, "--lake-root", str(root)]) == 0
     assert job.main(["--ds", d2, "--lake-root", str(root)]) == 0
-    night2 = root / "clean" / "orders" / f"dt={d2}"
+    night2 = paths.partition(paths.clean("orders"), root, dt=d2)
     assert sorted(p.name for p in night2.glob("source=*")) == ["source=moonbay", "source=platform"]
     part = next(night2.glob("source=moonbay/*.parquet"))
     assert {"dt", "source"}.isdisjoint(pq.read_schema(part).names)  # hive partition folders
     # the platform batch is withdrawn (e.g. rejected on a rerun): the rerun leaves no trace of it
-    shutil.rmtree(root / "validated" / "orders" / f"dt={d2}" / "source=platform")
+    shutil.rmtree(paths.validated_partition("platform", "orders", d2, root))
     assert job.main(["--ds", d2, "--lake-root", str(root)]) == 0
     assert [p.name for p in night2.glob("source=*")] == ["source=moonbay"]
-    assert [p.name for p in (root / "clean" / "orders").iterdir()] == [f"dt={d2}"]  # no staging
+    assert [p.name for p in paths.path(paths.clean("orders"), root).iterdir()] == [
+        f"dt={d2}"
+    ]  # no staging
 
     key = PseudonymKey(SECRET.encode(), "dev-test")
-    orders = spark.read.parquet(str(root / "clean" / "orders")).orderBy("order_id").collect()
+    orders = (
+        spark.read.parquet(str(paths.path(paths.clean("orders"), root)))
+        .orderBy("order_id")
+        .collect()
+    )
     assert [(o.order_id, o.person_key, o.key_version, o.source) for o in orders] == [
         ("o1", person_key(key, "fang@example.com"), "dev-test", "moonbay"),
         ("o2", person_key(key, "+8613812345678"), "dev-test", "moonbay"),
     ]
-    persons = spark.read.parquet(str(root / "curated" / "persons" / f"dt={d2}")).collect()
+    persons = spark.read.parquet(str(paths.partition(paths.PERSONS, root, dt=d2))).collect()
     assert sorted(p.sources for p in persons) == ["moonbay", "moonbay;platform"]
-    users = spark.read.parquet(str(root / "clean" / "users"))
+    users = spark.read.parquet(str(paths.path(paths.clean("users"), root)))
     assert "nickname" not in users.columns and users.count() == 3
 
     for zone in ("clean", "curated"):
@@ -77,15 +84,19 @@ def test_two_nights_rerun_and_no_pii_left(spark, tmp_path, monkeypatch):
     monkeypatch.setenv(VERSION_ENV, "dev-test-2")
     assert load_job("rekey").main(["--lake-root", str(root)]) == 0
     new = PseudonymKey(b"rotated-key-0123456789abcdef", "dev-test-2")
-    orders = spark.read.parquet(str(root / "clean" / "orders")).orderBy("order_id").collect()
+    orders = (
+        spark.read.parquet(str(paths.path(paths.clean("orders"), root)))
+        .orderBy("order_id")
+        .collect()
+    )
     assert [(o.person_key, o.key_version) for o in orders] == [
         (person_key(new, "fang@example.com"), "dev-test-2"),
         (person_key(new, "+8613812345678"), "dev-test-2"),
     ]
-    persons = spark.read.parquet(str(root / "curated" / "persons" / f"dt={d2}"))
+    persons = spark.read.parquet(str(paths.partition(paths.PERSONS, root, dt=d2)))
     assert {p.person_key for p in persons.collect()} == {
         person_key(new, "fang@example.com"),
         person_key(new, "+8613812345678"),
     }
-    identity = spark.read.parquet(str(root / "identity" / "person_map"))
+    identity = spark.read.parquet(str(paths.path(paths.PERSON_MAP, root)))
     assert {r.key_version for r in identity.collect()} == {"dev-test-2"}

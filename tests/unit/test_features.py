@@ -7,9 +7,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from alliance_pipeline.lake.spark_io import read_clean
 from alliance_pipeline.recommendation.sample import write_clean
 from alliance_pipeline.segmentation import features as feat
-from alliance_pipeline.segmentation.lake_io import read_clean
 
 pytestmark = pytest.mark.unit
 

@@ -8,9 +8,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from alliance_pipeline.lake import paths
 from alliance_pipeline.privacy.min_cell import SUPPRESSED
-from alliance_pipeline.privacy.publish import persons_path, publish_identity
-from alliance_pipeline.privacy.rekey import mapping_path, rekey_warehouse
+from alliance_pipeline.privacy.publish import publish_identity
+from alliance_pipeline.privacy.rekey import rekey_warehouse
 from alliance_pipeline.warehouse import open_warehouse
 
 pytestmark = pytest.mark.unit
@@ -30,7 +31,7 @@ def wh(tmp_path):
 
 
 def _persons(root: Path, ds: str, sources: list[str]):
-    folder = Path(persons_path(root, ds))
+    folder = paths.partition(paths.PERSONS, Path(root), dt=ds)
     folder.mkdir(parents=True)
     keys = [f"{i:064x}" for i in range(len(sources))]
     pq.write_table(pa.table({"person_key": keys, "sources": sources}), folder / "part-0.parquet")
@@ -63,7 +64,7 @@ def test_rekey_warehouse_moves_every_person_key(wh, tmp_path):
         "INSERT INTO mart.person_segment_t VALUES ('a', 'v1', 1), ('b', 'v1', 2), ('z', 'v1', 3)"
     )
     root = tmp_path / "lake"
-    folder = Path(mapping_path(root, "v2"))
+    folder = paths.partition(paths.REKEY, Path(root), key_version="v2")
     folder.mkdir(parents=True)
     mapping = {
         "old_person_key": ["a", "b"],

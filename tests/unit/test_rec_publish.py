@@ -6,6 +6,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from alliance_pipeline.lake.paths import MODEL_EVALUATION, RECOMMENDATIONS
 from alliance_pipeline.recommendation.publish import gate, publish_recommendations
 from alliance_pipeline.recommendation.run import unevaluated
 from alliance_pipeline.recommendation.sample import write_curated
@@ -59,11 +60,11 @@ def migrated(url, tmp_path):
 
 
 def check_gate_keeps_the_previous_set(wh, lake):
-    write_curated(lake, "model_evaluation", "run_date=2026-11-23", evaluation(0.4))
-    write_curated(lake, "recommendations", "run_date=2026-11-23", recs("good"))
+    write_curated(lake, MODEL_EVALUATION, evaluation(0.4), run_date="2026-11-23")
+    write_curated(lake, RECOMMENDATIONS, recs("good"), run_date="2026-11-23")
     assert publish_recommendations(wh, "2026-11-23", lake).rows == 2
-    write_curated(lake, "model_evaluation", "run_date=2026-11-24", evaluation(0.2))
-    write_curated(lake, "recommendations", "run_date=2026-11-24", recs("worse"))
+    write_curated(lake, MODEL_EVALUATION, evaluation(0.2), run_date="2026-11-24")
+    write_curated(lake, RECOMMENDATIONS, recs("worse"), run_date="2026-11-24")
     result = publish_recommendations(wh, "2026-11-24", lake)
     assert (result.published, result.rows) == (False, 0)
     assert "NDCG@10 0.2000 vs popularity 0.3000" in result.reason

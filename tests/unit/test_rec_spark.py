@@ -10,6 +10,7 @@ from pyspark.sql import Row
 from pyspark.sql import functions as F
 
 from alliance_pipeline.config import RecommendationConfig
+from alliance_pipeline.lake import paths
 from alliance_pipeline.recommendation import evaluate, indexing, interactions, metrics, scoring
 from alliance_pipeline.recommendation.publish import publish_recommendations
 from alliance_pipeline.recommendation.sample import (
@@ -223,7 +224,7 @@ def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tm
     ]
     assert job.main(["--ds", DS, *base]) == 0
 
-    ev = pd.read_parquet(root / "curated" / "model_evaluation" / f"run_date={DS}").set_index(
+    ev = pd.read_parquet(paths.partition(paths.MODEL_EVALUATION, root, run_date=DS)).set_index(
         "model"
     )
     assert ev.loc["als", "persons"] == 60
@@ -255,8 +256,8 @@ def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tm
     nxt = "2026-11-24"
     sample.catalog["dt"] = dt.date(2026, 11, 24)
     write_clean(root, "catalog", sample.catalog)
-    write_curated(root, "persons", f"dt={nxt}", sample.persons)
-    write_curated(root, "person_segment", f"run_date={nxt}", sample.segments)
+    write_curated(root, paths.PERSONS, sample.persons, dt=nxt)
+    write_curated(root, paths.PERSON_SEGMENT, sample.segments, run_date=nxt)
     bad = ["--param", "max_iter=0"]  # never trained: the random initial factors
     assert job.main(["--ds", nxt, *base, *bad]) == 0
     second = publish_recommendations(warehouse, nxt, root)
@@ -269,7 +270,7 @@ def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tm
     )
     assert [r[2] for r in gate_rows] == [True, True, False, False]
 
-    index = pd.read_parquet(root / "curated" / "rec_index")
+    index = pd.read_parquet(paths.path(paths.REC_INDEX, root))
     per_run = index.pivot_table(
         index=["entity", "key"], columns="run_date", values="idx", observed=True
     )

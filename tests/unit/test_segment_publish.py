@@ -8,7 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from alliance_pipeline.segmentation import arrow_io, lake_io
+from alliance_pipeline.lake import paths
+from alliance_pipeline.lake.arrow_io import read_partition
 from alliance_pipeline.segmentation.publish import OTHER, publish_segments
 from alliance_pipeline.warehouse import open_warehouse
 
@@ -18,8 +19,8 @@ DS = "2026-11-23"
 D = dt.date.fromisoformat(DS)
 
 
-def write(root, zone_path, df):
-    part = root / zone_path / f"run_date={DS}"
+def write(root, dataset, df):
+    part = paths.partition(dataset, root, run_date=DS)
     part.mkdir(parents=True)
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False), part / "part-0.parquet")
 
@@ -36,7 +37,7 @@ def lake_with_segments(tmp_path):
         [(f"{s}-p{i}", s) for s, n in sizes.items() for i in range(n)],
         columns=["person_key", "segment_id"],
     )
-    write(tmp_path, lake_io.PERSON_SEGMENT, ps)
+    write(tmp_path, paths.PERSON_SEGMENT, ps)
     history = pd.DataFrame({
         "segment_id": ["seg-001", "seg-002", "seg-003", "seg-004", "seg-005"],
         "status": ["active", "active", "active", "retired", "retired"],
@@ -47,7 +48,7 @@ def lake_with_segments(tmp_path):
         "label": ["high-spend finishers", "lapsed browsers", "regular browsers", "x", "y"],
         "profile_json": [profile(n) for n in (8, 3, 2, 40, 4)],
     })  # fmt: skip
-    write(tmp_path, lake_io.SEGMENT_CENTROIDS, history)
+    write(tmp_path, paths.SEGMENT_CENTROIDS, history)
     return tmp_path
 
 
@@ -79,8 +80,8 @@ def test_a_rerun_of_an_earlier_night_keeps_the_later_dim(tmp_path, lake_with_seg
     publish_segments(wh, DS, lake_with_segments, k=5)
     later = wh.query("SELECT * FROM mart.dim_segment ORDER BY segment_id")
     earlier = D - dt.timedelta(days=1)
-    for zone in (lake_io.PERSON_SEGMENT, lake_io.SEGMENT_CENTROIDS):
-        src = lake_with_segments / zone / f"run_date={DS}"
+    for zone in (paths.PERSON_SEGMENT, paths.SEGMENT_CENTROIDS):
+        src = paths.partition(zone, lake_with_segments, run_date=DS)
         dst = src.with_name(f"run_date={earlier}")
         dst.mkdir()
         (dst / "part-0.parquet").write_bytes((src / "part-0.parquet").read_bytes())
@@ -104,7 +105,7 @@ def test_other_below_k_is_left_out(tmp_path, lake_with_segments):
 
 def test_lake_reader_recovers_partition_keys_and_reads_naive_timestamps_as_utc(tmp_path):
     """Spark's layout: no dt/source column in the files; an old INT96 file reads tz-naive."""
-    root = tmp_path / "clean" / "orders"
+    root = paths.path(paths.clean("orders"), tmp_path)
     naive = pa.table({"order_id": ["o1"], "at": pa.array([dt.datetime(2026, 11, 23, 5)])})
     aware = pa.table(
         {
@@ -118,10 +119,14 @@ def test_lake_reader_recovers_partition_keys_and_reads_naive_timestamps_as_utc(t
     for source, table in (("moonbay", aware), ("platform", naive)):
         (root / f"dt={DS}" / f"source={source}").mkdir(parents=True)
         pq.write_table(table, root / f"dt={DS}" / f"source={source}" / "part-0.parquet")
-    got = arrow_io.read_partition(root, dt=DS).sort_values("order_id").reset_index(drop=True)
+    got = (
+        read_partition(tmp_path, paths.clean("orders"), dt=DS)
+        .sort_values("order_id")
+        .reset_index(drop=True)
+    )
     assert list(got["source"]) == ["platform", "moonbay"]
     assert list(got["dt"]) == [D, D]
     assert str(got["at"].dtype) == "datetime64[us, UTC]"
     assert list(got["at"].dt.hour) == [5, 6]  # the naive value is a UTC instant, not shifted
     with pytest.raises(FileNotFoundError, match="dt=2026-11-24"):
-        arrow_io.read_partition(root, dt="2026-11-24")
+        read_partition(tmp_path, paths.clean("orders"), dt="2026-11-24")

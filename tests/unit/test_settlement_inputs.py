@@ -10,8 +10,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from alliance_pipeline.lake import paths
+from alliance_pipeline.lake.arrow_io import read_clean
 from alliance_pipeline.settlement.engine import compute
-from alliance_pipeline.settlement.inputs import load_inputs, read_clean
+from alliance_pipeline.settlement.inputs import load_inputs
 from alliance_pipeline.settlement.publish import marts
 from tests.unit._settlement_frames import (
     campaign,
@@ -59,7 +61,8 @@ def night(lake, int96: bool) -> None:
 
 def test_files_hold_no_partition_columns_and_the_reader_takes_them_from_folders(lake):
     night(lake, int96=False)
-    [f] = (lake / "clean" / "events" / f"dt={DAY}" / "source=kestrel").glob("*.parquet")
+    events = paths.partition(paths.clean("events"), lake, dt=DAY, source="kestrel")
+    [f] = events.glob("*.parquet")
     assert not {"dt", "source"} & set(pq.read_schema(f).names)
 
     events = read_clean(lake, "events", DAY)
@@ -97,7 +100,7 @@ def test_money_stays_decimal_and_integers_with_nulls_stay_integers(lake):
 
 
 def _write(lake, dataset, source, table):
-    out = lake / "clean" / dataset / f"dt={DAY}" / f"source={source}"
+    out = paths.partition(paths.clean(dataset), lake, dt=DAY, source=source)
     out.mkdir(parents=True)
     pq.write_table(table, out / "part-0.parquet")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from alliance_pipeline.lake import paths
 from alliance_pipeline.privacy.min_cell import (
     assert_counts_publishable,
     min_cell_size,
@@ -17,10 +18,6 @@ from alliance_pipeline.privacy.min_cell import (
 )
 
 OVERLAP_TABLE = "mart.partner_overlap"
-
-
-def persons_path(lake_root: str | Path, ds: str) -> str:
-    return f"{str(lake_root).rstrip('/')}/curated/persons/dt={ds}"
 
 
 def partner_overlap(sources: pd.Series, k: int | None = None) -> pd.DataFrame:
@@ -49,7 +46,8 @@ def publish_identity(wh, ds: str, lake_root: str | Path, k: int | None = None) -
     Returns the number of rows loaded.
     """
     k = min_cell_size() if k is None else k
-    sources = pq.read_table(persons_path(lake_root, ds), columns=["sources"]).column(0)
+    persons = paths.partition(paths.PERSONS, lake_root, dt=ds)
+    sources = pq.read_table(persons, columns=["sources"]).column(0)
     overlap = partner_overlap(sources.to_pandas(), k)
     assert_counts_publishable(overlap, "persons", OVERLAP_TABLE, k)
     overlap.insert(0, "dt", dt.date.fromisoformat(ds))

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from alliance_pipeline.lake import paths
 from alliance_pipeline.privacy.deid import hmac_sha256_hex
 from alliance_pipeline.privacy.pseudonym import PseudonymKey
 
@@ -53,17 +54,13 @@ def apply_mapping(df: DataFrame, mapping: DataFrame) -> DataFrame:
     return out.select(*df.columns)
 
 
-def mapping_path(lake_root: str | Path, version: str) -> str:
-    return f"{str(lake_root).rstrip('/')}/identity/rekey/key_version={version}"
-
-
 def rekey_warehouse(wh, lake_root: str | Path, version: str, schema: str = "mart") -> dict:
     """Apply the rotation to ``version`` to every ``schema`` table with a person_key column.
 
     One transaction: loads the mapping into ops.person_key_rekey, updates each table. Returns
     {table: rows updated}.
     """
-    mapping = pq.read_table(mapping_path(lake_root, version))
+    mapping = pq.read_table(paths.partition(paths.REKEY, lake_root, key_version=version))
     rows = wh.query(
         "SELECT table_name, column_name FROM information_schema.columns "
         "WHERE table_schema = ? AND column_name IN ('person_key', 'key_version')",

@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from alliance_pipeline.lake import paths
+from alliance_pipeline.lake.arrow_io import read_clean, read_partition
 from alliance_pipeline.privacy.min_cell import below_k, cell_sizes, min_cell_size
 from alliance_pipeline.registry import load_sources
-from alliance_pipeline.segmentation.arrow_io import read_partition
 
 
 def partners_with_contract(contracts: pd.DataFrame, ds: str) -> list[str]:
@@ -81,11 +82,18 @@ def audience(
     ), summary
 
 
-def _read(dataset_root: Path, **partition) -> pd.DataFrame:
+def _read(root: Path, dataset: str, **partition) -> pd.DataFrame:
     try:
-        return read_partition(dataset_root, **partition)
+        return read_partition(root, dataset, **partition)
     except FileNotFoundError as exc:
         raise FileNotFoundError(f"audience: {exc}") from None
+
+
+def _read_clean(root: Path, dataset: str, ds: str) -> pd.DataFrame:
+    folder = paths.partition(paths.clean(dataset), root, dt=ds)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"audience: lake partition {folder} missing")
+    return read_clean(root, dataset, ds, since=ds)
 
 
 def write_audiences(
@@ -100,11 +108,11 @@ def write_audiences(
     """
     root = Path(lake_root)
     k = min_cell_size() if k is None else k
-    contracts = _read(root / "clean" / "contracts", dt=ds)
-    campaigns = _read(root / "clean" / "campaigns", dt=ds)
-    catalog = _read(root / "clean" / "catalog", dt=ds)
-    persons = _read(root / "curated" / "persons", dt=ds)
-    segments = _read(root / "curated" / "person_segment", run_date=ds)
+    contracts = _read_clean(root, "contracts", ds)
+    campaigns = _read_clean(root, "campaigns", ds)
+    catalog = _read_clean(root, "catalog", ds)
+    persons = _read(root, paths.PERSONS, dt=ds)
+    segments = _read(root, paths.PERSON_SEGMENT, run_date=ds)
     outbound = {s.id: s.outbound_prefix for s in load_sources() if s.kind == "partner"}
     written = []
     for partner in partners_with_contract(contracts, ds):

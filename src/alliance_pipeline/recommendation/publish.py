@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from alliance_pipeline.lake import paths
+from alliance_pipeline.lake.arrow_io import read_partition
 from alliance_pipeline.recommendation.scoring import OUTPUT_COLUMNS
-from alliance_pipeline.segmentation.arrow_io import read_partition
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +57,9 @@ def gate(evaluation: pd.DataFrame) -> tuple[bool, str]:
     return False, f"kept the last published set: {verdict} does not beat the baseline"
 
 
-def _partition(lake_root: Path | str, table: str, ds: str) -> pd.DataFrame:
+def _partition(lake_root: Path | str, dataset: str, ds: str) -> pd.DataFrame:
     try:
-        return read_partition(Path(lake_root) / "curated" / table, run_date=ds)
+        return read_partition(lake_root, dataset, run_date=ds)
     except FileNotFoundError as exc:
         raise FileNotFoundError(f"recommendation run_date={ds}: {exc} (did the job run?)") from None
 
@@ -67,11 +68,11 @@ def publish_recommendations(wh, ds: str, lake_root: Path | str) -> PublishResult
     """Load curated/model_evaluation and (if the gate passes) curated/recommendations of ``ds``
     into mart.model_evaluation and mart.recommendation, in one transaction."""
     run_date = dt.date.fromisoformat(ds)
-    evaluation = _partition(lake_root, "model_evaluation", ds)[list(EVALUATION_COLUMNS)]
+    evaluation = _partition(lake_root, paths.MODEL_EVALUATION, ds)[list(EVALUATION_COLUMNS)]
     published, reason = gate(evaluation)
     evaluation = evaluation.assign(run_date=run_date, published=published, reason=reason)
     if published:
-        recs = _partition(lake_root, "recommendations", ds)[list(OUTPUT_COLUMNS)]
+        recs = _partition(lake_root, paths.RECOMMENDATIONS, ds)[list(OUTPUT_COLUMNS)]
     else:
         recs = pd.DataFrame({c: pd.Series(dtype=object) for c in OUTPUT_COLUMNS})
     recs = recs.assign(run_date=run_date)

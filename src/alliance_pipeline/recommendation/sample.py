@@ -19,21 +19,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from alliance_pipeline.contracts import clean_columns
+from alliance_pipeline.lake import paths
+from alliance_pipeline.lake.arrow_io import clean_file_schema
 
 SOURCES = ("platform", "moonbay", "tidewave", "lumen")
-PARTITION_COLUMNS = ("dt", "source")
-_ARROW = {
-    "string": pa.string(),
-    "json": pa.string(),
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "bool": pa.bool_(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-    "money": pa.decimal128(18, 2),
-    "rate": pa.decimal128(18, 6),
-}
 
 
 @dataclass
@@ -50,32 +39,28 @@ class Sample:
 def clean_table(dataset: str, df: pd.DataFrame) -> pa.Table:
     """``df`` with every column of ``contracts.clean_columns(dataset)`` (missing ones null)
     except the partition columns, which live in the folder names as Spark writes them."""
-    fields = [
-        pa.field(c.name, _ARROW[c.dtype])
-        for c in clean_columns(dataset)
-        if c.name not in PARTITION_COLUMNS
-    ]
+    schema = clean_file_schema(dataset)
     arrays = [
-        pa.array(df[f.name] if f.name in df else [None] * len(df), type=f.type) for f in fields
+        pa.array(df[f.name] if f.name in df else [None] * len(df), type=f.type) for f in schema
     ]
-    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def write_clean(root: Path, dataset: str, df: pd.DataFrame) -> None:
     """clean/{dataset}/dt={dt}/source={source}/part-0.parquet for each (dt, source) of ``df``;
     like Spark's ``partitionBy``, the files hold no dt or source column."""
     for (day, source), part in df.groupby(["dt", "source"]):
-        folder = Path(root) / "clean" / dataset / f"dt={day}" / f"source={source}"
+        folder = paths.partition(paths.clean(dataset), Path(root), dt=day, source=source)
         folder.mkdir(parents=True, exist_ok=True)
         pq.write_table(clean_table(dataset, part.reset_index(drop=True)), folder / "part-0.parquet")
 
 
-def write_curated(root: Path, table: str, partition: str, df: pd.DataFrame) -> None:
-    """curated/{table}/{partition}/part-0.parquet, e.g. partition ``run_date=2026-11-23``; the
-    partition key is left out of the file, as Spark's ``partitionBy`` does."""
-    folder = Path(root) / "curated" / table / partition
+def write_curated(root: Path, dataset: str, df: pd.DataFrame, **keys) -> None:
+    """{dataset}/{k=v...}/part-0.parquet, e.g. ``run_date=2026-11-23``; the partition keys
+    are left out of the file, as Spark's ``partitionBy`` does."""
+    folder = paths.partition(dataset, Path(root), **keys)
     folder.mkdir(parents=True, exist_ok=True)
-    data = df.drop(columns=partition.split("=")[0], errors="ignore")
+    data = df.drop(columns=list(keys), errors="ignore")
     pq.write_table(pa.Table.from_pandas(data, preserve_index=False), folder / "part-0.parquet")
 
 
@@ -191,5 +176,5 @@ def write_sample(root: Path, sample: Sample, ds: str) -> None:
     write_clean(root, "events", sample.events)
     write_clean(root, "orders", sample.orders)
     write_clean(root, "catalog", sample.catalog)
-    write_curated(root, "persons", f"dt={ds}", sample.persons)
-    write_curated(root, "person_segment", f"run_date={ds}", sample.segments)
+    write_curated(root, paths.PERSONS, sample.persons, dt=ds)
+    write_curated(root, paths.PERSON_SEGMENT, sample.segments, run_date=ds)

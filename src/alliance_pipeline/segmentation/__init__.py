@@ -5,6 +5,5 @@ kmeans    scaling, KMeans with k chosen by silhouette, PCA for the chart
 stability centroid matching to the previous run: stable ids, new and retired segments
 profiles  per-segment profile in plain units and a readable label
 chart     self-contained HTML profile chart per run
-lake_io   where the jobs read and write (the only module here that touches paths)
 publish   marts dim_segment and person_segment through the warehouse layer
 """

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from alliance_pipeline.lake import paths
+from alliance_pipeline.lake.arrow_io import read_partition
 from alliance_pipeline.privacy import min_cell
-from alliance_pipeline.segmentation import arrow_io, lake_io
 
 OTHER = "other"
 DIM_COLUMNS = (
@@ -34,12 +35,12 @@ DIM_COLUMNS = (
 )
 
 
-def _read(lake_root: str | Path, zone_path: str, ds: str, columns: list[str]) -> pd.DataFrame:
+def _read(lake_root: str | Path, dataset: str, ds: str, columns: list[str]) -> pd.DataFrame:
     try:
-        return arrow_io.read_partition(Path(lake_root) / zone_path, columns, run_date=ds)
+        return read_partition(lake_root, dataset, columns, run_date=ds)
     except FileNotFoundError:
         raise FileNotFoundError(
-            f"{zone_path} run_date={ds}: partition missing; run the segment job"
+            f"{dataset} run_date={ds}: partition missing; run the segment job"
         ) from None
 
 
@@ -76,10 +77,10 @@ def publish_segments(wh, ds: str, lake_root: str | Path, k: int | None = None) -
     task log (no person data)."""
     k = min_cell.min_cell_size() if k is None else k
     day = dt.date.fromisoformat(ds)
-    ps = _read(lake_root, lake_io.PERSON_SEGMENT, ds, ["person_key", "segment_id"])
+    ps = _read(lake_root, paths.PERSON_SEGMENT, ds, ["person_key", "segment_id"])
     history = _read(
         lake_root,
-        lake_io.SEGMENT_CENTROIDS,
+        paths.SEGMENT_CENTROIDS,
         ds,
         ["segment_id", "status", "first_run", "last_run", "retired_on", "persons", "label",
          "profile_json"],

@@ -15,7 +15,7 @@ import pandas as pd
 
 from alliance_pipeline.config import ValidationConfig, pipeline_config
 from alliance_pipeline.contracts import dataset as contract
-from alliance_pipeline.lake import raw_partition, validated_partition
+from alliance_pipeline.lake.paths import raw_partition, validated_partition
 from alliance_pipeline.readers import ReadResult, read_partition, to_arrow
 from alliance_pipeline.registry import source as registry_source
 from alliance_pipeline.settings import lake_root

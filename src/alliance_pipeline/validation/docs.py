@@ -13,12 +13,12 @@ import json
 import shutil
 from pathlib import Path
 
-from alliance_pipeline.settings import zone
+from alliance_pipeline.lake import paths
 from alliance_pipeline.validation.gx_run import context
 
 
 def docs_site(dt: str) -> Path:
-    return zone("reports") / "data_docs" / f"dt={dt}"
+    return paths.partition(paths.DATA_DOCS, dt=dt)
 
 
 def docs_index(dt: str) -> Path:
@@ -26,7 +26,7 @@ def docs_index(dt: str) -> Path:
 
 
 def gx_result_path(source: str, dataset: str, dt: str) -> Path:
-    return zone("reports") / "dq" / f"dt={dt}" / "gx" / f"{source}.{dataset}.json"
+    return paths.partition(paths.DQ_REPORTS, dt=dt) / "gx" / f"{source}.{dataset}.json"
 
 
 def save_gx_result(result: dict, source: str, dataset: str, dt: str, run_id: str) -> Path:
@@ -50,7 +50,7 @@ def build_data_docs(dt: str) -> Path | None:
         ValidationResultIdentifier,
     )
 
-    saved = sorted((zone("reports") / "dq" / f"dt={dt}" / "gx").glob("*.json"))
+    saved = sorted((paths.partition(paths.DQ_REPORTS, dt=dt) / "gx").glob("*.json"))
     site = docs_site(dt)
     shutil.rmtree(site, ignore_errors=True)
     if not saved:

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from alliance_pipeline.config import ValidationConfig
-from alliance_pipeline.lake import raw_partition
+from alliance_pipeline.lake.paths import raw_partition
 from alliance_pipeline.manifest import MANIFEST_NAME, ManifestError, parse_manifest
 from alliance_pipeline.registry import Source
 

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from alliance_pipeline.lake import quarantine_partition, validated_partition
+from alliance_pipeline.lake.paths import quarantine_partition, validated_partition
 
 ROWS_FILE = "rows.parquet"
 BATCH_FILE = "_batch.json"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pyarrow.dataset as pads
 
+from alliance_pipeline.lake import paths
 from alliance_pipeline.registry import Source, platform_source
-from alliance_pipeline.settings import zone
 
 REFERENCE_DATASETS = ("users", "catalog", "campaigns", "contracts", "fx_rates")
 FACT_DATASETS = ("events", "orders", "campaign_delivery")
@@ -34,7 +34,7 @@ def reference_source(source: Source, referenced: str) -> str:
 
 def known_ids(referenced: str, column: str, source_id: str, ds: str) -> set[str] | None:
     """Ids of ``referenced.column`` validated for ``source_id`` up to ``ds``; None if none yet."""
-    base = zone("validated") / referenced
+    base = paths.path(paths.validated(referenced))
     parts = sorted(
         p / f"source={source_id}"
         for p in base.glob("dt=*")

@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from alliance_pipeline.settings import zone
+from alliance_pipeline.lake import paths
 
 
 @dataclass
@@ -89,7 +89,7 @@ class ValidationFailed(Exception):
 
 
 def result_path(source: str, dataset: str, dt: str) -> Path:
-    return zone("reports") / "dq" / f"dt={dt}" / f"{source}.{dataset}.json"
+    return paths.partition(paths.DQ_REPORTS, dt=dt) / f"{source}.{dataset}.json"
 
 
 def save_result(result: BatchResult) -> Path:
@@ -101,7 +101,7 @@ def save_result(result: BatchResult) -> Path:
 
 def load_results(dt: str) -> list[BatchResult]:
     """Every batch result saved for a partition date (passed and rejected)."""
-    folder = zone("reports") / "dq" / f"dt={dt}"
+    folder = paths.partition(paths.DQ_REPORTS, dt=dt)
     return [
         BatchResult.from_dict(json.loads(p.read_text(encoding="utf-8")))
         for p in sorted(folder.glob("*.json"))
