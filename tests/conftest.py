@@ -12,6 +12,7 @@ from alliance_pipeline.local.airflow_home import local_airflow_environ, migrate_
 # project's dags/plugins and the committed connections file before any test imports it.
 AIRFLOW_TEST_HOME = Path(tempfile.mkdtemp(prefix="alliance-airflow-"))
 os.environ.update(local_airflow_environ(AIRFLOW_TEST_HOME))
+os.environ["ALLIANCE_PIPELINE_CONFIG"] = str(Path(__file__).with_name("pipeline.yml"))
 
 pytest_plugins = [
     "tests.fixtures.s3",  # seaweedfs_s3: a real S3 server for the session

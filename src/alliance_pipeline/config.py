@@ -9,6 +9,7 @@ directly (``SegmentationConfig(k_max=5)``) or :meth:`Section.override` one.
 from __future__ import annotations
 
 import itertools
+import os
 from functools import cache
 from pathlib import Path
 from typing import Self
@@ -121,7 +122,12 @@ class PipelineConfig(Section):
         return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
 
 
+def config_file() -> Path:
+    """``ALLIANCE_PIPELINE_CONFIG`` if set, else ``settings.CONFIG_DIR / "pipeline.yml"``."""
+    return Path(os.environ.get("ALLIANCE_PIPELINE_CONFIG", settings.CONFIG_DIR / "pipeline.yml"))
+
+
 @cache
 def pipeline_config() -> PipelineConfig:
-    """``settings.CONFIG_DIR / "pipeline.yml"``, read once."""
-    return PipelineConfig.from_yaml(settings.CONFIG_DIR / "pipeline.yml")
+    """The parameters of :func:`config_file`, read once."""
+    return PipelineConfig.from_yaml(config_file())

@@ -6,7 +6,11 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from alliance_pipeline.config import PipelineConfig, SegmentationConfig, pipeline_config
-from alliance_pipeline.settings import JOBS_DIR, PROJECT_ROOT
+from alliance_pipeline.settings import CONFIG_DIR, JOBS_DIR, PROJECT_ROOT
+
+pytestmark = pytest.mark.unit
+
+COMMITTED = CONFIG_DIR / "pipeline.yml"
 
 CODE = [*(PROJECT_ROOT / "src" / "alliance_pipeline").rglob("*.py"), *JOBS_DIR.glob("*.py")]
 
@@ -22,7 +26,7 @@ def keys(model: type[BaseModel]) -> set[str]:
 
 
 def test_the_committed_file_states_the_defaults():
-    assert pipeline_config() == PipelineConfig()
+    assert PipelineConfig.from_yaml(COMMITTED) == PipelineConfig()
 
 
 def test_every_key_is_read_by_the_code():

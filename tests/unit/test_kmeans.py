@@ -7,11 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alliance_pipeline.config import SegmentationConfig, pipeline_config
+from alliance_pipeline.config import PipelineConfig, SegmentationConfig
 from alliance_pipeline.contracts import CATEGORIES
 from alliance_pipeline.segmentation import kmeans, stability
 from alliance_pipeline.segmentation.features import SHARE_COLUMNS
 from alliance_pipeline.segmentation.pipeline import segment_night
+from alliance_pipeline.settings import CONFIG_DIR
 
 pytestmark = pytest.mark.unit
 
@@ -107,7 +108,7 @@ def test_cost_within_one_percent_of_scikit_learn(spark):
     vectors = kmeans.scale(model_df, kmeans.fit_scaler(model_df)).cache()
     x = np.array([r.features.toArray() for r in vectors.collect()])
     k = len(groups)
-    prod = pipeline_config().segmentation  # the settings the nightly job runs with
+    prod = PipelineConfig.from_yaml(CONFIG_DIR / "pipeline.yml").segmentation  # production's
     _, cost = kmeans.fit_kmeans(
         vectors, k, prod.seed, prod.init_steps, prod.restarts, prod.max_iter
     )
