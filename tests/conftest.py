@@ -7,12 +7,14 @@ from pathlib import Path
 import pytest
 
 from alliance_pipeline.local.airflow_home import local_airflow_environ, migrate_metadata_db
+from tests.fixtures.spark import SHORT_LIVED_JVM_OPTIONS
 
 # Airflow reads its configuration when first imported: point it at a throwaway home, the
 # project's dags/plugins and the committed connections file before any test imports it.
 AIRFLOW_TEST_HOME = Path(tempfile.mkdtemp(prefix="alliance-airflow-"))
 os.environ.update(local_airflow_environ(AIRFLOW_TEST_HOME))
 os.environ["ALLIANCE_PIPELINE_CONFIG"] = str(Path(__file__).with_name("pipeline.yml"))
+os.environ["JAVA_TOOL_OPTIONS"] = SHORT_LIVED_JVM_OPTIONS
 
 pytest_plugins = [
     "tests.fixtures.s3",  # seaweedfs_s3: a real S3 server for the session
@@ -42,6 +44,7 @@ TIERS = {"unit": 120, "dags": 120, "integration": 600, "e2e": 1200}
 TIER_FOLDERS = {"unit": {"unit"}, "dags": {"dags"}, "integration": {"integration", "e2e"}}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     wrong = []
     for item in items:

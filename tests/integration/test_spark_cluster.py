@@ -18,11 +18,7 @@ from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
 from alliance_pipeline.nightly import spark_job_args
 from alliance_pipeline.privacy.tasks import run_deidentify
 from alliance_pipeline.settings import PROJECT_ROOT, SPARK_CONN_ID
-from tests.fixtures.spark_cluster import (
-    SHORT_LIVED_JVM_OPTIONS,
-    StandaloneCluster,
-    standalone_cluster,
-)
+from tests.fixtures.spark_cluster import StandaloneCluster, standalone_cluster
 from tests.integration.two_nights import NIGHTS
 from tests.lake_rows import parquet_rows, row_differences
 
@@ -89,7 +85,6 @@ def lakes(cluster: StandaloneCluster, duckdb_nights, tmp_path_factory):
         mp.setenv("ALLIANCE_LAKE_ROOT", str(on_cluster))
         mp.setenv(f"AIRFLOW_CONN_{CLUSTER_CONN_ID.upper()}", cluster.airflow_connection())
         mp.setenv("SPARK_LOCAL_IP", "127.0.0.1")  # the driver, as the cluster, on loopback
-        mp.setenv("JAVA_TOOL_OPTIONS", SHORT_LIVED_JVM_OPTIONS)  # the driver's JVMs
         assert SparkSubmitHook.get_connection(SPARK_CONN_ID).host.startswith("local")
         cluster.wait_for_workers()
         run_night(CLUSTER_CONN_ID, on_cluster, dag_spark_tasks())
