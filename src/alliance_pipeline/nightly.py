@@ -12,14 +12,12 @@ from zoneinfo import ZoneInfo
 
 from airflow.sdk.exceptions import AirflowFailException
 
+from alliance_pipeline.contracts import dataset as contract
 from alliance_pipeline.registry import active_sources, source
 from alliance_pipeline.settings import PLATFORM_TIMEZONE, S3_CONN_ID, landing_bucket
 
 log = logging.getLogger(__name__)
 
-# Validation checks facts against reference data (users, catalog, campaigns) of the same night,
-# so reference datasets are landed and validated first.
-REFERENCE_DATASETS = ("users", "catalog", "campaigns", "contracts", "fx_rates")
 
 
 def night_date(data_interval_start: datetime, params: dict) -> str:
@@ -39,8 +37,7 @@ def plan_batches(dt: str, only_sources: list[str] | None = None) -> dict[str, li
     plan: dict[str, list[dict]] = {"reference": [], "facts": []}
     for src in sources:
         for dataset in src.datasets:
-            wave = "reference" if dataset in REFERENCE_DATASETS else "facts"
-            plan[wave].append({"source": src.id, "dataset": dataset, "dt": dt})
+            plan[contract(dataset).wave].append({"source": src.id, "dataset": dataset, "dt": dt})
     return plan
 
 

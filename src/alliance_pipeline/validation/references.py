@@ -15,19 +15,6 @@ import pyarrow.dataset as pads
 from alliance_pipeline.lake import paths
 from alliance_pipeline.registry import Source, platform_source
 
-REFERENCE_DATASETS = ("users", "catalog", "campaigns", "contracts", "fx_rates")
-FACT_DATASETS = ("events", "orders", "campaign_delivery")
-
-
-def validation_order(datasets: list[str]) -> list[list[str]]:
-    """Datasets in waves: references first, then the facts that point at them."""
-    waves = [
-        [d for d in datasets if d in REFERENCE_DATASETS],
-        [d for d in datasets if d not in REFERENCE_DATASETS],
-    ]
-    return [w for w in waves if w]
-
-
 def reference_source(source: Source, referenced: str) -> str:
     return source.id if referenced in source.datasets else platform_source().id
 
