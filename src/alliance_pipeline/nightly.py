@@ -19,7 +19,6 @@ from alliance_pipeline.settings import PLATFORM_TIMEZONE, S3_CONN_ID, landing_bu
 log = logging.getLogger(__name__)
 
 
-
 def night_date(data_interval_start: datetime, params: dict) -> str:
     if params.get("date"):
         return datetime.strptime(params["date"], "%Y-%m-%d").date().isoformat()

@@ -15,6 +15,7 @@ import pyarrow.dataset as pads
 from alliance_pipeline.lake import paths
 from alliance_pipeline.registry import Source, platform_source
 
+
 def reference_source(source: Source, referenced: str) -> str:
     return source.id if referenced in source.datasets else platform_source().id
 
