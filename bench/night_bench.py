@@ -9,7 +9,7 @@ config/sources.yml (6 today; the reference has 10). The generator's activity rat
 a small pilot, so that ``--days`` nights hold scale x those totals: with fewer days than 90 the
 window's volume comes in fewer, larger nights. The nights before the last are landed and
 de-identified as setup; the last night is measured through what the DAG's tasks call
-(alliance_pipeline.nightly; the Spark jobs through the DAG's own SparkSubmitOperators and the
+(alliance_pipeline.tasks.nightly; the Spark jobs through the DAG's own SparkSubmitOperators and the
 spark_default connection): ingest, validate, deidentify, features, segment, recommend, settlement
 (+ metrics, with its marts), publish (every other warehouse load and the run record).
 
@@ -223,7 +223,7 @@ class Night:
 
     def land(self, night: str, timed: bool) -> list[dict]:
         """Ingest, then validate, every delivery of ``night``, reference datasets first."""
-        from alliance_pipeline import nightly
+        from alliance_pipeline.tasks import nightly
 
         plan = nightly.plan_batches(night)
         batches = plan["reference"] + plan["facts"]
@@ -244,8 +244,8 @@ class Night:
     def run(self, overrides: dict[str, str], endpoint) -> dict:
         import jinja2
 
-        from alliance_pipeline import nightly
         from alliance_pipeline.generator import run_to
+        from alliance_pipeline.tasks import nightly
 
         lake, bucket = Path(overrides["ALLIANCE_LAKE_ROOT"]), overrides["ALLIANCE_LANDING_BUCKET"]
         setup = self.out["setup_s"] = {}
@@ -371,7 +371,7 @@ class Night:
             row.update(base.implicit_als(lake, self.ds), rows_in=events + orders)
 
     def settlement(self, lake: Path) -> None:
-        from alliance_pipeline import nightly
+        from alliance_pipeline.tasks import nightly
 
         rows_in = sum(
             clean_rows(lake, n, self.ds) for n in ("orders", "events", "campaign_delivery")
@@ -384,7 +384,7 @@ class Night:
             row.update(base.settlement_sql(lake, self.ds), rows_in=rows_in)
 
     def publish(self) -> None:
-        from alliance_pipeline import nightly
+        from alliance_pipeline.tasks import nightly
         from alliance_pipeline.warehouse import warehouse_from_airflow
 
         wh = warehouse_from_airflow()

@@ -90,7 +90,7 @@ def night(airflow_db, s3_endpoint, tmp_path_factory):
 
 def labels(night, task_id: str) -> dict[str, str]:
     """Mapped delivery task states by ``source/dataset`` (the order of the plan)."""
-    from alliance_pipeline.nightly import plan_batches
+    from alliance_pipeline.tasks.nightly import plan_batches
 
     plan = plan_batches(NIGHT.isoformat())
     wave = task_id.split(".")[0]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alliance_pipeline.settlement import frames
 from alliance_pipeline.settlement.net import period_of
-from alliance_pipeline.settlement.publish import settle
+from alliance_pipeline.settlement.publish import settlement_as_of
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def close_period(
     if wh.query("SELECT period FROM ops.settlement_period WHERE period = ?", [period]):
         log.info("settlement close: %s is already closed; nothing changes", period)
         return {"period": period, "status": "already_closed"}
-    _, s, _, _ = settle(wh, ds, lake_root, periods={period})
+    _, s, _, _ = settlement_as_of(wh, ds, lake_root, periods={period})
     closed_at = closed_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
     headers = [h for h in s.headers if h.period == period]
     lines = [ln for ln in s.lines if ln.period == period]

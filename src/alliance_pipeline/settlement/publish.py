@@ -46,7 +46,7 @@ def closed_state(wh) -> tuple[set[str], list[Line]]:
     return periods, frames.lines_from_rows(frames.LINE_COLUMNS, rows)
 
 
-def settle(wh, ds: str, lake_root: Path | str, periods: set[str] | None = None):
+def settlement_as_of(wh, ds: str, lake_root: Path | str, periods: set[str] | None = None):
     """(inputs, settlement, closed periods, closed lines) for run date ``ds``."""
     inputs = load_inputs(lake_root, ds)
     closed_periods, closed_lines = closed_state(wh)
@@ -103,7 +103,7 @@ def run_settlement(wh, ds: str, lake_root: Path | str, k: int | None = None) -> 
     as_of = max(ds, settled_through(wh) or ds)
     if as_of != ds:
         log.info("settlement %s: a rerun after later nights; settles as of %s", ds, as_of)
-    inputs, s, closed_periods, closed_lines = settle(wh, as_of, lake_root)
+    inputs, s, closed_periods, closed_lines = settlement_as_of(wh, as_of, lake_root)
     stale = {
         r[0]
         for r in wh.query(

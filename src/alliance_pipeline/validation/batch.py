@@ -16,7 +16,7 @@ import pandas as pd
 from alliance_pipeline.config import ValidationConfig, pipeline_config
 from alliance_pipeline.contracts import dataset as contract
 from alliance_pipeline.lake.paths import raw_partition, validated_partition
-from alliance_pipeline.readers import ReadResult, read_partition, to_arrow
+from alliance_pipeline.readers import ReadResult, read_delivery, to_arrow
 from alliance_pipeline.registry import source as registry_source
 from alliance_pipeline.settings import lake_root
 from alliance_pipeline.validation import rules as R
@@ -59,7 +59,7 @@ def validate_batch(
         raise ValueError("now must be timezone-aware")
     policy = policy or pipeline_config().validation
     src, ds_contract = registry_source(source_id), contract(dataset)
-    read = read_partition(raw_partition(source_id, dataset, ds), src, ds_contract, ds)
+    read = read_delivery(raw_partition(source_id, dataset, ds), src, ds_contract, ds)
 
     outcomes = _reader_outcomes(read)
     clear_gx_result(source_id, dataset, ds)
