@@ -5,7 +5,7 @@ bench/recommendation_bench.py) and DuckDB SQL settlement (bench/settlement_bench
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import datetime
 from pathlib import Path
 
 import duckdb
@@ -91,13 +91,13 @@ def implicit_als(lake: Path, ds: str) -> dict:
     from alliance_pipeline.config import pipeline_config
 
     p = pipeline_config().recommendation
-    last = dt.date.fromisoformat(ds)
+    last = datetime.date.fromisoformat(ds)
     sql = INTERACTIONS_SQL.format(
         orders=CLEAN.format(folder=paths.path(paths.clean("orders"), lake)),
         events=CLEAN.format(folder=paths.path(paths.clean("events"), lake)),
         ds=ds,
-        first=last - dt.timedelta(days=p.lookback_days - 1),
-        cutoff=last - dt.timedelta(days=p.holdout_days),
+        first=last - datetime.timedelta(days=p.lookback_days - 1),
+        cutoff=last - datetime.timedelta(days=p.holdout_days),
         weights=", ".join(f"('{k}', {float(w)})" for k, w in sorted(p.event_weights.items())),
     )
     pairs = duckdb.sql(sql).df()

@@ -23,7 +23,7 @@ ALS, DuckDB SQL settlement. Writes bench/results/night.json and bench/results/ni
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import datetime
 import importlib
 import json
 import os
@@ -53,7 +53,7 @@ REFERENCE = {
     "orders": 1_000_000,
     "window_days": 90,
 }
-END = dt.date(2026, 11, 23)
+END = datetime.date(2026, 11, 23)
 SPARK_TASKS = {
     "features": "segmentation_features",
     "segment": "segmentation_segment",
@@ -177,7 +177,7 @@ def count(sql: str) -> int:
     return duckdb.sql(sql).fetchall()[0][0]
 
 
-def clean_rows(lake: Path, name: str, ds: str, first: dt.date | None = None) -> int:
+def clean_rows(lake: Path, name: str, ds: str, first: datetime.date | None = None) -> int:
     since = f" AND dt >= DATE '{first}'" if first else ""
     table = base.CLEAN.format(folder=paths.path(paths.clean(name), lake))
     return count(f"SELECT count(*) FROM {table} WHERE dt <= DATE '{ds}'{since}")
@@ -227,9 +227,9 @@ class Night:
 
         plan = nightly.plan_batches(night)
         batches = plan["reference"] + plan["facts"]
-        interval_end = dt.datetime.combine(
-            dt.date.fromisoformat(night) + dt.timedelta(days=1),
-            dt.time(2, 30),
+        interval_end = datetime.datetime.combine(
+            datetime.date.fromisoformat(night) + datetime.timedelta(days=1),
+            datetime.time(2, 30),
             ZoneInfo("Asia/Shanghai"),
         )
         table = self.stages if timed else None
@@ -277,7 +277,7 @@ class Night:
 
         started = time.perf_counter()
         for back in range(self.days - 1, 0, -1):
-            night = (END - dt.timedelta(days=back)).isoformat()
+            night = (END - datetime.timedelta(days=back)).isoformat()
             self.land(night, timed=False)
             nightly.deidentify(night)
         setup["history_nights"] = round(time.perf_counter() - started, 2)
@@ -339,7 +339,7 @@ class Night:
         ]
 
     def models(self, lake: Path, ops: dict, args: list[str]) -> None:
-        first = END - dt.timedelta(days=REFERENCE["window_days"] - 1)
+        first = END - datetime.timedelta(days=REFERENCE["window_days"] - 1)
         events, orders = (
             clean_rows(lake, "events", self.ds, first),
             clean_rows(lake, "orders", self.ds),
@@ -401,7 +401,7 @@ class Night:
                 self.run_id,
                 "alliance_nightly",
                 plan["reference"] + plan["facts"],
-                dt.datetime.now(dt.UTC),
+                datetime.datetime.now(datetime.UTC),
             )
         row["rows_in"] = mart_rows(wh) - before  # the rows it loaded
         row["rows_per_s"] = round(row["rows_in"] / row["seconds"])

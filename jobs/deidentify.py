@@ -10,7 +10,7 @@ command line. Nothing here prints rows: only dataset names and paths.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import datetime
 import sys
 
 from alliance_pipeline.contracts import DATASETS
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ds", required=True, help="run date YYYY-MM-DD")
     parser.add_argument("--lake-root", required=True, help="lake root folder or URI")
     args = parser.parse_args(argv)
-    as_of = dt.date.fromisoformat(args.ds)
+    as_of = datetime.date.fromisoformat(args.ds)
     root = args.lake_root.rstrip("/")
     key = pseudonym_key_from_env()
 

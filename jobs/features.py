@@ -9,7 +9,7 @@ curated/persons/dt={ds}; writes curated/features/run_date={ds}/ (partition overw
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import datetime
 import sys
 
 from alliance_pipeline.config import pipeline_config
@@ -20,7 +20,9 @@ from alliance_pipeline.spark_session import job_session
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--ds", required=True, type=dt.date.fromisoformat, help="run date YYYY-MM-DD")
+    p.add_argument(
+        "--ds", required=True, type=datetime.date.fromisoformat, help="run date YYYY-MM-DD"
+    )
     p.add_argument("--lake-root", required=True, help="lake root folder or s3a:// URI")
     p.add_argument("--lookback-days", type=int, help="default: segmentation.lookback_days")
     return p.parse_args(argv)
@@ -38,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     events = spark_io.read_clean(spark, root, "events", start, ds)
     catalog = spark_io.read_clean(spark, root, "catalog", ds, ds)
     fx_rates = spark_io.read_clean(
-        spark, root, "fx_rates", start - dt.timedelta(days=feat.FX_SLACK_DAYS), ds
+        spark, root, "fx_rates", start - datetime.timedelta(days=feat.FX_SLACK_DAYS), ds
     )
     persons = spark_io.read_partition(spark, root, paths.PERSONS, dt=ds)
 

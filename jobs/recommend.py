@@ -11,7 +11,7 @@ Parameters: the ``recommendation:`` section of config/pipeline.yml, ``--param`` 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import datetime
 import json
 import sys
 
@@ -28,7 +28,7 @@ from alliance_pipeline.spark_session import job_session
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--ds", required=True, type=dt.date.fromisoformat)
+    p.add_argument("--ds", required=True, type=datetime.date.fromisoformat)
     p.add_argument("--lake-root", required=True)
     p.add_argument(
         "--param",

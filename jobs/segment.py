@@ -11,7 +11,7 @@ run_date={ds}, partition overwrite) and reports/segments/run_date={ds}/profile.h
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import datetime
 import json
 import sys
 
@@ -24,7 +24,9 @@ from alliance_pipeline.spark_session import job_session
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--ds", required=True, type=dt.date.fromisoformat, help="run date YYYY-MM-DD")
+    p.add_argument(
+        "--ds", required=True, type=datetime.date.fromisoformat, help="run date YYYY-MM-DD"
+    )
     p.add_argument("--lake-root", required=True, help="lake root folder or s3a:// URI")
     for name in ("k-min", "k-max", "seed", "init-steps", "restarts", "max-iter"):
         p.add_argument(

@@ -10,7 +10,7 @@ does.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import os
 import select
 import shutil
@@ -148,7 +148,7 @@ def settlement_lines(partition: dict, rows: int, version: int) -> pa.Table:
             "order_source": same("moonbay"),
             "order_id": order_ids,
             "campaign_id": same("cmp-1"),
-            "order_date": same(dt.date(2026, 11, 3), pa.date32()),
+            "order_date": same(datetime.date(2026, 11, 3), pa.date32()),
             "order_status": same("paid"),
             "order_currency": same("CNY"),
             "order_credit_amount": money(cents),
@@ -280,7 +280,10 @@ def deliver_night(root: Path, corrected: bool) -> None:
         write_validated(root, "users", DS, source, users, USERS)
         write_validated(root, "orders", DS, source, orders, ORDERS)
     rates = [("USD", "7.100000"), ("EUR", "7.700000")][: 2 if corrected else 1]
-    rows = [dict(date=dt.date(2026, 11, 23), currency=c, cny_per_unit=Decimal(r)) for c, r in rates]
+    rows = [
+        dict(date=datetime.date(2026, 11, 23), currency=c, cny_per_unit=Decimal(r))
+        for c, r in rates
+    ]
     write_validated(root, "fx_rates", DS, "platform", rows, FX_RATES)
 
 

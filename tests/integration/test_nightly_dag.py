@@ -2,7 +2,7 @@
 with injected defects, against a real S3 server (SeaweedFS), the DuckDB warehouse and Spark in
 local mode; then the same night again, which must change nothing."""
 
-import datetime as dt
+import datetime
 import hashlib
 import os
 from pathlib import Path
@@ -17,7 +17,7 @@ from tests.lake_rows import parquet_content
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
-NIGHT = dt.date(2026, 11, 23)
+NIGHT = datetime.date(2026, 11, 23)
 LOGICAL_DATE = night_logical_date(NIGHT)
 INGEST_DEFECTS = {"checksum_mismatch", "truncated_file", "row_count_mismatch"}
 

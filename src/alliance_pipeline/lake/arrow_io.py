@@ -11,7 +11,7 @@ are dropped. Other datasets (:func:`read_partition`) keep the types of their fil
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -55,7 +55,7 @@ def conform_column(column: pa.ChunkedArray, target: pa.DataType, where: str) -> 
 
 
 def conform(
-    table: pa.Table, schema: pa.Schema, dataset: str, day: dt.date, source: str
+    table: pa.Table, schema: pa.Schema, dataset: str, day: datetime.date, source: str
 ) -> pa.Table:
     """A clean file's table with exactly the contract's columns; dt and source from the path."""
     columns = []
@@ -94,11 +94,11 @@ def read_clean_table(
     conformed; with ``latest_only`` (snapshots), each source's latest dt only."""
     base = paths.path(paths.clean(dataset), Path(lake_root))
     schema = clean_schema(dataset)
-    folders: dict[str, list[tuple[dt.date, Path]]] = {}
+    folders: dict[str, list[tuple[datetime.date, Path]]] = {}
     for dt_dir in sorted(p for p in base.glob("dt=*") if p.is_dir() and p.name[3:] <= ds):
         if since is not None and dt_dir.name[3:] < since:
             continue
-        day = dt.date.fromisoformat(_partition_value(dt_dir, "dt"))
+        day = datetime.date.fromisoformat(_partition_value(dt_dir, "dt"))
         for src_dir in sorted(p for p in dt_dir.glob("source=*") if p.is_dir()):
             if _data_files(src_dir):
                 folders.setdefault(_partition_value(src_dir, "source"), []).append((day, src_dir))

@@ -4,7 +4,7 @@ on a local folder and an object store (``s3a://...``). Paths come from :mod:`all
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -75,12 +75,12 @@ def clean_schema(dataset: str) -> T.StructType:
     return from_arrow_schema(clean_arrow_schema(dataset))
 
 
-def _dates(start: dt.date, end: dt.date) -> list[str]:
-    return [str(start + dt.timedelta(days=i)) for i in range((end - start).days + 1)]
+def _dates(start: datetime.date, end: datetime.date) -> list[str]:
+    return [str(start + datetime.timedelta(days=i)) for i in range((end - start).days + 1)]
 
 
 def read_clean(
-    spark: SparkSession, root: str, dataset: str, start: dt.date | None, end: dt.date
+    spark: SparkSession, root: str, dataset: str, start: datetime.date | None, end: datetime.date
 ) -> DataFrame:
     """Every source's clean partitions of ``dataset`` with dt in [start, end] (every dt up to
     ``end`` when ``start`` is None), contract columns only (drifted extras dropped), ``dt`` and

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from collections import Counter
 from itertools import combinations
 from pathlib import Path
@@ -50,5 +50,5 @@ def publish_identity(wh, ds: str, lake_root: str | Path, k: int | None = None) -
     sources = pq.read_table(persons, columns=["sources"]).column(0)
     overlap = partner_overlap(sources.to_pandas(), k)
     assert_counts_publishable(overlap, "persons", OVERLAP_TABLE, k)
-    overlap.insert(0, "dt", dt.date.fromisoformat(ds))
-    return wh.replace_partition(OVERLAP_TABLE, {"dt": dt.date.fromisoformat(ds)}, overlap)
+    overlap.insert(0, "dt", datetime.date.fromisoformat(ds))
+    return wh.replace_partition(OVERLAP_TABLE, {"dt": datetime.date.fromisoformat(ds)}, overlap)

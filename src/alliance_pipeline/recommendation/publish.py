@@ -8,7 +8,7 @@ attempt of the same date published) and mart.model_evaluation says why.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +67,7 @@ def _partition(lake_root: Path | str, dataset: str, ds: str) -> pd.DataFrame:
 def publish_recommendations(wh, ds: str, lake_root: Path | str) -> PublishResult:
     """Load curated/model_evaluation and (if the gate passes) curated/recommendations of ``ds``
     into mart.model_evaluation and mart.recommendation, in one transaction."""
-    run_date = dt.date.fromisoformat(ds)
+    run_date = datetime.date.fromisoformat(ds)
     evaluation = _partition(lake_root, paths.MODEL_EVALUATION, ds)[list(EVALUATION_COLUMNS)]
     published, reason = gate(evaluation)
     evaluation = evaluation.assign(run_date=run_date, published=published, reason=reason)

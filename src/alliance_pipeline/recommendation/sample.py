@@ -9,7 +9,7 @@ by half of the rest in the holdout: popularity then has something to find too.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -79,7 +79,7 @@ def planted(
     seed: int = 7,
 ) -> Sample:
     rng = np.random.default_rng(seed)
-    end = dt.date.fromisoformat(ds)
+    end = datetime.date.fromisoformat(ds)
     item_ids = [f"c{i:05d}" for i in range(items)]
     item_group = {c: i % groups if i < items - hits else -1 for i, c in enumerate(item_ids)}
     by_group = [[c for c in item_ids if item_group[c] == g] for g in range(groups)]
@@ -99,7 +99,7 @@ def planted(
                 rng.integers(0, holdout_days) if held else rng.integers(holdout_days, lookback_days)
             )
             for _ in range(int(rng.integers(1, 4))):
-                rows.append((p, c, end - dt.timedelta(days=int(day_back)), rng.choice(kinds)))
+                rows.append((p, c, end - datetime.timedelta(days=int(day_back)), rng.choice(kinds)))
         for c in item_ids[items - hits :] if i < persons else []:
             held = rng.random() < 0.5
             if held and rng.random() < 0.5:
@@ -107,14 +107,15 @@ def planted(
             day_back = (
                 rng.integers(0, holdout_days) if held else rng.integers(holdout_days, lookback_days)
             )
-            rows.append((p, c, end - dt.timedelta(days=int(day_back)), "complete"))
+            rows.append((p, c, end - datetime.timedelta(days=int(day_back)), "complete"))
         for c in item_ids:
             if i < persons and rng.random() < noise:
                 rows.append(
                     (
                         p,
                         c,
-                        end - dt.timedelta(days=int(rng.integers(holdout_days, lookback_days))),
+                        end
+                        - datetime.timedelta(days=int(rng.integers(holdout_days, lookback_days))),
                         "view",
                     )
                 )

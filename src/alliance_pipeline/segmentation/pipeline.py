@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +31,7 @@ class NightResult:
 def segment_night(
     features: DataFrame,
     previous: pd.DataFrame | None,
-    ds: dt.date,
+    ds: datetime.date,
     params: SegmentationConfig,
     with_pca: bool = True,
 ) -> NightResult:

@@ -8,7 +8,7 @@ person_segment (counted in the returned summary). Both tables load in one transa
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -44,7 +44,9 @@ def _read(lake_root: str | Path, dataset: str, ds: str, columns: list[str]) -> p
         ) from None
 
 
-def dim_rows(history: pd.DataFrame, merged: list[str], other_persons: int, ds: dt.date, k: int):
+def dim_rows(
+    history: pd.DataFrame, merged: list[str], other_persons: int, ds: datetime.date, k: int
+):
     """mart.dim_segment rows: every segment ever seen with at least k persons at its last run
     and not merged today, plus ``other``."""
     keep = history[min_cell.at_least_k(history["persons"], k) & ~history["segment_id"].isin(merged)]
@@ -76,7 +78,7 @@ def publish_segments(wh, ds: str, lake_root: str | Path, k: int | None = None) -
     mart.person_segment (partition run_date=ds) in one transaction. Returns counts for the
     task log (no person data)."""
     k = min_cell.min_cell_size() if k is None else k
-    day = dt.date.fromisoformat(ds)
+    day = datetime.date.fromisoformat(ds)
     ps = _read(lake_root, paths.PERSON_SEGMENT, ds, ["person_key", "segment_id"])
     history = _read(
         lake_root,

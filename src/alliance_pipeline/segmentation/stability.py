@@ -12,7 +12,7 @@ centroid in model-input units, one ``c_<column>`` per model column.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 
 import numpy as np
 import pandas as pd
@@ -69,7 +69,7 @@ def match_ids(
 
 
 def advance_history(
-    previous: pd.DataFrame | None, current: pd.DataFrame, ds: dt.date
+    previous: pd.DataFrame | None, current: pd.DataFrame, ds: datetime.date
 ) -> pd.DataFrame:
     """Today's history: ``current`` (one row per active segment today, with segment_id,
     persons, label, profile_json and c_* columns) plus every earlier segment, those active

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -73,7 +73,7 @@ def compute(
     periods: set[str] | None = None,
     half_life_days: int = DEFAULT_HALF_LIFE_DAYS,
 ) -> Settlement:
-    current = period_of(dt.date.fromisoformat(ds))
+    current = period_of(datetime.date.fromisoformat(ds))
     contracts = contracts_from_frame(inputs.contracts)
     fx = FxRates(inputs.fx_rates)
     orders = order_nets(inputs.orders)

@@ -3,7 +3,7 @@ dt, in the contracts' types (read by :func:`alliance_pipeline.lake.arrow_io.read
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +36,7 @@ class CleanInputs:
 
 
 def load_inputs(lake_root: Path | str, ds: str) -> CleanInputs:
-    dt.date.fromisoformat(ds)
+    datetime.date.fromisoformat(ds)
     return CleanInputs(
         **{
             name: read_clean(lake_root, name, ds, latest_only=name in SNAPSHOTS)

@@ -5,7 +5,7 @@ Closed statements (periods in ops.settlement_period) are read, never rewritten.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import logging
 from pathlib import Path
 
@@ -65,7 +65,7 @@ def marts(
     daily, summary = campaign_daily(
         s, inputs.campaign_delivery, [*closed_lines, *s.lines], partners, k
     )
-    new_counts: dict[str, dict[dt.date, int]] = {}
+    new_counts: dict[str, dict[datetime.date, int]] = {}
     firsts = set(first_orders(s).values())
     for c in s.credits:
         if c.weight > 0:
@@ -137,11 +137,11 @@ def run_settlement(wh, ds: str, lake_root: Path | str, k: int | None = None) -> 
             )
         for table, data in tables.items():
             tx.replace_table(table, data)
-        night = dt.date.fromisoformat(ds)
+        night = datetime.date.fromisoformat(ds)
         tx.replace_partition(
             "ops.settlement_night",
             {"dt": night},
-            pd.DataFrame({"dt": [night], "as_of": [dt.date.fromisoformat(as_of)]}),
+            pd.DataFrame({"dt": [night], "as_of": [datetime.date.fromisoformat(as_of)]}),
         )
     counts = {
         "as_of": as_of,
