@@ -177,10 +177,10 @@ def count(sql: str) -> int:
     return duckdb.sql(sql).fetchall()[0][0]
 
 
-def clean_rows(lake: Path, name: str, ds: str, first: datetime.date | None = None) -> int:
+def clean_rows(lake: Path, name: str, dt: str, first: datetime.date | None = None) -> int:
     since = f" AND dt >= DATE '{first}'" if first else ""
     table = base.CLEAN.format(folder=paths.path(paths.clean(name), lake))
-    return count(f"SELECT count(*) FROM {table} WHERE dt <= DATE '{ds}'{since}")
+    return count(f"SELECT count(*) FROM {table} WHERE dt <= DATE '{dt}'{since}")
 
 
 def mart_rows(wh) -> int:
@@ -196,11 +196,11 @@ class Night:
 
     def __init__(self, scale: float, days: int, seed: int, home: Path, memory: TreeMemory):
         self.scale, self.days, self.seed, self.home, self.memory = scale, days, seed, home, memory
-        self.ds = END.isoformat()
-        self.run_id = f"night_bench__{self.ds}"
+        self.dt = END.isoformat()
+        self.run_id = f"night_bench__{self.dt}"
         self.stages: dict[str, dict] = {}
         self.baselines: dict[str, dict] = {}
-        self.out: dict = {"scale": scale, "days": days, "night": self.ds}
+        self.out: dict = {"scale": scale, "days": days, "night": self.dt}
 
     @contextmanager
     def measured(self, table: dict | None, name: str, submits: int = 0):
@@ -267,7 +267,7 @@ class Night:
         dag = nightly_dag()
         ops = {stage: dag.get_task(task_id) for stage, task_id in SPARK_TASKS.items()}
         macros = dag.user_defined_macros
-        args = [jinja2.Template(a).render(**macros) for a in nightly.spark_job_args(self.ds)]
+        args = [jinja2.Template(a).render(**macros) for a in nightly.spark_job_args(self.dt)]
         started = time.perf_counter()
         nightly.prepare_warehouse()
         setup["prepare_warehouse"] = round(time.perf_counter() - started, 2)
@@ -282,8 +282,8 @@ class Night:
             nightly.deidentify(night)
         setup["history_nights"] = round(time.perf_counter() - started, 2)
 
-        say(f"scale {self.scale}: the night of {self.ds}")
-        checked = self.land(self.ds, timed=True)
+        say(f"scale {self.scale}: the night of {self.dt}")
+        checked = self.land(self.dt, timed=True)
         with self.measured(self.baselines, "ingest") as row:
             row["what"] = "boto3 download of the night's objects"
             row["bytes"] = base.download(
@@ -291,7 +291,7 @@ class Night:
             )
             row["rows_in"] = self.stages["ingest"]["rows_in"]
         with self.measured(self.stages, "deidentify", submits=1) as row:
-            nightly.deidentify(self.ds)
+            nightly.deidentify(self.dt)
             row["rows_in"] = sum(b["rows_passed"] for b in checked)
         self.models(lake, ops, args)
         self.settlement(lake)
@@ -332,29 +332,29 @@ class Night:
         from alliance_pipeline.nightly import plan_batches
         from alliance_pipeline.registry import source
 
-        plan = plan_batches(self.ds)
+        plan = plan_batches(self.dt)
         return [
-            manifest_key(source(b["source"]), b["dataset"], self.ds).rsplit("/", 1)[0] + "/"
+            manifest_key(source(b["source"]), b["dataset"], self.dt).rsplit("/", 1)[0] + "/"
             for b in plan["reference"] + plan["facts"]
         ]
 
     def models(self, lake: Path, ops: dict, args: list[str]) -> None:
         first = END - datetime.timedelta(days=REFERENCE["window_days"] - 1)
         events, orders = (
-            clean_rows(lake, "events", self.ds, first),
-            clean_rows(lake, "orders", self.ds),
+            clean_rows(lake, "events", self.dt, first),
+            clean_rows(lake, "orders", self.dt),
         )
-        persons_dir = paths.partition(paths.PERSONS, lake, dt=self.ds)
+        persons_dir = paths.partition(paths.PERSONS, lake, dt=self.dt)
         persons = count(f"SELECT count(*) FROM '{persons_dir}/*.parquet'")
         with self.measured(self.stages, "features", submits=1) as row:
             spark_submit(ops["features"], args)
             row["rows_in"] = events + orders + persons
-        features = paths.partition(paths.FEATURES, lake, run_date=self.ds)
+        features = paths.partition(paths.FEATURES, lake, run_date=self.dt)
         feature_rows = count(f"SELECT count(*) FROM '{features}/*.parquet'")
         with self.measured(self.stages, "segment", submits=1) as row:
             spark_submit(ops["segment"], args)
             row["rows_in"] = feature_rows
-        profile = paths.partition(paths.SEGMENT_PROFILE, lake, run_date=self.ds)
+        profile = paths.partition(paths.SEGMENT_PROFILE, lake, run_date=self.dt)
         row["k"] = count(f"SELECT max(k) FROM '{profile}/*.parquet'")
         with self.measured(self.baselines, "segment") as row:
             row["what"] = "scikit-learn KMeans, k by silhouette"
@@ -363,25 +363,25 @@ class Night:
             spark_submit(ops["recommend"], args)
             row["rows_in"] = events + orders + persons
         evaluation = (
-            f"'{paths.partition(paths.MODEL_EVALUATION, lake, run_date=self.ds)}/*.parquet'"
+            f"'{paths.partition(paths.MODEL_EVALUATION, lake, run_date=self.dt)}/*.parquet'"
         )
         row["ndcg"] = dict(duckdb.sql(f"SELECT model, round(ndcg, 4) FROM {evaluation}").fetchall())
         with self.measured(self.baselines, "recommend") as row:
             row["what"] = "DuckDB SQL interactions + implicit ALS"
-            row.update(base.implicit_als(lake, self.ds), rows_in=events + orders)
+            row.update(base.implicit_als(lake, self.dt), rows_in=events + orders)
 
     def settlement(self, lake: Path) -> None:
         from alliance_pipeline.tasks import nightly
 
         rows_in = sum(
-            clean_rows(lake, n, self.ds) for n in ("orders", "events", "campaign_delivery")
+            clean_rows(lake, n, self.dt) for n in ("orders", "events", "campaign_delivery")
         )
         with self.measured(self.stages, "settlement") as row:
-            row["marts"] = nightly.settle(self.ds)
+            row["marts"] = nightly.settle(self.dt)
             row["rows_in"] = rows_in
         with self.measured(self.baselines, "settlement") as row:
             row["what"] = "DuckDB SQL of settlement_bench"
-            row.update(base.settlement_sql(lake, self.ds), rows_in=rows_in)
+            row.update(base.settlement_sql(lake, self.dt), rows_in=rows_in)
 
     def publish(self) -> None:
         from alliance_pipeline.tasks import nightly
@@ -389,15 +389,15 @@ class Night:
 
         wh = warehouse_from_airflow()
         before = mart_rows(wh)
-        plan = nightly.plan_batches(self.ds)
+        plan = nightly.plan_batches(self.dt)
         with self.measured(self.stages, "publish") as row:
-            nightly.publish_quality(self.ds)
-            nightly.publish_identity(self.ds)
-            nightly.publish_segments(self.ds)
-            row["recommendations"] = nightly.publish_recommendations(self.ds)
-            nightly.write_audiences(self.ds)
+            nightly.publish_quality(self.dt)
+            nightly.publish_identity(self.dt)
+            nightly.publish_segments(self.dt)
+            row["recommendations"] = nightly.publish_recommendations(self.dt)
+            nightly.write_audiences(self.dt)
             nightly.summarise(
-                self.ds,
+                self.dt,
                 self.run_id,
                 "alliance_nightly",
                 plan["reference"] + plan["facts"],

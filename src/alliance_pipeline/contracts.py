@@ -329,9 +329,9 @@ def clean_columns(name: str) -> list[Column]:
     ``city_tier`` columns are removed (users gain the generalised columns); ``redact`` columns
     stay, redacted; every row gains ``source`` and ``dt``.
     """
-    ds = dataset(name)
+    contract = dataset(name)
     out: list[Column] = []
-    for col in ds.columns:
+    for col in contract.columns:
         if col.pii == "identity":
             out.extend(PERSON_KEY_COLUMNS)
         elif col.pii in ("drop", "age_band", "city_tier"):

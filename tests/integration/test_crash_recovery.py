@@ -323,7 +323,7 @@ def run_night(root: Path) -> None:
     with pytest.MonkeyPatch.context() as env:
         for name, value in KEY_ENVIRON.items():
             env.setenv(name, value)
-        assert load_job("deidentify").main(["--ds", DS, "--lake-root", str(root)]) == 0
+        assert load_job("deidentify").main(["--dt", DS, "--lake-root", str(root)]) == 0
 
 
 @pytest.fixture(scope="module")
@@ -348,7 +348,7 @@ def spark_submit(root: Path) -> list[str]:
     from alliance_pipeline.privacy.tasks import submit_spec
 
     script = pipeline_config().privacy.deidentify_job
-    spec = submit_spec(script, ["--ds", DS, "--lake-root", str(root)])
+    spec = submit_spec(script, ["--dt", DS, "--lake-root", str(root)])
     conf = [arg for k, v in spec["conf"].items() for arg in ("--conf", f"{k}={v}")]
     submit = Path(sys.executable).with_name("spark-submit")
     return [

@@ -77,19 +77,19 @@ def snapshot(wh, where="TRUE"):
 
 def nights(wh, lake):
     wh.migrate()
-    for ds in ("2026-02-15", "2026-02-28", "2026-03-02"):
-        run_settlement(wh, ds, lake, k=K)
+    for dt in ("2026-02-15", "2026-02-28", "2026-03-02"):
+        run_settlement(wh, dt, lake, k=K)
     assert (
         close_period(wh, "2026-02", lake, "2026-03-02", closed_at=CLOSED_AT)["status"] == "closed"
     )
     closed = snapshot(wh, "period = '2026-02'")
-    for ds in (
+    for dt in (
         "2026-03-06",
         "2026-03-06",
         "2026-02-28",
         "2026-03-06",
     ):  # reruns, a backfill after close
-        run_settlement(wh, ds, lake, k=K)
+        run_settlement(wh, dt, lake, k=K)
         assert snapshot(wh, "period = '2026-02'") == closed
     assert close_period(wh, "2026-02", lake, "2026-03-06")["status"] == "already_closed"
     assert snapshot(wh, "period = '2026-02'") == closed

@@ -46,9 +46,9 @@ def load_job(name: str = "deidentify"):
 
 
 def write_validated(
-    root: Path, dataset: str, ds: str, source: str, rows: list[dict], schema: pa.Schema
+    root: Path, dataset: str, dt: str, source: str, rows: list[dict], schema: pa.Schema
 ) -> None:
-    folder = validated_partition(source, dataset, ds, root)
+    folder = validated_partition(source, dataset, dt, root)
     folder.mkdir(parents=True)
     pq.write_table(pa.Table.from_pylist(rows, schema), folder / "part-0.parquet")
 

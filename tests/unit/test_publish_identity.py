@@ -30,8 +30,8 @@ def wh(tmp_path):
     return warehouse
 
 
-def _persons(root: Path, ds: str, sources: list[str]):
-    folder = paths.partition(paths.PERSONS, Path(root), dt=ds)
+def _persons(root: Path, dt: str, sources: list[str]):
+    folder = paths.partition(paths.PERSONS, Path(root), dt=dt)
     folder.mkdir(parents=True)
     keys = [f"{i:064x}" for i in range(len(sources))]
     pq.write_table(pa.table({"person_key": keys, "sources": sources}), folder / "part-0.parquet")

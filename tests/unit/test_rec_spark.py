@@ -222,7 +222,7 @@ def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tm
         "--param",
         "top_n=5",
     ]
-    assert job.main(["--ds", DS, *base]) == 0
+    assert job.main(["--dt", DS, *base]) == 0
 
     ev = pd.read_parquet(paths.partition(paths.MODEL_EVALUATION, root, run_date=DS)).set_index(
         "model"
@@ -259,7 +259,7 @@ def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tm
     write_curated(root, paths.PERSONS, sample.persons, dt=nxt)
     write_curated(root, paths.PERSON_SEGMENT, sample.segments, run_date=nxt)
     bad = ["--param", "max_iter=0"]  # never trained: the random initial factors
-    assert job.main(["--ds", nxt, *base, *bad]) == 0
+    assert job.main(["--dt", nxt, *base, *bad]) == 0
     second = publish_recommendations(warehouse, nxt, root)
     assert not second.published
     assert "kept the last published set" in second.reason

@@ -56,8 +56,8 @@ def statement(settlement, contract_id, period):
     return head, body
 
 
-def run(lake, ds, closed_periods=frozenset(), closed_lines=(), periods=None):
-    return compute(load_inputs(lake, ds), ds, set(closed_periods), list(closed_lines), periods)
+def run(lake, dt, closed_periods=frozenset(), closed_lines=(), periods=None):
+    return compute(load_inputs(lake, dt), dt, set(closed_periods), list(closed_lines), periods)
 
 
 def one_partner(lake, k, *, orders, day="2026-03-31", extra_campaigns=(), fx_rows=()):

@@ -86,16 +86,16 @@ def _data_files(folder: Path) -> list[Path]:
 def read_clean_table(
     lake_root: Path | str,
     dataset: str,
-    ds: str,
+    dt: str,
     latest_only: bool = False,
     since: str | None = None,
 ) -> pa.Table:
-    """All ``clean/{dataset}/dt=*/source=*/`` Parquet with dt <= ``ds`` (and >= ``since``),
+    """All ``clean/{dataset}/dt=*/source=*/`` Parquet with dt <= ``dt`` (and >= ``since``),
     conformed; with ``latest_only`` (snapshots), each source's latest dt only."""
     base = paths.path(paths.clean(dataset), Path(lake_root))
     schema = clean_schema(dataset)
     folders: dict[str, list[tuple[datetime.date, Path]]] = {}
-    for dt_dir in sorted(p for p in base.glob("dt=*") if p.is_dir() and p.name[3:] <= ds):
+    for dt_dir in sorted(p for p in base.glob("dt=*") if p.is_dir() and p.name[3:] <= dt):
         if since is not None and dt_dir.name[3:] < since:
             continue
         day = datetime.date.fromisoformat(_partition_value(dt_dir, "dt"))
@@ -118,13 +118,13 @@ def read_clean_table(
 def read_clean(
     lake_root: Path | str,
     dataset: str,
-    ds: str,
+    dt: str,
     latest_only: bool = False,
     since: str | None = None,
 ) -> pd.DataFrame:
     """:func:`read_clean_table` as pandas: decimals as Decimal, dates as date, integers with
     nulls as Python ints (never float), timestamps as UTC-aware."""
-    table = read_clean_table(lake_root, dataset, ds, latest_only, since)
+    table = read_clean_table(lake_root, dataset, dt, latest_only, since)
     return table.to_pandas(integer_object_nulls=True, date_as_object=True)
 
 

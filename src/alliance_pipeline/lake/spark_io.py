@@ -96,18 +96,18 @@ def read_clean(
     return df if start is not None else df.where(F.col("dt") <= F.lit(end))
 
 
-def read_validated(spark: SparkSession, root: str, ds: str) -> dict[str, DataFrame]:
-    """Every dataset's validated partition of ``ds`` (all sources), with source and dt columns."""
+def read_validated(spark: SparkSession, root: str, dt: str) -> dict[str, DataFrame]:
+    """Every dataset's validated partition of ``dt`` (all sources), with source and dt columns."""
     frames = {}
     for name in DATASETS:
-        if exists(spark, paths.partition(paths.validated(name), root, dt=ds)):
-            frames[name] = read_partition(spark, root, paths.validated(name), dt=ds)
+        if exists(spark, paths.partition(paths.validated(name), root, dt=dt)):
+            frames[name] = read_partition(spark, root, paths.validated(name), dt=dt)
     return frames
 
 
-def previous_map(spark: SparkSession, root: str, ds: str) -> DataFrame | None:
-    """The latest identity map snapshot before ``ds`` (None on the first night)."""
-    day = latest_before(spark, paths.path(paths.PERSON_MAP, root), "dt", ds)
+def previous_map(spark: SparkSession, root: str, dt: str) -> DataFrame | None:
+    """The latest identity map snapshot before ``dt`` (None on the first night)."""
+    day = latest_before(spark, paths.path(paths.PERSON_MAP, root), "dt", dt)
     if day is None:
         return None
     return spark.read.parquet(paths.partition(paths.PERSON_MAP, root, dt=day))
@@ -190,8 +190,8 @@ def overwrite_partitions(df: DataFrame, path: str, column: str) -> None:
     fs.delete(jstaging, True)
 
 
-def write_clean_partition(df: DataFrame, root: str, dataset: str, ds: str) -> None:
-    """Replace ``clean/{dataset}/dt={ds}/`` with exactly ``df``'s rows, one ``source=`` folder
+def write_clean_partition(df: DataFrame, root: str, dataset: str, dt: str) -> None:
+    """Replace ``clean/{dataset}/dt={dt}/`` with exactly ``df``'s rows, one ``source=`` folder
     each. The whole ``dt`` folder is replaced, so a source present in an earlier run of the
     night but not in this one does not linger. Files hold neither ``dt`` nor ``source``."""
-    overwrite_dir(df.drop("dt"), paths.partition(paths.clean(dataset), root, dt=ds), ("source",))
+    overwrite_dir(df.drop("dt"), paths.partition(paths.clean(dataset), root, dt=dt), ("source",))

@@ -23,10 +23,10 @@ METRICS = ("precision", "recall", "ndcg", "map")
 
 
 def holdout_split(
-    weighted: DataFrame, ds: str, lookback_days: int, holdout_days: int
+    weighted: DataFrame, dt: str, lookback_days: int, holdout_days: int
 ) -> tuple[DataFrame, DataFrame]:
     """(training confidences, holdout pairs) from ``interactions.weighted_events`` output."""
-    first, last = window_bounds(ds, lookback_days)
+    first, last = window_bounds(dt, lookback_days)
     cutoff = last - datetime.timedelta(days=holdout_days)
     train = confidence(weighted, first, cutoff)
     holdout = confidence(weighted, cutoff + datetime.timedelta(days=1), last)

@@ -22,9 +22,9 @@ def business_day(ts: Column) -> Column:
     return F.to_date(F.from_utc_timestamp(ts, PLATFORM_TIMEZONE))
 
 
-def window_bounds(ds: str, days: int) -> tuple[datetime.date, datetime.date]:
-    """First and last business day of a ``days``-long window ending at ``ds`` (inclusive)."""
-    end = datetime.date.fromisoformat(ds)
+def window_bounds(dt: str, days: int) -> tuple[datetime.date, datetime.date]:
+    """First and last business day of a ``days``-long window ending at ``dt`` (inclusive)."""
+    end = datetime.date.fromisoformat(dt)
     return end - datetime.timedelta(days=days - 1), end
 
 

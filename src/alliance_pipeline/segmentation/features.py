@@ -34,9 +34,9 @@ MONEY = "decimal(18,2)"
 FX_SLACK_DAYS = 10
 
 
-def window_start(ds: datetime.date, lookback_days: int) -> datetime.date:
-    """First day of the look-back window that ends at (and includes) ``ds``."""
-    return ds - datetime.timedelta(days=lookback_days - 1)
+def window_start(dt: datetime.date, lookback_days: int) -> datetime.date:
+    """First day of the look-back window that ends at (and includes) ``dt``."""
+    return dt - datetime.timedelta(days=lookback_days - 1)
 
 
 def local_date(ts: Column) -> Column:
@@ -163,7 +163,7 @@ def person_features(
     orders_cny: DataFrame,
     events: DataFrame,
     catalog: DataFrame,
-    ds: datetime.date,
+    dt: datetime.date,
     lookback_days: int,
 ) -> DataFrame:
     """One row per person of the person dimension, columns as in the module doc + run_date.
@@ -171,17 +171,17 @@ def person_features(
     ``orders_cny`` comes from :func:`orders_in_cny` over the same window.
     """
     o = orders_cny
-    e = events_in_window(events, window_start(ds, lookback_days), ds)
+    e = events_in_window(events, window_start(dt, lookback_days), dt)
     base = persons.select("person_key", "membership_tier", "age_band")
     out = (
-        base.join(order_features(o, ds), "person_key", "left")
+        base.join(order_features(o, dt), "person_key", "left")
         .join(watch_features(e), "person_key", "left")
         .join(category_shares(e, catalog), "person_key", "left")
         .join(sources_touched(persons, o, e), "person_key", "left")
     )
     return out.select(
         "person_key",
-        F.lit(ds).alias("run_date"),
+        F.lit(dt).alias("run_date"),
         F.coalesce("recency_days", F.lit(lookback_days)).cast("int").alias("recency_days"),
         F.coalesce("frequency", F.lit(0)).cast("long").alias("frequency"),
         F.coalesce("monetary_cny", F.lit(0).cast(MONEY)).alias("monetary_cny"),

@@ -35,11 +35,11 @@ class CleanInputs:
     catalog: pd.DataFrame
 
 
-def load_inputs(lake_root: Path | str, ds: str) -> CleanInputs:
-    datetime.date.fromisoformat(ds)
+def load_inputs(lake_root: Path | str, dt: str) -> CleanInputs:
+    datetime.date.fromisoformat(dt)
     return CleanInputs(
         **{
-            name: read_clean(lake_root, name, ds, latest_only=name in SNAPSHOTS)
+            name: read_clean(lake_root, name, dt, latest_only=name in SNAPSHOTS)
             for name in DATASETS
         }
     )

@@ -240,4 +240,4 @@ def settle(dt: str) -> dict:
 
 def spark_job_args(dt_template: str) -> list[str]:
     """The arguments every Spark job of the night takes (rendered by Airflow at run time)."""
-    return ["--ds", dt_template, "--lake-root", "{{ lake_root() }}"]
+    return ["--dt", dt_template, "--lake-root", "{{ lake_root() }}"]

@@ -2,10 +2,10 @@
 
 Entry points for the DAG (GX is imported only when they run, never at import):
 
-    validate_batch(source_id, dataset, ds, run_id, *, now) -> BatchResult   (batch.py)
+    validate_batch(source_id, dataset, dt, run_id, *, now) -> BatchResult   (batch.py)
     publish_dq(wh, results)                                                   (publish.py)
-    load_results(ds) -> list[BatchResult]                                     (results.py)
-    build_data_docs(ds) -> Path | None   once per night, after every batch     (docs.py)
+    load_results(dt) -> list[BatchResult]                                     (results.py)
+    build_data_docs(dt) -> Path | None   once per night, after every batch     (docs.py)
 
 Order: the reference wave of datasets (``Dataset.wave`` in contracts) must be validated before
 the facts that point at them; see references.py.
