@@ -52,6 +52,10 @@ def pytest_collection_modifyitems(config, items):
             continue
         if item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(TIERS[tiers.pop()]))
+        # Parallel workers (pytest-xdist, --dist loadgroup): a module's tests stay together, so
+        # its module fixtures run once; so do the modules reading the shared two nights.
+        shared = "duckdb_nights" in item.fixturenames
+        item.add_marker(pytest.mark.xdist_group("two_nights" if shared else item.module.__name__))
     if wrong:
         raise pytest.UsageError(
             "each test needs exactly one tier marker matching its folder "

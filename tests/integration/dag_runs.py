@@ -33,6 +33,7 @@ def run_dag(
     dag = DagBag(dag_folder=str(PROJECT_ROOT / "dags")).get_dag(dag_id)
     if task_ids is not None:
         dag = dag.partial_subset(sorted(task_ids), include_upstream=False)
+        _drop_absent_children(dag.task_group, set(dag.task_ids))
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
@@ -52,6 +53,18 @@ def run_dag(
             os.dup2(saved[0], 1)
             os.dup2(saved[1], 2)
     return {(ti.task_id, ti.map_index): ti.state for ti in dag_run.get_task_instances()}
+
+
+def _drop_absent_children(group, task_ids: set[str]) -> None:
+    """partial_subset keeps every child of a mapped task group, and the subset then fails to
+    deserialize (KeyError on the first absent task): drop them, and groups left empty."""
+    for label, child in list(group.children.items()):
+        if hasattr(child, "children"):
+            _drop_absent_children(child, task_ids)
+            if not child.children:
+                del group.children[label]
+        elif label not in task_ids:
+            del group.children[label]
 
 
 def night_logical_date(night: datetime.date) -> datetime.datetime:

@@ -236,7 +236,8 @@ def test_publish_killed_mid_transaction(new_warehouse_url):
             size = path.stat().st_size
             wait_until(lambda: path.stat().st_size > size + DUCKDB_GROWTH, "rows written", child)
         kill_group(child)
-        assert child.stdout.read().decode().strip() == ""  # never got to "published"
+        rest = child.stdout.read().decode().splitlines()  # log lines of the hooks may follow
+        assert "published" not in rest  # never got there
     finally:
         if child.poll() is None:
             os.killpg(child.pid, signal.SIGKILL)

@@ -47,11 +47,16 @@ def cluster(tmp_path_factory):
 
 
 def without_the_night(lake: Path) -> None:
-    """Remove what the night's Spark jobs wrote (its partitions in the Spark zones)."""
+    """The lake as it was before the night's Spark jobs: their partitions removed, and the
+    dataset folders that held nothing else (a job tells a first run by the folder's absence)."""
     for zone in ZONES:
         for name in (f"dt={NIGHT}", f"run_date={NIGHT}"):
             for folder in sorted((lake / zone).rglob(name), reverse=True):
                 shutil.rmtree(folder)
+                for parent in folder.parents:
+                    if parent == lake / zone or any(parent.iterdir()):
+                        break
+                    parent.rmdir()
 
 
 def dag_spark_tasks() -> list:

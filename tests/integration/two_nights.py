@@ -2,8 +2,8 @@
 
 dag.test() of alliance_nightly for the last night of October and the first night of November,
 with alliance_monthly_close closing October in between, on generated deliveries in a real S3
-server (SeaweedFS) with Spark in local mode. The two-warehouse test replays its warehouse steps
-against PostgreSQL; the Spark cluster test reruns its last night's jobs on a cluster.
+server (SeaweedFS) with Spark in local mode. The two-warehouse test replays its warehouse
+tasks against PostgreSQL; the Spark cluster test reruns its last night's jobs on a cluster.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ SOURCES = ["platform", "moonbay", "tidewave", "lumen"]  # the partners holding c
 BUCKET = "two-months-landing"
 # Stamped when the close ran, so different in two runs of the same data.
 RUN_STAMPS = frozenset({"run_id", "closed_at"})
-# The nightly tasks that write only the lake: replayed from the first pass's lake, not rerun.
+# The nightly tasks that write only the lake: a replay on another warehouse reuses their outputs.
 LAKE_ONLY_TASKS = frozenset(
     {
         "reference.wait_for_manifest",
@@ -45,8 +45,8 @@ LAKE_ONLY_TASKS = frozenset(
 def run_nights(home, warehouse_url: str, warehouse_conn: dict, replay: dict | None = None) -> dict:
     """The nights and the close, in order, against the warehouse of ``warehouse_conn``; models
     (segments, recommendations) run on the last night only, as a money backfill would. With
-    ``replay`` (an earlier pass), each night runs only the tasks that succeeded there and write
-    the warehouse, on that pass's lake."""
+    ``replay`` (an earlier pass), each night runs the tasks that succeeded there and write the
+    warehouse, on that pass's lake."""
     lake = replay["home"] / "lake" if replay else home / "lake"
     os.environ["ALLIANCE_LAKE_ROOT"] = str(lake)
     os.environ["AIRFLOW_CONN_ALLIANCE_WAREHOUSE"] = json.dumps(warehouse_conn)
