@@ -10,7 +10,7 @@ writes bench/results/ingestion.json and bench/results/ingestion.md.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import datetime
 import json
 import os
 import sys
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
             client = endpoint.client()
             bucket = "bench-landing"
             client.create_bucket(Bucket=bucket)
-            end = dt.date(2026, 11, 23)
+            end = datetime.date(2026, 11, 23)
             started = time.perf_counter()
             truth = run_to(
                 GeneratorConfig(
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
             started = time.perf_counter()
             ingested_rows = 0
-            nights = [end - dt.timedelta(days=n) for n in range(args.days)]
+            nights = [end - datetime.timedelta(days=n) for n in range(args.days)]
             for night in nights:
                 for src in active_sources():
                     for dataset in src.datasets:

@@ -5,7 +5,7 @@ bench/recommendation_bench.py) and DuckDB SQL settlement (bench/settlement_bench
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import datetime
 from pathlib import Path
 
 import duckdb
@@ -24,18 +24,18 @@ CLEAN = (
 # the window, split at the holdout cut-off.
 INTERACTIONS_SQL = """
 WITH
-o AS (SELECT * FROM {orders} WHERE dt <= DATE '{ds}'
+o AS (SELECT * FROM {orders} WHERE dt <= DATE '{dt}'
       QUALIFY row_number() OVER (PARTITION BY source, order_id ORDER BY updated_at DESC, dt DESC) = 1),
 sig AS (
   SELECT person_key, content_id, event_type AS kind, event_at AS ts FROM {events}
-  WHERE dt BETWEEN DATE '{first}' AND DATE '{ds}'
+  WHERE dt BETWEEN DATE '{first}' AND DATE '{dt}'
   UNION ALL
   SELECT person_key, content_id, 'purchase', ordered_at FROM o
   WHERE status IN ('paid', 'partially_refunded')),
 w AS (SELECT person_key, content_id, CAST(timezone('Asia/Shanghai', ts) AS DATE) AS day, weight
       FROM sig JOIN (VALUES {weights}) AS weights(kind, weight) USING (kind))
 SELECT person_key, content_id, day > DATE '{cutoff}' AS holdout, sum(weight) AS confidence
-FROM w WHERE weight > 0 AND day BETWEEN DATE '{first}' AND DATE '{ds}' GROUP BY ALL
+FROM w WHERE weight > 0 AND day BETWEEN DATE '{first}' AND DATE '{dt}' GROUP BY ALL
 """
 
 
@@ -81,7 +81,7 @@ def kmeans(features_dir: Path) -> dict:
     return {"persons": len(x), "k": k, "cost": float(model.inertia_)}
 
 
-def implicit_als(lake: Path, ds: str) -> dict:
+def implicit_als(lake: Path, dt: str) -> dict:
     """Interactions by DuckDB SQL, then `implicit` ALS with the job's parameters as
     recommendation_bench.run_implicit does it: a model on the days before the holdout (NDCG@k
     on the persons' new holdout items) and one on the whole window (top-k for every person)."""
@@ -91,13 +91,13 @@ def implicit_als(lake: Path, ds: str) -> dict:
     from alliance_pipeline.config import pipeline_config
 
     p = pipeline_config().recommendation
-    last = dt.date.fromisoformat(ds)
+    last = datetime.date.fromisoformat(dt)
     sql = INTERACTIONS_SQL.format(
         orders=CLEAN.format(folder=paths.path(paths.clean("orders"), lake)),
         events=CLEAN.format(folder=paths.path(paths.clean("events"), lake)),
-        ds=ds,
-        first=last - dt.timedelta(days=p.lookback_days - 1),
-        cutoff=last - dt.timedelta(days=p.holdout_days),
+        dt=dt,
+        first=last - datetime.timedelta(days=p.lookback_days - 1),
+        cutoff=last - datetime.timedelta(days=p.holdout_days),
         weights=", ".join(f"('{k}', {float(w)})" for k, w in sorted(p.event_weights.items())),
     )
     pairs = duckdb.sql(sql).df()
@@ -119,12 +119,12 @@ def implicit_als(lake: Path, ds: str) -> dict:
     return {"pairs": len(full), "users": n_users, "items": n_items, **holdout_metrics}
 
 
-def settlement_sql(lake: Path, ds: str) -> dict:
+def settlement_sql(lake: Path, dt: str) -> dict:
     """settlement_bench's DuckDB SQL (partner choice, net revenue, fx, contract-period totals;
     campaign-day delivery) over the night's clean zone."""
     from settlement_bench import DAILY_SQL, SQL
 
     con = duckdb.connect()
-    totals = con.execute(SQL.format(root=lake, ds=ds)).fetchall()
-    daily = con.execute(DAILY_SQL.format(root=lake, ds=ds)).fetchall()
+    totals = con.execute(SQL.format(root=lake, dt=dt)).fetchall()
+    daily = con.execute(DAILY_SQL.format(root=lake, dt=dt)).fetchall()
     return {"contract_periods": len(totals), "campaign_days": len(daily)}

@@ -9,7 +9,7 @@ config/sources.yml (6 today; the reference has 10). The generator's activity rat
 a small pilot, so that ``--days`` nights hold scale x those totals: with fewer days than 90 the
 window's volume comes in fewer, larger nights. The nights before the last are landed and
 de-identified as setup; the last night is measured through what the DAG's tasks call
-(alliance_pipeline.nightly; the Spark jobs through the DAG's own SparkSubmitOperators and the
+(alliance_pipeline.tasks.nightly; the Spark jobs through the DAG's own SparkSubmitOperators and the
 spark_default connection): ingest, validate, deidentify, features, segment, recommend, settlement
 (+ metrics, with its marts), publish (every other warehouse load and the run record).
 
@@ -23,7 +23,7 @@ ALS, DuckDB SQL settlement. Writes bench/results/night.json and bench/results/ni
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import datetime
 import importlib
 import json
 import os
@@ -53,7 +53,7 @@ REFERENCE = {
     "orders": 1_000_000,
     "window_days": 90,
 }
-END = dt.date(2026, 11, 23)
+END = datetime.date(2026, 11, 23)
 SPARK_TASKS = {
     "features": "segmentation_features",
     "segment": "segmentation_segment",
@@ -177,10 +177,10 @@ def count(sql: str) -> int:
     return duckdb.sql(sql).fetchall()[0][0]
 
 
-def clean_rows(lake: Path, name: str, ds: str, first: dt.date | None = None) -> int:
+def clean_rows(lake: Path, name: str, dt: str, first: datetime.date | None = None) -> int:
     since = f" AND dt >= DATE '{first}'" if first else ""
     table = base.CLEAN.format(folder=paths.path(paths.clean(name), lake))
-    return count(f"SELECT count(*) FROM {table} WHERE dt <= DATE '{ds}'{since}")
+    return count(f"SELECT count(*) FROM {table} WHERE dt <= DATE '{dt}'{since}")
 
 
 def mart_rows(wh) -> int:
@@ -196,11 +196,11 @@ class Night:
 
     def __init__(self, scale: float, days: int, seed: int, home: Path, memory: TreeMemory):
         self.scale, self.days, self.seed, self.home, self.memory = scale, days, seed, home, memory
-        self.ds = END.isoformat()
-        self.run_id = f"night_bench__{self.ds}"
+        self.dt = END.isoformat()
+        self.run_id = f"night_bench__{self.dt}"
         self.stages: dict[str, dict] = {}
         self.baselines: dict[str, dict] = {}
-        self.out: dict = {"scale": scale, "days": days, "night": self.ds}
+        self.out: dict = {"scale": scale, "days": days, "night": self.dt}
 
     @contextmanager
     def measured(self, table: dict | None, name: str, submits: int = 0):
@@ -223,13 +223,13 @@ class Night:
 
     def land(self, night: str, timed: bool) -> list[dict]:
         """Ingest, then validate, every delivery of ``night``, reference datasets first."""
-        from alliance_pipeline import nightly
+        from alliance_pipeline.tasks import nightly
 
         plan = nightly.plan_batches(night)
         batches = plan["reference"] + plan["facts"]
-        interval_end = dt.datetime.combine(
-            dt.date.fromisoformat(night) + dt.timedelta(days=1),
-            dt.time(2, 30),
+        interval_end = datetime.datetime.combine(
+            datetime.date.fromisoformat(night) + datetime.timedelta(days=1),
+            datetime.time(2, 30),
             ZoneInfo("Asia/Shanghai"),
         )
         table = self.stages if timed else None
@@ -244,8 +244,8 @@ class Night:
     def run(self, overrides: dict[str, str], endpoint) -> dict:
         import jinja2
 
-        from alliance_pipeline import nightly
         from alliance_pipeline.generator import run_to
+        from alliance_pipeline.tasks import nightly
 
         lake, bucket = Path(overrides["ALLIANCE_LAKE_ROOT"]), overrides["ALLIANCE_LANDING_BUCKET"]
         setup = self.out["setup_s"] = {}
@@ -267,7 +267,7 @@ class Night:
         dag = nightly_dag()
         ops = {stage: dag.get_task(task_id) for stage, task_id in SPARK_TASKS.items()}
         macros = dag.user_defined_macros
-        args = [jinja2.Template(a).render(**macros) for a in nightly.spark_job_args(self.ds)]
+        args = [jinja2.Template(a).render(**macros) for a in nightly.spark_job_args(self.dt)]
         started = time.perf_counter()
         nightly.prepare_warehouse()
         setup["prepare_warehouse"] = round(time.perf_counter() - started, 2)
@@ -277,13 +277,13 @@ class Night:
 
         started = time.perf_counter()
         for back in range(self.days - 1, 0, -1):
-            night = (END - dt.timedelta(days=back)).isoformat()
+            night = (END - datetime.timedelta(days=back)).isoformat()
             self.land(night, timed=False)
             nightly.deidentify(night)
         setup["history_nights"] = round(time.perf_counter() - started, 2)
 
-        say(f"scale {self.scale}: the night of {self.ds}")
-        checked = self.land(self.ds, timed=True)
+        say(f"scale {self.scale}: the night of {self.dt}")
+        checked = self.land(self.dt, timed=True)
         with self.measured(self.baselines, "ingest") as row:
             row["what"] = "boto3 download of the night's objects"
             row["bytes"] = base.download(
@@ -291,7 +291,7 @@ class Night:
             )
             row["rows_in"] = self.stages["ingest"]["rows_in"]
         with self.measured(self.stages, "deidentify", submits=1) as row:
-            nightly.deidentify(self.ds)
+            nightly.deidentify(self.dt)
             row["rows_in"] = sum(b["rows_passed"] for b in checked)
         self.models(lake, ops, args)
         self.settlement(lake)
@@ -332,29 +332,29 @@ class Night:
         from alliance_pipeline.nightly import plan_batches
         from alliance_pipeline.registry import source
 
-        plan = plan_batches(self.ds)
+        plan = plan_batches(self.dt)
         return [
-            manifest_key(source(b["source"]), b["dataset"], self.ds).rsplit("/", 1)[0] + "/"
+            manifest_key(source(b["source"]), b["dataset"], self.dt).rsplit("/", 1)[0] + "/"
             for b in plan["reference"] + plan["facts"]
         ]
 
     def models(self, lake: Path, ops: dict, args: list[str]) -> None:
-        first = END - dt.timedelta(days=REFERENCE["window_days"] - 1)
+        first = END - datetime.timedelta(days=REFERENCE["window_days"] - 1)
         events, orders = (
-            clean_rows(lake, "events", self.ds, first),
-            clean_rows(lake, "orders", self.ds),
+            clean_rows(lake, "events", self.dt, first),
+            clean_rows(lake, "orders", self.dt),
         )
-        persons_dir = paths.partition(paths.PERSONS, lake, dt=self.ds)
+        persons_dir = paths.partition(paths.PERSONS, lake, dt=self.dt)
         persons = count(f"SELECT count(*) FROM '{persons_dir}/*.parquet'")
         with self.measured(self.stages, "features", submits=1) as row:
             spark_submit(ops["features"], args)
             row["rows_in"] = events + orders + persons
-        features = paths.partition(paths.FEATURES, lake, run_date=self.ds)
+        features = paths.partition(paths.FEATURES, lake, run_date=self.dt)
         feature_rows = count(f"SELECT count(*) FROM '{features}/*.parquet'")
         with self.measured(self.stages, "segment", submits=1) as row:
             spark_submit(ops["segment"], args)
             row["rows_in"] = feature_rows
-        profile = paths.partition(paths.SEGMENT_PROFILE, lake, run_date=self.ds)
+        profile = paths.partition(paths.SEGMENT_PROFILE, lake, run_date=self.dt)
         row["k"] = count(f"SELECT max(k) FROM '{profile}/*.parquet'")
         with self.measured(self.baselines, "segment") as row:
             row["what"] = "scikit-learn KMeans, k by silhouette"
@@ -363,45 +363,45 @@ class Night:
             spark_submit(ops["recommend"], args)
             row["rows_in"] = events + orders + persons
         evaluation = (
-            f"'{paths.partition(paths.MODEL_EVALUATION, lake, run_date=self.ds)}/*.parquet'"
+            f"'{paths.partition(paths.MODEL_EVALUATION, lake, run_date=self.dt)}/*.parquet'"
         )
         row["ndcg"] = dict(duckdb.sql(f"SELECT model, round(ndcg, 4) FROM {evaluation}").fetchall())
         with self.measured(self.baselines, "recommend") as row:
             row["what"] = "DuckDB SQL interactions + implicit ALS"
-            row.update(base.implicit_als(lake, self.ds), rows_in=events + orders)
+            row.update(base.implicit_als(lake, self.dt), rows_in=events + orders)
 
     def settlement(self, lake: Path) -> None:
-        from alliance_pipeline import nightly
+        from alliance_pipeline.tasks import nightly
 
         rows_in = sum(
-            clean_rows(lake, n, self.ds) for n in ("orders", "events", "campaign_delivery")
+            clean_rows(lake, n, self.dt) for n in ("orders", "events", "campaign_delivery")
         )
         with self.measured(self.stages, "settlement") as row:
-            row["marts"] = nightly.settle(self.ds)
+            row["marts"] = nightly.settle(self.dt)
             row["rows_in"] = rows_in
         with self.measured(self.baselines, "settlement") as row:
             row["what"] = "DuckDB SQL of settlement_bench"
-            row.update(base.settlement_sql(lake, self.ds), rows_in=rows_in)
+            row.update(base.settlement_sql(lake, self.dt), rows_in=rows_in)
 
     def publish(self) -> None:
-        from alliance_pipeline import nightly
+        from alliance_pipeline.tasks import nightly
         from alliance_pipeline.warehouse import warehouse_from_airflow
 
         wh = warehouse_from_airflow()
         before = mart_rows(wh)
-        plan = nightly.plan_batches(self.ds)
+        plan = nightly.plan_batches(self.dt)
         with self.measured(self.stages, "publish") as row:
-            nightly.publish_quality(self.ds)
-            nightly.publish_identity(self.ds)
-            nightly.publish_segments(self.ds)
-            row["recommendations"] = nightly.publish_recommendations(self.ds)
-            nightly.write_audiences(self.ds)
+            nightly.publish_quality(self.dt)
+            nightly.publish_identity(self.dt)
+            nightly.publish_segments(self.dt)
+            row["recommendations"] = nightly.publish_recommendations(self.dt)
+            nightly.write_audiences(self.dt)
             nightly.summarise(
-                self.ds,
+                self.dt,
                 self.run_id,
                 "alliance_nightly",
                 plan["reference"] + plan["facts"],
-                dt.datetime.now(dt.UTC),
+                datetime.datetime.now(datetime.UTC),
             )
         row["rows_in"] = mart_rows(wh) - before  # the rows it loaded
         row["rows_per_s"] = round(row["rows_in"] / row["seconds"])

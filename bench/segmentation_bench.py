@@ -12,7 +12,7 @@ bench/results/segmentation.md with the time ratio and the cost ratio (Spark / sc
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import datetime
 import json
 import platform
 import time
@@ -27,7 +27,7 @@ from alliance_pipeline.contracts import CATEGORIES
 from alliance_pipeline.segmentation import features as feat
 from alliance_pipeline.segmentation import kmeans
 
-DS = dt.date(2026, 11, 23)
+DS = datetime.date(2026, 11, 23)
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -53,7 +53,7 @@ def synthetic(spark, persons: int, seed: int):
             F.concat_ws("-", "person_key", "i").alias("order_id"), "person_key",
             F.when(F.rand(seed) < 0.2, "USD").otherwise("CNY").alias("currency"),
             (F.lit(40) + F.rand(seed + 1) * F.when(F.col("g") == 0, 900).otherwise(100)).cast("decimal(18,2)").alias("amount"),
-            F.timestamp_add("DAY", -(F.when(F.col("g") == 1, 60).otherwise(2) + (F.rand(seed + 2) * 20).cast("int")), F.lit(dt.datetime(2026, 11, 23, 4))).alias("ordered_at"),
+            F.timestamp_add("DAY", -(F.when(F.col("g") == 1, 60).otherwise(2) + (F.rand(seed + 2) * 20).cast("int")), F.lit(datetime.datetime(2026, 11, 23, 4))).alias("ordered_at"),
             F.lit("paid").alias("status"), F.lit(None).cast("decimal(18,2)").alias("refund_amount"),
             F.lit("platform").alias("source"), F.lit(DS).alias("dt"),
         )
@@ -66,14 +66,14 @@ def synthetic(spark, persons: int, seed: int):
         F.concat_ws("-", "person_key", "i").alias("event_id"), "person_key",
         F.concat(F.lit("c"), ((F.col("g") * 2 + (F.rand(seed + 3) < 0.3).cast("int")) % 8).cast("string")).alias("content_id"),
         F.element_at(F.array(*map(F.lit, ("play", "progress", "complete", "view"))), (F.rand(seed + 4) * 4).cast("int") + 1).alias("event_type"),
-        F.timestamp_add("DAY", -(F.rand(seed + 5) * 80).cast("int"), F.lit(dt.datetime(2026, 11, 23, 4))).alias("event_at"),
+        F.timestamp_add("DAY", -(F.rand(seed + 5) * 80).cast("int"), F.lit(datetime.datetime(2026, 11, 23, 4))).alias("event_at"),
         (F.rand(seed + 6) * 900).cast("long").alias("duration_s"), F.lit("platform").alias("source"),
     )  # fmt: skip
     catalog = spark.createDataFrame(
         [(f"c{i}", CATEGORIES[i], DS) for i in range(8)], "content_id string, category string, dt date"
     )  # fmt: skip
     fx = spark.createDataFrame(
-        [(DS - dt.timedelta(days=120), "USD", 7.1, DS)], "date date, currency string, cny_per_unit double, dt date"
+        [(DS - datetime.timedelta(days=120), "USD", 7.1, DS)], "date date, currency string, cny_per_unit double, dt date"
     ).withColumn("cny_per_unit", F.col("cny_per_unit").cast("decimal(18,6)"))  # fmt: skip
     return persons_df, orders, events, catalog, fx
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SQL = """
 WITH
-o AS (SELECT * FROM read_parquet('{root}/clean/orders/*/*/*.parquet', union_by_name = true, hive_partitioning = true, hive_types = {{'dt': DATE, 'source': VARCHAR}}) WHERE dt <= DATE '{ds}'),
+o AS (SELECT * FROM read_parquet('{root}/clean/orders/*/*/*.parquet', union_by_name = true, hive_partitioning = true, hive_types = {{'dt': DATE, 'source': VARCHAR}}) WHERE dt <= DATE '{dt}'),
 latest AS (SELECT * FROM o QUALIFY row_number() OVER (PARTITION BY source, order_id ORDER BY updated_at DESC, dt DESC) = 1),
 net AS (
   SELECT source, order_id, person_key, content_id, currency, ordered_at, referral_code,
@@ -33,7 +33,7 @@ net AS (
          amount - CASE WHEN refund_amount IS NOT NULL THEN least(refund_amount, amount)
                        WHEN status IN ('refunded', 'chargeback') THEN amount ELSE 0 END AS net
   FROM latest),
-snap AS (SELECT max(dt) AS d FROM read_parquet('{root}/clean/contracts/*/*/*.parquet', hive_partitioning = true, hive_types = {{'dt': DATE, 'source': VARCHAR}}) WHERE dt <= DATE '{ds}'),
+snap AS (SELECT max(dt) AS d FROM read_parquet('{root}/clean/contracts/*/*/*.parquet', hive_partitioning = true, hive_types = {{'dt': DATE, 'source': VARCHAR}}) WHERE dt <= DATE '{dt}'),
 k AS (SELECT * FROM read_parquet('{root}/clean/contracts/*/*/*.parquet', hive_partitioning = true, hive_types = {{'dt': DATE, 'source': VARCHAR}}) WHERE dt = (SELECT d FROM snap)),
 camp AS (SELECT * FROM read_parquet('{root}/clean/campaigns/*/*/*.parquet', hive_partitioning = true, hive_types = {{'dt': DATE, 'source': VARCHAR}}) WHERE dt = (SELECT d FROM snap)),
 cat AS (SELECT * FROM read_parquet('{root}/clean/catalog/*/*/*.parquet', hive_partitioning = true, hive_types = {{'dt': DATE, 'source': VARCHAR}}) WHERE dt = (SELECT d FROM snap)),
@@ -51,7 +51,7 @@ ref AS (
   JOIN ok ON ok.source = n.source AND ok.order_id = n.order_id AND ok.partner_id = camp.partner_id),
 ev AS (
   SELECT * FROM read_parquet('{root}/clean/events/*/*/*.parquet', union_by_name = true, hive_partitioning = true, hive_types = {{'dt': DATE, 'source': VARCHAR}})
-  WHERE dt <= DATE '{ds}' AND campaign_id IS NOT NULL AND event_type IN ('click', 'view')
+  WHERE dt <= DATE '{dt}' AND campaign_id IS NOT NULL AND event_type IN ('click', 'view')
   QUALIFY row_number() OVER (PARTITION BY source, event_id ORDER BY dt DESC) = 1),
 win AS (
   SELECT n.source, n.order_id, ok.contract_id
@@ -62,7 +62,7 @@ win AS (
     AND NOT EXISTS (SELECT 1 FROM camp c2 WHERE c2.referral_code = n.referral_code)
   QUALIFY row_number() OVER (PARTITION BY n.source, n.order_id ORDER BY ev.event_at DESC, ev.campaign_id DESC) = 1),
 attr AS (SELECT * FROM ref UNION ALL SELECT * FROM win),
-fx AS (SELECT DISTINCT ON (currency, date) currency, date, cny_per_unit FROM read_parquet('{root}/clean/fx_rates/*/*/*.parquet', hive_partitioning = true, hive_types = {{'dt': DATE, 'source': VARCHAR}}) WHERE dt <= DATE '{ds}' ORDER BY currency, date, dt DESC)
+fx AS (SELECT DISTINCT ON (currency, date) currency, date, cny_per_unit FROM read_parquet('{root}/clean/fx_rates/*/*/*.parquet', hive_partitioning = true, hive_types = {{'dt': DATE, 'source': VARCHAR}}) WHERE dt <= DATE '{dt}' ORDER BY currency, date, dt DESC)
 SELECT a.contract_id, strftime(n.order_date, '%Y-%m') AS period,
        sum(round_even(n.net * CASE WHEN n.currency = 'CNY' THEN 1 ELSE fx.cny_per_unit END, 2)) AS net_cny, count(*) AS orders
 FROM attr a JOIN net n USING (source, order_id)
@@ -73,7 +73,7 @@ GROUP BY ALL ORDER BY ALL
 DAILY_SQL = """
 SELECT campaign_id, date, sum(impressions) AS impressions, sum(clicks) AS clicks, sum(spend) AS spend
 FROM read_parquet('{root}/clean/campaign_delivery/*/*/*.parquet', hive_partitioning = true, hive_types = {{'dt': DATE, 'source': VARCHAR}})
-WHERE dt <= DATE '{ds}' GROUP BY ALL ORDER BY ALL
+WHERE dt <= DATE '{dt}' GROUP BY ALL ORDER BY ALL
 """
 
 
@@ -88,12 +88,12 @@ def run(scale: int, days: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         lake = Path(tmp)
         dts = generate_lake(lake, "2026-02-01", days, scale)
-        ds = dts[-1]
+        dt = dts[-1]
 
         t0 = time.perf_counter()
-        inputs = load_inputs(lake, ds)
+        inputs = load_inputs(lake, dt)
         t1 = time.perf_counter()
-        s = compute(inputs, ds, set(), [])
+        s = compute(inputs, dt, set(), [])
         t2 = time.perf_counter()
         partners = dict(
             zip(inputs.campaigns["campaign_id"], inputs.campaigns["partner_id"], strict=True)
@@ -103,8 +103,8 @@ def run(scale: int, days: int) -> dict:
 
         con = duckdb.connect()
         t4 = time.perf_counter()
-        sql_rows = con.execute(SQL.format(root=lake, ds=ds)).fetchall()
-        con.execute(DAILY_SQL.format(root=lake, ds=ds)).fetchall()
+        sql_rows = con.execute(SQL.format(root=lake, dt=dt)).fetchall()
+        con.execute(DAILY_SQL.format(root=lake, dt=dt)).fetchall()
         t5 = time.perf_counter()
 
         py_totals: dict[tuple[str, str], int] = {}

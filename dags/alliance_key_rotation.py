@@ -18,8 +18,9 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, task
 
-from alliance_pipeline import assets, nightly
+from alliance_pipeline import assets
 from alliance_pipeline.dag_policy import Tag, default_args
+from alliance_pipeline.tasks import key_rotation
 
 
 @dag(
@@ -36,7 +37,7 @@ from alliance_pipeline.dag_policy import Tag, default_args
 def alliance_key_rotation():
     @task(multiple_outputs=False, pool="spark", outlets=assets.CLEAN)
     def rotate() -> dict:
-        return nightly.rotate_pseudonym_key()
+        return key_rotation.rotate_pseudonym_key()
 
     rotate()
 

@@ -23,8 +23,9 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, dag, task
 
-from alliance_pipeline import assets, nightly
+from alliance_pipeline import assets
 from alliance_pipeline.dag_policy import Tag, default_args
+from alliance_pipeline.tasks import monthly_close
 
 
 @dag(
@@ -49,17 +50,17 @@ from alliance_pipeline.dag_policy import Tag, default_args
 def alliance_monthly_close():
     @task(multiple_outputs=True)
     def period(params: dict | None = None, data_interval_start=None) -> dict:
-        period, run_date = nightly.period_to_close(data_interval_start, params)
+        period, run_date = monthly_close.period_to_close(data_interval_start, params)
         return {"period": period, "run_date": run_date}
 
     # The one-slot settlement pool keeps a close and a night's settle from writing at once.
     @task(multiple_outputs=False, pool="settlement", outlets=assets.SETTLEMENT_MARTS)
     def close_period(period: str, run_date: str) -> dict:
-        return nightly.close_period(period, run_date)
+        return monthly_close.close_period(period, run_date)
 
     @task
     def send_statements(period: str) -> list[str]:
-        return nightly.send_statements(period)
+        return monthly_close.send_statements(period)
 
     chosen = period()
     close_period(chosen["period"], chosen["run_date"]) >> send_statements(chosen["period"])

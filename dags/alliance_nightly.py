@@ -49,11 +49,12 @@ from airflow.sdk import (
     task_group,
 )
 
-from alliance_pipeline import assets, nightly
+from alliance_pipeline import assets
 from alliance_pipeline.alerts import AllianceAlertNotifier
 from alliance_pipeline.dag_policy import Tag, default_args
 from alliance_pipeline.settings import JOBS_DIR, SPARK_CONN_ID, lake_root
 from alliance_pipeline.spark_session import SPARK_CONF
+from alliance_pipeline.tasks import nightly
 
 DAG_ID = "alliance_nightly"
 BATCH_LABEL = "{{ batch_label }}"

@@ -1,6 +1,6 @@
 """De-identify one night: validated/ -> clean/, identity/person_map/, curated/persons/.
 
-    spark-submit jobs/deidentify.py --ds 2026-11-23 --lake-root /abs/lake
+    spark-submit jobs/deidentify.py --dt 2026-11-23 --lake-root /abs/lake
 
 The pseudonym key comes from the environment (ALLIANCE_PSEUDONYM_KEY and
 ALLIANCE_PSEUDONYM_KEY_VERSION, set by the task from the Airflow connection), never from the
@@ -10,7 +10,7 @@ command line. Nothing here prints rows: only dataset names and paths.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import datetime
 import sys
 
 from alliance_pipeline.contracts import DATASETS
@@ -22,34 +22,34 @@ from alliance_pipeline.spark_session import job_session
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ds", required=True, help="run date YYYY-MM-DD")
+    parser.add_argument("--dt", required=True, help="run date YYYY-MM-DD")
     parser.add_argument("--lake-root", required=True, help="lake root folder or URI")
     args = parser.parse_args(argv)
-    as_of = dt.date.fromisoformat(args.ds)
+    as_of = datetime.date.fromisoformat(args.dt)
     root = args.lake_root.rstrip("/")
     key = pseudonym_key_from_env()
 
-    spark = job_session(f"alliance-deidentify-{args.ds}")
+    spark = job_session(f"alliance-deidentify-{args.dt}")
     spark.sparkContext.setLogLevel("WARN")
-    validated = spark_io.read_validated(spark, root, args.ds)
+    validated = spark_io.read_validated(spark, root, args.dt)
     if not validated:
-        raise SystemExit(f"dt={args.ds}: no validated partitions under {root}/validated")
-    map_path = paths.partition(paths.PERSON_MAP, root, dt=args.ds)
+        raise SystemExit(f"dt={args.dt}: no validated partitions under {root}/validated")
+    map_path = paths.partition(paths.PERSON_MAP, root, dt=args.dt)
 
     def materialise(identity_map):
         spark_io.overwrite_dir(identity_map, map_path)
         return spark.read.parquet(map_path)
 
-    previous = spark_io.previous_map(spark, root, args.ds)
+    previous = spark_io.previous_map(spark, root, args.dt)
     night = deidentify_night(validated, previous, key, as_of, materialise)
     for name, df in night.clean.items():
-        spark_io.write_clean_partition(df, root, name, args.ds)
-        print(f"deidentify dt={args.ds}: wrote clean/{name}/dt={args.ds}")
+        spark_io.write_clean_partition(df, root, name, args.dt)
+        print(f"deidentify dt={args.dt}: wrote clean/{name}/dt={args.dt}")
     for name in sorted(set(DATASETS) - set(night.clean)):
-        if spark_io.remove_dir(spark, paths.partition(paths.clean(name), root, dt=args.ds)):
-            print(f"deidentify dt={args.ds}: removed clean/{name}/dt={args.ds} (nothing validated)")
-    spark_io.overwrite_dir(night.persons, paths.partition(paths.PERSONS, root, dt=args.ds))
-    print(f"deidentify dt={args.ds}: wrote {paths.PERSON_MAP} and {paths.PERSONS}")
+        if spark_io.remove_dir(spark, paths.partition(paths.clean(name), root, dt=args.dt)):
+            print(f"deidentify dt={args.dt}: removed clean/{name}/dt={args.dt} (nothing validated)")
+    spark_io.overwrite_dir(night.persons, paths.partition(paths.PERSONS, root, dt=args.dt))
+    print(f"deidentify dt={args.dt}: wrote {paths.PERSON_MAP} and {paths.PERSONS}")
     return 0
 
 

@@ -1,17 +1,17 @@
-"""spark-submit jobs/recommend.py --ds YYYY-MM-DD --lake-root ROOT [--param key=value ...]
+"""spark-submit jobs/recommend.py --dt YYYY-MM-DD --lake-root ROOT [--param key=value ...]
 
-Reads  clean/events (dt in the look-back window), clean/orders (dt <= ds), clean/catalog/dt=ds,
-       curated/persons/dt=ds, curated/person_segment/run_date=ds, curated/rec_index (earlier runs);
+Reads  clean/events (dt in the look-back window), clean/orders (dt <= dt), clean/catalog/dt=dt,
+       curated/persons/dt=dt, curated/person_segment/run_date=dt, curated/rec_index (earlier runs);
        hive-partitioned: dt and source come from the folder names (lake.spark_io).
-Writes curated/rec_index/run_date=ds, curated/recommendations/run_date=ds,
-       curated/model_evaluation/run_date=ds (dynamic partition overwrite: a rerun replaces them).
+Writes curated/rec_index/run_date=dt, curated/recommendations/run_date=dt,
+       curated/model_evaluation/run_date=dt (dynamic partition overwrite: a rerun replaces them).
 Parameters: the ``recommendation:`` section of config/pipeline.yml, ``--param`` overrides.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import datetime
 import json
 import sys
 
@@ -28,7 +28,7 @@ from alliance_pipeline.spark_session import job_session
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--ds", required=True, type=dt.date.fromisoformat)
+    p.add_argument("--dt", required=True, type=datetime.date.fromisoformat)
     p.add_argument("--lake-root", required=True)
     p.add_argument(
         "--param",
@@ -48,19 +48,19 @@ def _overrides(pairs: list[str]) -> dict:
     return out
 
 
-def _write(df: DataFrame, root: str, dataset: str, ds: str) -> None:
-    run = df.withColumn("run_date", F.lit(ds).cast("date"))
+def _write(df: DataFrame, root: str, dataset: str, dt: str) -> None:
+    run = df.withColumn("run_date", F.lit(dt).cast("date"))
     spark_io.overwrite_partitions(run, paths.path(dataset, root), "run_date")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    ds, root = args.ds.isoformat(), args.lake_root.rstrip("/")
+    dt, root = args.dt.isoformat(), args.lake_root.rstrip("/")
     params = pipeline_config().recommendation.override(**_overrides(args.param))
-    spark = job_session(f"alliance-recommend-{ds}")
-    checkpoints = paths.partition(f"{paths.CHECKPOINTS}/recommend", root, run_date=ds)
+    spark = job_session(f"alliance-recommend-{dt}")
+    checkpoints = paths.partition(f"{paths.CHECKPOINTS}/recommend", root, run_date=dt)
     spark.sparkContext.setCheckpointDir(checkpoints)
-    first, last = window_bounds(ds, params.lookback_days)
+    first, last = window_bounds(dt, params.lookback_days)
 
     events = spark_io.read_clean(spark, root, "events", first, last)
     orders = spark_io.read_clean(spark, root, "orders", None, last)  # ownership: all history
@@ -69,18 +69,18 @@ def main(argv: list[str] | None = None) -> int:
     segments = spark_io.read_partition(spark, root, paths.PERSON_SEGMENT, run_date=last)
     index_root = paths.path(paths.REC_INDEX, root)
     previous = (
-        latest_before(spark_io.read_partitions(spark, index_root, [index_root]), ds)
+        latest_before(spark_io.read_partitions(spark, index_root, [index_root]), dt)
         if spark_io.exists(spark, index_root)
         else spark.createDataFrame([], INDEX_SCHEMA)
     )
 
-    out = run(events, orders, catalog, persons, segments, previous, ds, params)
-    _write(out.index, root, paths.REC_INDEX, ds)
-    _write(out.recommendations, root, paths.RECOMMENDATIONS, ds)
-    _write(spark.createDataFrame(out.evaluation), root, paths.MODEL_EVALUATION, ds)
+    out = run(events, orders, catalog, persons, segments, previous, dt, params)
+    _write(out.index, root, paths.REC_INDEX, dt)
+    _write(out.recommendations, root, paths.RECOMMENDATIONS, dt)
+    _write(spark.createDataFrame(out.evaluation), root, paths.MODEL_EVALUATION, dt)
     spark_io.delete(spark, checkpoints)
     for m in out.evaluation:
-        print(f"recommend {ds}: {m['model']} ndcg@{m['k']}={m['ndcg']:.4f} persons={m['persons']}")
+        print(f"recommend {dt}: {m['model']} ndcg@{m['k']}={m['ndcg']:.4f} persons={m['persons']}")
     return 0  # the session ends with the spark-submit process (tests reuse theirs)
 
 

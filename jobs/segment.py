@@ -1,17 +1,17 @@
 """spark-submit job: KMeans segments with stable ids, profiles and the profile chart.
 
-    spark-submit jobs/segment.py --ds 2026-11-23 --lake-root /abs/lake [--k-min 3 --k-max 8
+    spark-submit jobs/segment.py --dt 2026-11-23 --lake-root /abs/lake [--k-min 3 --k-max 8
         --seed 42 --init-steps 5 --restarts 3]
 
-Reads curated/features/run_date={ds} and the latest curated/segment_centroids run before ds;
+Reads curated/features/run_date={dt} and the latest curated/segment_centroids run before dt;
 writes curated/person_segment, curated/segment_centroids, curated/segment_profile (each
-run_date={ds}, partition overwrite) and reports/segments/run_date={ds}/profile.html.
+run_date={dt}, partition overwrite) and reports/segments/run_date={dt}/profile.html.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import datetime
 import json
 import sys
 
@@ -24,7 +24,9 @@ from alliance_pipeline.spark_session import job_session
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--ds", required=True, type=dt.date.fromisoformat, help="run date YYYY-MM-DD")
+    p.add_argument(
+        "--dt", required=True, type=datetime.date.fromisoformat, help="run date YYYY-MM-DD"
+    )
     p.add_argument("--lake-root", required=True, help="lake root folder or s3a:// URI")
     for name in ("k-min", "k-max", "seed", "init-steps", "restarts", "max-iter"):
         p.add_argument(
@@ -39,26 +41,26 @@ def main(argv: list[str] | None = None) -> int:
     options = ("k_min", "k_max", "seed", "init_steps", "restarts", "max_iter")
     given = {name: getattr(args, name) for name in options if getattr(args, name) is not None}
     params = pipeline_config().segmentation.override(**given)
-    spark = job_session(f"alliance-segmentation-{args.ds}")
-    ds, root = args.ds, args.lake_root
-    features = spark_io.read_partition(spark, root, paths.FEATURES, run_date=ds)
+    spark = job_session(f"alliance-segmentation-{args.dt}")
+    dt, root = args.dt, args.lake_root
+    features = spark_io.read_partition(spark, root, paths.FEATURES, run_date=dt)
     centroids = paths.path(paths.SEGMENT_CENTROIDS, root)
-    prev_day = spark_io.latest_before(spark, centroids, "run_date", str(ds))
+    prev_day = spark_io.latest_before(spark, centroids, "run_date", str(dt))
     previous = None
     if prev_day is not None:
         previous = spark_io.read_partition(
             spark, root, paths.SEGMENT_CENTROIDS, run_date=prev_day
         ).toPandas()
 
-    night = segment_night(features, previous, ds, params, with_pca=not args.no_pca)
+    night = segment_night(features, previous, dt, params, with_pca=not args.no_pca)
 
     def write(df, dataset: str) -> None:
         spark_io.overwrite_partitions(df, paths.path(dataset, root), "run_date")
 
     write(night.person_segment, paths.PERSON_SEGMENT)
-    profile = night.profile.assign(run_date=ds, k=night.choice.k)
+    profile = night.profile.assign(run_date=dt, k=night.choice.k)
     write(spark.createDataFrame(profile), paths.SEGMENT_PROFILE)
-    history = night.history.assign(run_date=ds)
+    history = night.history.assign(run_date=dt)
     write(spark.createDataFrame(history), paths.SEGMENT_CENTROIDS)
     notes = {
         "k (by silhouette)": night.choice.k,
@@ -68,11 +70,11 @@ def main(argv: list[str] | None = None) -> int:
         "previous run": prev_day or "none",
         "retired today": ", ".join(night.retired) or "none",
     }
-    page = chart.profile_html(night.profile, str(ds), night.points, notes)
-    report = paths.partition(paths.SEGMENT_REPORTS, root, run_date=ds)
+    page = chart.profile_html(night.profile, str(dt), night.points, notes)
+    report = paths.partition(paths.SEGMENT_REPORTS, root, run_date=dt)
     spark_io.write_text(spark, paths.at(report, "profile.html"), page)
     print(
-        f"segments: run_date={ds} k={night.choice.k} segments={list(night.profile['segment_id'])} "
+        f"segments: run_date={dt} k={night.choice.k} segments={list(night.profile['segment_id'])} "
         f"retired={night.retired}"
     )
     spark.stop()

@@ -48,7 +48,7 @@ class AllianceAlertNotifier(BaseNotifier):
 
 
 def _batch_of(ti) -> dict:
-    """A mapped delivery task is labelled ``source/dataset`` (nightly.batch_label)."""
+    """A mapped delivery task is labelled ``source/dataset`` (tasks.nightly.batch_label)."""
     label = getattr(ti, "rendered_map_index", None) or ""
     source, _, dataset = label.partition("/")
     return {"source": source, "dataset": dataset} if dataset else {}

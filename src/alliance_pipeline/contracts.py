@@ -75,6 +75,8 @@ class Dataset:
     columns: tuple[Column, ...]
     delivered_by: tuple[str, ...]  # source kinds: "platform", "partner"
     references: dict[str, str] = field(default_factory=dict)  # column -> "dataset.column"
+    # "reference": landed and validated before the night's facts, which are checked against it.
+    wave: str = "facts"
 
     @property
     def column_names(self) -> list[str]:
@@ -99,6 +101,7 @@ USERS = Dataset(
     description="People known to a source, re-delivered whenever their record changes.",
     key=("source_user_id",),
     delivered_by=("platform", "partner"),
+    wave="reference",
     columns=(
         _c("source_user_id", "string", "The source's own user id.", nullable=False, pii="identity"),
         _c("full_name", "string", "Full name.", pii="drop"),
@@ -200,6 +203,7 @@ CAMPAIGNS = Dataset(
     description="Co-marketing campaigns run with partners (full snapshot each night).",
     key=("campaign_id",),
     delivered_by=("platform",),
+    wave="reference",
     columns=(
         _c("campaign_id", "string", "Campaign id.", nullable=False),
         _c("partner_id", "string", "Partner source id.", nullable=False),
@@ -218,6 +222,7 @@ CATALOG = Dataset(
     description="Content the platform sells (full snapshot each night).",
     key=("content_id",),
     delivered_by=("platform",),
+    wave="reference",
     columns=(
         _c("content_id", "string", "Content id.", nullable=False),
         _c("title", "string", "Title.", nullable=False),
@@ -235,6 +240,7 @@ CONTRACTS = Dataset(
     description="Revenue-share contracts with partners (full snapshot each night).",
     key=("contract_id",),
     delivered_by=("platform",),
+    wave="reference",
     columns=(
         _c("contract_id", "string", "Contract id.", nullable=False),
         _c("partner_id", "string", "Partner source id.", nullable=False),
@@ -279,6 +285,7 @@ FX_RATES = Dataset(
     description="Daily exchange rates into CNY.",
     key=("date", "currency"),
     delivered_by=("platform",),
+    wave="reference",
     columns=(
         _c("date", "date", "Rate date (Asia/Shanghai).", nullable=False),
         _c("currency", "string", "Currency.", nullable=False, allowed=CURRENCIES),
@@ -322,9 +329,9 @@ def clean_columns(name: str) -> list[Column]:
     ``city_tier`` columns are removed (users gain the generalised columns); ``redact`` columns
     stay, redacted; every row gains ``source`` and ``dt``.
     """
-    ds = dataset(name)
+    contract = dataset(name)
     out: list[Column] = []
-    for col in ds.columns:
+    for col in contract.columns:
         if col.pii == "identity":
             out.extend(PERSON_KEY_COLUMNS)
         elif col.pii in ("drop", "age_band", "city_tier"):

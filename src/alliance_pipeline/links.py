@@ -75,7 +75,7 @@ def _base_path() -> str:
 def validate_link(dag_id: str, task_id: str, dt: str | None, batch_label: str | None) -> str:
     """The data docs URL of one validate task instance, or "" (no link shown) when the task is
     not a validate task or its docs do not exist yet. ``batch_label`` is the task's rendered map
-    index, ``source/dataset`` (see nightly.batch_label)."""
+    index, ``source/dataset`` (see tasks.nightly.batch_label)."""
     if dag_id != NIGHTLY_DAG_ID or not task_id.endswith(VALIDATE_TASK_SUFFIX):
         return ""
     if not dt or not batch_label or batch_label.count("/") != 1:
@@ -105,7 +105,7 @@ def _night_and_label(ti_key) -> tuple[str | None, str | None]:
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
-    from alliance_pipeline.nightly import night_date
+    from alliance_pipeline.tasks.nightly import night_date
 
     with create_session() as session:
         label = session.scalar(

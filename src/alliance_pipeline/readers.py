@@ -81,7 +81,7 @@ class ReadResult:
         return len(self.raw)
 
 
-def read_partition(path: Path, source: Source, dataset: Dataset, dt: str) -> ReadResult:
+def read_delivery(path: Path, source: Source, dataset: Dataset, dt: str) -> ReadResult:
     """Read ``raw/{source}/{dataset}/dt={dt}/`` as listed by its manifest."""
     manifest = parse_manifest(
         (path / MANIFEST_NAME).read_bytes(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
+import datetime
 import json
 import logging
 import os
@@ -20,7 +20,7 @@ RUN_LOGS = {"pipeline_run"}
 
 def run_dag(
     dag_id: str,
-    logical_date: dt.datetime,
+    logical_date: datetime.datetime,
     conf: dict,
     log_file: Path,
     task_ids: Iterable[str] | None = None,
@@ -67,18 +67,18 @@ def _drop_absent_children(group, task_ids: set[str]) -> None:
             del group.children[label]
 
 
-def night_logical_date(night: dt.date) -> dt.datetime:
+def night_logical_date(night: datetime.date) -> datetime.datetime:
     """The logical date of the scheduled run of ``night``: 03:00 Shanghai the day after."""
-    return dt.datetime.combine(night, dt.time(19, 0), tzinfo=dt.UTC)
+    return datetime.datetime.combine(night, datetime.time(19, 0), tzinfo=datetime.UTC)
 
 
 def _comparable(value):
     """One spelling per value whatever the dialect returned (JSON text or object, tz)."""
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.UTC)
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.astimezone(datetime.UTC)
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True, default=str)
-    if isinstance(value, float | Decimal | int | str | bool | dt.date) or value is None:
+    if isinstance(value, float | Decimal | int | str | bool | datetime.date) or value is None:
         return value
     return str(value)
 

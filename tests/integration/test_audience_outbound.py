@@ -1,6 +1,6 @@
 """Partner audience files written to each partner's outbound prefix in a real S3 server."""
 
-import datetime as dt
+import datetime
 import json
 
 import pandas as pd
@@ -19,7 +19,7 @@ def test_write_audiences_to_each_contracted_partners_outbound_prefix(
 ):
     recs, persons, segments, catalog = frames()
     root = tmp_path / "lake"
-    day = dt.date.fromisoformat(DS)
+    day = datetime.date.fromisoformat(DS)
     write_clean(
         root, "catalog", catalog.assign(title="t", category="business", source="platform", dt=day)
     )
@@ -30,8 +30,11 @@ def test_write_audiences_to_each_contracted_partners_outbound_prefix(
             {
                 "contract_id": ["k1", "k2"],
                 "partner_id": ["moonbay", "tidewave"],
-                "effective_from": [dt.date(2026, 1, 1), dt.date(2025, 1, 1)],
-                "effective_to": [None, dt.date(2025, 12, 31)],  # tidewave's contract has ended
+                "effective_from": [datetime.date(2026, 1, 1), datetime.date(2025, 1, 1)],
+                "effective_to": [
+                    None,
+                    datetime.date(2025, 12, 31),
+                ],  # tidewave's contract has ended
                 "source": "platform",
                 "dt": day,
             }
@@ -44,8 +47,16 @@ def test_write_audiences_to_each_contracted_partners_outbound_prefix(
             {
                 "campaign_id": ["cmp1", "cmp0", "cmpL"],
                 "partner_id": ["moonbay", "moonbay", "lumen"],
-                "start_date": [dt.date(2026, 11, 1), dt.date(2026, 1, 1), dt.date(2026, 11, 1)],
-                "end_date": [dt.date(2026, 11, 30), dt.date(2026, 2, 1), dt.date(2026, 11, 30)],
+                "start_date": [
+                    datetime.date(2026, 11, 1),
+                    datetime.date(2026, 1, 1),
+                    datetime.date(2026, 11, 1),
+                ],
+                "end_date": [
+                    datetime.date(2026, 11, 30),
+                    datetime.date(2026, 2, 1),
+                    datetime.date(2026, 11, 30),
+                ],
                 "source": "platform",
                 "dt": day,
             }

@@ -9,7 +9,7 @@ single nights are dag.test() runs. Both read the same deliveries from a real S3 
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import json
 import os
 import subprocess
@@ -30,11 +30,11 @@ from tests.integration.dag_runs import mart_rows, night_logical_date, run_dag
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark, pytest.mark.slow]
 
-NIGHTS = [dt.date(2026, 11, 10) + dt.timedelta(days=i) for i in range(7)]
+NIGHTS = [datetime.date(2026, 11, 10) + datetime.timedelta(days=i) for i in range(7)]
 SOURCES = ("platform", "moonbay")  # a partner: campaigns, statements
 CONF = {"sources": list(SOURCES), "models": False}
 BUCKET = "backfill-landing"
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 BACKFILL_TIMEOUT_S = 2400
 
 
@@ -75,8 +75,8 @@ def run_backfill(home: Path, s3_url: str, metadata_url: str) -> dict[str, str]:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(5)
-        first = dt.datetime.combine(NIGHTS[0], dt.time(0, 0), SHANGHAI)
-        last = dt.datetime.combine(NIGHTS[-1], dt.time(23, 0), SHANGHAI)
+        first = datetime.datetime.combine(NIGHTS[0], datetime.time(0, 0), SHANGHAI)
+        last = datetime.datetime.combine(NIGHTS[-1], datetime.time(23, 0), SHANGHAI)
         airflow(
             env,
             "backfill",
@@ -172,7 +172,7 @@ def test_backfill_gives_the_same_warehouse_as_single_nights(warehouses):
     assert set(singles) == set(backfill)
     for table in ("fct_order", "settlement_statement", "fct_campaign_daily", "dq_result"):
         assert singles[table], table
-    nights = {v for row in singles["dq_result"] for v in row if type(v) is dt.date}
+    nights = {v for row in singles["dq_result"] for v in row if type(v) is datetime.date}
     assert set(NIGHTS) <= nights
     for table in sorted(singles):
         assert backfill[table] == singles[table], table

@@ -10,7 +10,7 @@ does.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import os
 import select
 import shutil
@@ -148,7 +148,7 @@ def settlement_lines(partition: dict, rows: int, version: int) -> pa.Table:
             "order_source": same("moonbay"),
             "order_id": order_ids,
             "campaign_id": same("cmp-1"),
-            "order_date": same(dt.date(2026, 11, 3), pa.date32()),
+            "order_date": same(datetime.date(2026, 11, 3), pa.date32()),
             "order_status": same("paid"),
             "order_currency": same("CNY"),
             "order_credit_amount": money(cents),
@@ -281,7 +281,10 @@ def deliver_night(root: Path, corrected: bool) -> None:
         write_validated(root, "users", DS, source, users, USERS)
         write_validated(root, "orders", DS, source, orders, ORDERS)
     rates = [("USD", "7.100000"), ("EUR", "7.700000")][: 2 if corrected else 1]
-    rows = [dict(date=dt.date(2026, 11, 23), currency=c, cny_per_unit=Decimal(r)) for c, r in rates]
+    rows = [
+        dict(date=datetime.date(2026, 11, 23), currency=c, cny_per_unit=Decimal(r))
+        for c, r in rates
+    ]
     write_validated(root, "fx_rates", DS, "platform", rows, FX_RATES)
 
 
@@ -321,7 +324,7 @@ def run_night(root: Path) -> None:
     with pytest.MonkeyPatch.context() as env:
         for name, value in KEY_ENVIRON.items():
             env.setenv(name, value)
-        assert load_job("deidentify").main(["--ds", DS, "--lake-root", str(root)]) == 0
+        assert load_job("deidentify").main(["--dt", DS, "--lake-root", str(root)]) == 0
 
 
 @pytest.fixture(scope="module")
@@ -346,7 +349,7 @@ def spark_submit(root: Path) -> list[str]:
     from alliance_pipeline.privacy.tasks import submit_spec
 
     script = pipeline_config().privacy.deidentify_job
-    spec = submit_spec(script, ["--ds", DS, "--lake-root", str(root)])
+    spec = submit_spec(script, ["--dt", DS, "--lake-root", str(root)])
     conf = [arg for k, v in spec["conf"].items() for arg in ("--conf", f"{k}={v}")]
     submit = Path(sys.executable).with_name("spark-submit")
     return [

@@ -1,6 +1,6 @@
 """Ingestion against a real S3 server (SeaweedFS) with generated partner drops."""
 
-import datetime as dt
+import datetime
 import hashlib
 import json
 
@@ -27,7 +27,7 @@ def tree_digest(root) -> dict[str, str]:
 @pytest.fixture
 def night(s3_endpoint, s3_bucket):
     run = generate(
-        GeneratorConfig(persons=300, days=1, end_date=dt.date(2026, 11, 23), defects=True)
+        GeneratorConfig(persons=300, days=1, end_date=datetime.date(2026, 11, 23), defects=True)
     )
     client = s3_endpoint.client()
     list(write_landing(run.deliveries, s3_client=client, bucket=s3_bucket))
@@ -81,7 +81,7 @@ def test_a_night_lands_in_the_raw_zone_and_a_rerun_is_identical(lake, night):
 
 def test_a_corrected_redelivery_replaces_and_keeps_the_earlier_copy(lake, s3_endpoint, s3_bucket):
     client = s3_endpoint.client()
-    base = dict(persons=200, days=1, end_date=dt.date(2026, 11, 23), sources=("platform",))
+    base = dict(persons=200, days=1, end_date=datetime.date(2026, 11, 23), sources=("platform",))
     first = generate(GeneratorConfig(seed=1, **base))
     fx = [d for d in first.deliveries if d.dataset == "catalog"]
     list(write_landing(fx, s3_client=client, bucket=s3_bucket))

@@ -2,7 +2,7 @@
 with injected defects, against a real S3 server (SeaweedFS), the DuckDB warehouse and Spark in
 local mode; then the same night again, which must change nothing."""
 
-import datetime as dt
+import datetime
 import hashlib
 import os
 from pathlib import Path
@@ -17,7 +17,7 @@ from tests.lake_rows import parquet_content
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
-NIGHT = dt.date(2026, 11, 23)
+NIGHT = datetime.date(2026, 11, 23)
 LOGICAL_DATE = night_logical_date(NIGHT)
 INGEST_DEFECTS = {"checksum_mismatch", "truncated_file", "row_count_mismatch"}
 
@@ -90,7 +90,7 @@ def night(airflow_db, s3_endpoint, tmp_path_factory):
 
 def labels(night, task_id: str) -> dict[str, str]:
     """Mapped delivery task states by ``source/dataset`` (the order of the plan)."""
-    from alliance_pipeline.nightly import plan_batches
+    from alliance_pipeline.tasks.nightly import plan_batches
 
     plan = plan_batches(NIGHT.isoformat())
     wave = task_id.split(".")[0]

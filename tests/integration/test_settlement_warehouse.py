@@ -3,7 +3,7 @@ closed statements byte-identical across reruns and late data, partner files from
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -16,7 +16,7 @@ from alliance_pipeline.warehouse import open_warehouse
 from tests.unit._settlement_frames import D, generate_lake, order, write_clean
 
 pytestmark = pytest.mark.integration
-CLOSED_AT = dt.datetime(2026, 3, 3, 2, 0, tzinfo=dt.UTC)
+CLOSED_AT = datetime.datetime(2026, 3, 3, 2, 0, tzinfo=datetime.UTC)
 K = 3
 
 
@@ -35,17 +35,17 @@ def settled_lake(tmp_path_factory):
                 **_latest(lake, "o5"),
                 "status": "partially_refunded",
                 "refund_amount": D("10.00"),
-                "updated_at": dt.datetime(2026, 3, 5, 1, 0, tzinfo=dt.UTC),
+                "updated_at": datetime.datetime(2026, 3, 5, 1, 0, tzinfo=datetime.UTC),
             },
             {
                 **_latest(lake, "o20"),
                 "status": "chargeback",
                 "refund_amount": None,
-                "updated_at": dt.datetime(2026, 3, 5, 1, 0, tzinfo=dt.UTC),
+                "updated_at": datetime.datetime(2026, 3, 5, 1, 0, tzinfo=datetime.UTC),
             },
             {
                 **order("late-1", "p-late", "300.00", "2026-02-27 10:00", code="MO1"),
-                "updated_at": dt.datetime(2026, 3, 5, 2, 0, tzinfo=dt.UTC),
+                "updated_at": datetime.datetime(2026, 3, 5, 2, 0, tzinfo=datetime.UTC),
             },
         ],
         part=1,
@@ -77,19 +77,19 @@ def snapshot(wh, where="TRUE"):
 
 def nights(wh, lake):
     wh.migrate()
-    for ds in ("2026-02-15", "2026-02-28", "2026-03-02"):
-        run_settlement(wh, ds, lake, k=K)
+    for dt in ("2026-02-15", "2026-02-28", "2026-03-02"):
+        run_settlement(wh, dt, lake, k=K)
     assert (
         close_period(wh, "2026-02", lake, "2026-03-02", closed_at=CLOSED_AT)["status"] == "closed"
     )
     closed = snapshot(wh, "period = '2026-02'")
-    for ds in (
+    for dt in (
         "2026-03-06",
         "2026-03-06",
         "2026-02-28",
         "2026-03-06",
     ):  # reruns, a backfill after close
-        run_settlement(wh, ds, lake, k=K)
+        run_settlement(wh, dt, lake, k=K)
         assert snapshot(wh, "period = '2026-02'") == closed
     assert close_period(wh, "2026-02", lake, "2026-03-06")["status"] == "already_closed"
     assert snapshot(wh, "period = '2026-02'") == closed
@@ -150,7 +150,10 @@ def test_a_rerun_of_an_earlier_night_does_not_rewind_the_marts(settled_lake, duc
     assert run_settlement(wh, "2026-02-20", settled_lake, k=K)["as_of"] == "2026-03-06"
     assert marts() == latest
     nights = wh.query("SELECT dt, as_of FROM ops.settlement_night ORDER BY dt")
-    assert nights == [(dt.date(2026, 2, 20), dt.date(2026, 3, 6)), (dt.date(2026, 3, 6),) * 2]
+    assert nights == [
+        (datetime.date(2026, 2, 20), datetime.date(2026, 3, 6)),
+        (datetime.date(2026, 3, 6),) * 2,
+    ]
 
 
 def test_marts_hold_no_float_money(settled_lake, duckdb_url):

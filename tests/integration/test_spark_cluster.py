@@ -15,9 +15,9 @@ import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
 
-from alliance_pipeline.nightly import spark_job_args
 from alliance_pipeline.privacy.tasks import run_deidentify
 from alliance_pipeline.settings import PROJECT_ROOT, SPARK_CONN_ID
+from alliance_pipeline.tasks.nightly import spark_job_args
 from tests.fixtures.spark_cluster import StandaloneCluster, standalone_cluster
 from tests.integration.two_nights import NIGHTS
 from tests.lake_rows import parquet_rows, row_differences

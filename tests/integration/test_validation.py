@@ -22,7 +22,6 @@ from alliance_pipeline.validation import (
     publish_dq,
     validate_batch,
 )
-from alliance_pipeline.validation.references import REFERENCE_DATASETS
 from alliance_pipeline.warehouse import open_warehouse
 from tests.fixtures.bad_inputs import cases
 
@@ -141,7 +140,7 @@ def _validate_nights(run, refused) -> dict:
         now = datetime.combine(date.fromisoformat(dt) + timedelta(days=1), time(2, 30), SHANGHAI)
         batches = sorted(
             {(d.source.id, d.dataset) for d in run.deliveries if d.dt == dt},
-            key=lambda b: (b[1] not in REFERENCE_DATASETS, b),
+            key=lambda b: (contract(b[1]).wave != "reference", b),
         )
         for source_id, name in batches:
             if (source_id, name, dt) in refused:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import json
 import subprocess
 import sys
@@ -27,8 +27,8 @@ from tests.fixtures.postgres import admin_connection
 
 pytestmark = pytest.mark.integration
 
-D1, D2 = dt.date(2026, 11, 23), dt.date(2026, 11, 24)
-CST = dt.timezone(dt.timedelta(hours=8))
+D1, D2 = datetime.date(2026, 11, 23), datetime.date(2026, 11, 24)
+CST = datetime.timezone(datetime.timedelta(hours=8))
 
 FACT_SQL = """
 CREATE SCHEMA IF NOT EXISTS mart;
@@ -48,7 +48,7 @@ CREATE TABLE mart.t_other (dt DATE NOT NULL, n BIGINT NOT NULL);
 """
 
 
-def facts(day: dt.date, n: int, source: str = "moonbay", start: int = 0) -> pa.Table:
+def facts(day: datetime.date, n: int, source: str = "moonbay", start: int = 0) -> pa.Table:
     ids = range(start, start + n)
     return pa.table(
         {
@@ -59,7 +59,8 @@ def facts(day: dt.date, n: int, source: str = "moonbay", start: int = 0) -> pa.T
             "rate": pa.array([Decimal("0.123456")] * n, pa.decimal128(18, 6)),
             "paid_at": pa.array(
                 [
-                    dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC) + dt.timedelta(seconds=i)
+                    datetime.datetime(2026, 11, 23, 8, 0, tzinfo=datetime.UTC)
+                    + datetime.timedelta(seconds=i)
                     for i in ids
                 ],
                 pa.timestamp("us", tz="UTC"),
@@ -241,8 +242,8 @@ def test_decimals_exact_to_the_fen(wh):
 
 def test_timestamps_with_time_zone_round_trip(wh):
     moments = [
-        dt.datetime(2026, 11, 23, 23, 59, 59, 123456, tzinfo=CST),
-        dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        datetime.datetime(2026, 11, 23, 23, 59, 59, 123456, tzinfo=CST),
+        datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC),
     ]
     data = facts(D1, 2).set_column(
         5, "paid_at", pa.array(moments, pa.timestamp("us", tz="Asia/Shanghai"))
@@ -250,7 +251,7 @@ def test_timestamps_with_time_zone_round_trip(wh):
     wh.replace_partition("mart.t_fact", {"dt": D1}, data)
     got = [r[0] for r in wh.query("SELECT paid_at FROM mart.t_fact ORDER BY order_id")]
     assert got == moments
-    assert all(g.utcoffset() == dt.timedelta(0) for g in got)
+    assert all(g.utcoffset() == datetime.timedelta(0) for g in got)
     assert wh.query("SELECT count(*) FROM mart.t_fact WHERE paid_at = ?", [moments[0]]) == [(1,)]
 
 

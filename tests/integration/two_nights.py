@@ -9,7 +9,7 @@ tasks against PostgreSQL; the Spark cluster test reruns its last night's jobs on
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
+import datetime
 import json
 import os
 from pathlib import Path
@@ -20,9 +20,9 @@ from alliance_pipeline.generator import GeneratorConfig, run_to
 from alliance_pipeline.warehouse import open_warehouse
 from tests.integration.dag_runs import mart_rows, night_logical_date, run_dag
 
-NIGHTS = (dt.date(2026, 10, 31), dt.date(2026, 11, 1))
-CLOSE_AFTER = dt.date(2026, 10, 31)  # October is closed on the morning of November 1st
-CLOSE_RUN = dt.datetime(2026, 11, 1, 1, 0, tzinfo=dt.UTC)  # 09:00 Shanghai
+NIGHTS = (datetime.date(2026, 10, 31), datetime.date(2026, 11, 1))
+CLOSE_AFTER = datetime.date(2026, 10, 31)  # October is closed on the morning of November 1st
+CLOSE_RUN = datetime.datetime(2026, 11, 1, 1, 0, tzinfo=datetime.UTC)  # 09:00 Shanghai
 SOURCES = ["platform", "moonbay", "tidewave", "lumen"]  # the partners holding contracts
 BUCKET = "two-months-landing"
 # Stamped when the close ran, so different in two runs of the same data.

@@ -6,7 +6,7 @@ read back tz-naive)."""
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from alliance_pipeline.lake import paths
 from alliance_pipeline.lake.arrow_io import clean_file_schema
 
-CST = dt.timezone(dt.timedelta(hours=8))
+CST = datetime.timezone(datetime.timedelta(hours=8))
 
 
 def write_clean(
@@ -38,9 +38,9 @@ def write_clean(
     return out
 
 
-def at(text: str) -> dt.datetime:
+def at(text: str) -> datetime.datetime:
     """'2026-03-05 10:00' in Asia/Shanghai, as an aware datetime."""
-    return dt.datetime.fromisoformat(text).replace(tzinfo=CST)
+    return datetime.datetime.fromisoformat(text).replace(tzinfo=CST)
 
 
 def D(x) -> Decimal:
@@ -120,8 +120,8 @@ def contract(
         attribution_model=attribution,
         window_days=window,
         count_views=views,
-        effective_from=dt.date.fromisoformat(start),
-        effective_to=end and dt.date.fromisoformat(end),
+        effective_from=datetime.date.fromisoformat(start),
+        effective_to=end and datetime.date.fromisoformat(end),
     )
 
 
@@ -131,8 +131,8 @@ def campaign(campaign_id, partner, code=None) -> dict:
         partner_id=partner,
         name=f"Campaign {campaign_id}",
         referral_code=code,
-        start_date=dt.date(2026, 1, 1),
-        end_date=dt.date(2026, 12, 31),
+        start_date=datetime.date(2026, 1, 1),
+        end_date=datetime.date(2026, 12, 31),
         budget=D("10000.00"),
         currency="CNY",
         objective="conversion",
@@ -153,13 +153,13 @@ def content(content_id, owner="platform", co_brands=None) -> dict:
 
 
 def fx(day: str, currency: str, rate: str) -> dict:
-    return dict(date=dt.date.fromisoformat(day), currency=currency, cny_per_unit=D(rate))
+    return dict(date=datetime.date.fromisoformat(day), currency=currency, cny_per_unit=D(rate))
 
 
 def delivery(campaign_id, day, channel, impressions, clicks, spend, currency="CNY") -> dict:
     return dict(
         campaign_id=campaign_id,
-        date=dt.date.fromisoformat(day),
+        date=datetime.date.fromisoformat(day),
         channel=channel,
         impressions=impressions,
         clicks=clicks,
@@ -199,8 +199,8 @@ def generate_lake(
     import random
 
     rnd = random.Random(seed)
-    first = dt.date.fromisoformat(start)
-    dts = [(first + dt.timedelta(days=i)).isoformat() for i in range(days)]
+    first = datetime.date.fromisoformat(start)
+    dts = [(first + datetime.timedelta(days=i)).isoformat() for i in range(days)]
     models = ["last_touch", "linear", "position_based", "time_decay", "first_touch"]
     contracts = [
         contract(
@@ -297,7 +297,7 @@ def generate_lake(
                     **src,
                     "status": status,
                     "refund_amount": refund,
-                    "updated_at": src["updated_at"] + dt.timedelta(hours=1),
+                    "updated_at": src["updated_at"] + datetime.timedelta(hours=1),
                 }
             )
         write_clean(lake, "orders", day, "platform", rows, int96=old)

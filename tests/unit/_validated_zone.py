@@ -4,7 +4,7 @@ job scripts under jobs/ loaded as modules."""
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import importlib.util
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from alliance_pipeline.lake.paths import validated_partition
 
 JOBS = Path(__file__).resolve().parents[2] / "jobs"
-UTC = dt.UTC
+UTC = datetime.UTC
 TS = pa.timestamp("us", tz="UTC")
 USERS = pa.schema(
     [("source_user_id", pa.string()), ("full_name", pa.string()), ("mobile", pa.string()),
@@ -46,22 +46,22 @@ def load_job(name: str = "deidentify"):
 
 
 def write_validated(
-    root: Path, dataset: str, ds: str, source: str, rows: list[dict], schema: pa.Schema
+    root: Path, dataset: str, dt: str, source: str, rows: list[dict], schema: pa.Schema
 ) -> None:
-    folder = validated_partition(source, dataset, ds, root)
+    folder = validated_partition(source, dataset, dt, root)
     folder.mkdir(parents=True)
     pq.write_table(pa.Table.from_pylist(rows, schema), folder / "part-0.parquet")
 
 
 def user(uid, name, mobile, email, id_card, tier, consent, day):
-    ts = dt.datetime(2026, 11, day, 9, tzinfo=UTC)
+    ts = datetime.datetime(2026, 11, day, 9, tzinfo=UTC)
     return dict(source_user_id=uid, full_name=name, mobile=mobile, email=email,
                 id_card_no=id_card, birth_date=None, gender="M", city="杭州市", registered_at=ts,
                 membership_tier=tier, marketing_consent=consent, updated_at=ts, nickname=name)  # fmt: skip
 
 
 def order(oid, uid, day):
-    ts = dt.datetime(2026, 11, day, 10, tzinfo=UTC)
+    ts = datetime.datetime(2026, 11, day, 10, tzinfo=UTC)
     return dict(order_id=oid, source_user_id=uid, content_id="c1", quantity=1,
                 unit_price=Decimal("9.90"), amount=Decimal("9.90"), currency="CNY", ordered_at=ts,
                 status="paid", refund_amount=None, refunded_at=None, referral_code=None,

@@ -1,6 +1,6 @@
 """The Spark transforms against the Python reference, and one two-night de-identification run."""
 
-import datetime as dt
+import datetime
 import hashlib
 import hmac
 
@@ -16,7 +16,7 @@ from tests.unit.test_normalise import EMAILS, FREE_TEXT, MOBILES
 pytestmark = [pytest.mark.unit, pytest.mark.spark]
 
 KEY = PseudonymKey(b"test-key-not-for-production-0123", "test-1")
-UTC = dt.UTC
+UTC = datetime.UTC
 
 
 def test_spark_functions_equal_python_reference(spark):
@@ -77,18 +77,18 @@ EVENTS = (
 
 
 def _ts(day, hour=12):
-    return dt.datetime(2026, 11, day, hour, tzinfo=UTC)
+    return datetime.datetime(2026, 11, day, hour, tzinfo=UTC)
 
 
 def test_two_nights_keys_overlap_consent_and_no_pii(spark):
-    night1, night2 = dt.date(2026, 11, 22), dt.date(2026, 11, 23)
+    night1, night2 = datetime.date(2026, 11, 22), datetime.date(2026, 11, 23)
     users1 = spark.createDataFrame(
         [
             # one person at two sources, mobile written differently; consent given at moonbay
             ("platform", "p1", "李伟", "138 1234 5678", None, "11010519491231002X", None,
              "M", "北京市", _ts(1), "gold", False, _ts(20), night1),
             ("moonbay", "m9", "Li Wei", "+86-138-1234-5678", "LI@X.COM", None,
-             dt.date(1990, 3, 7), "M", "Hangzhou", _ts(5), "silver", True, _ts(21), night1),
+             datetime.date(1990, 3, 7), "M", "Hangzhou", _ts(5), "silver", True, _ts(21), night1),
             # e-mail only
             ("platform", "p2", "王芳", None, " Fang@Example.com ", None, None,
              "F", "西宁", _ts(2), "free", True, _ts(20), night1),
@@ -160,7 +160,7 @@ def test_two_nights_keys_overlap_consent_and_no_pii(spark):
     assert persons[li].home_source == "platform"  # registered first
     assert persons[li].marketing_consent is False  # platform's later statement wins
     assert persons[li].membership_tier == "gold"
-    assert persons[li].first_seen == dt.date(2026, 11, 1)
+    assert persons[li].first_seen == datetime.date(2026, 11, 1)
     assert persons[m7].marketing_consent is False  # never delivered as a user
     assert persons[m8].sources == "moonbay" and persons[m8].age_band == "unknown"
     assert {r.key_version for r in second.identity_map.collect()} == {"test-1"}

@@ -45,15 +45,15 @@ def test_two_nights_rerun_and_no_pii_left(spark, tmp_path, monkeypatch):
     )
     write_validated(root, "orders", d2, "platform", [order("o3", "p1", 23)], ORDERS)
     job = load_job()
-    assert job.main(["--ds", d1, "--lake-root", str(root)]) == 0
-    assert job.main(["--ds", d2, "--lake-root", str(root)]) == 0
+    assert job.main(["--dt", d1, "--lake-root", str(root)]) == 0
+    assert job.main(["--dt", d2, "--lake-root", str(root)]) == 0
     night2 = paths.partition(paths.clean("orders"), root, dt=d2)
     assert sorted(p.name for p in night2.glob("source=*")) == ["source=moonbay", "source=platform"]
     part = next(night2.glob("source=moonbay/*.parquet"))
     assert {"dt", "source"}.isdisjoint(pq.read_schema(part).names)  # hive partition folders
     # the platform batch is withdrawn (e.g. rejected on a rerun): the rerun leaves no trace of it
     shutil.rmtree(paths.validated_partition("platform", "orders", d2, root))
-    assert job.main(["--ds", d2, "--lake-root", str(root)]) == 0
+    assert job.main(["--dt", d2, "--lake-root", str(root)]) == 0
     assert [p.name for p in night2.glob("source=*")] == ["source=moonbay"]
     assert [p.name for p in paths.path(paths.clean("orders"), root).iterdir()] == [
         f"dt={d2}"

@@ -1,7 +1,7 @@
 """Segmentation features on a hand-made clean zone in the lake's real layout, read back through
 the job's reader (one Spark session, few actions)."""
 
-import datetime as dt
+import datetime
 from decimal import Decimal
 
 import pandas as pd
@@ -13,13 +13,13 @@ from alliance_pipeline.segmentation import features as feat
 
 pytestmark = pytest.mark.unit
 
-DS = dt.date(2026, 11, 23)
+DS = datetime.date(2026, 11, 23)
 LOOKBACK = 30
-UTC = dt.UTC
+UTC = datetime.UTC
 
 
-def ts(day: dt.date, hour: int = 10) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+def ts(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    return datetime.datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
 def lake(root, **rows):
@@ -40,7 +40,7 @@ def order(oid, person, amount, day, *, currency="CNY", status="paid", refund=Non
     }  # fmt: skip
 
 
-def event(eid, person, content, etype, *, day=DS - dt.timedelta(days=3), duration=None,
+def event(eid, person, content, etype, *, day=DS - datetime.timedelta(days=3), duration=None,
           source="platform", delivered=None):  # fmt: skip
     return {
         "event_id": eid, "person_key": person, "key_version": "dev-1", "content_id": content,
@@ -51,7 +51,7 @@ def event(eid, person, content, etype, *, day=DS - dt.timedelta(days=3), duratio
 
 @pytest.fixture(scope="module")
 def features(spark, tmp_path_factory):
-    d = lambda n: DS - dt.timedelta(days=n)  # ruff: ignore[lambda-assignment]
+    d = lambda n: DS - datetime.timedelta(days=n)  # ruff: ignore[lambda-assignment]
     orders = [
         order("o1", "A", "100.00", d(5)),
         # re-delivered three days later with a partial refund: the latest version wins
@@ -96,7 +96,9 @@ def features(spark, tmp_path_factory):
         "platform",
         "moonbay",
     }
-    fx = read_clean(spark, str(root), "fx_rates", start - dt.timedelta(days=feat.FX_SLACK_DAYS), DS)
+    fx = read_clean(
+        spark, str(root), "fx_rates", start - datetime.timedelta(days=feat.FX_SLACK_DAYS), DS
+    )
     events = read_clean(spark, str(root), "events", start, DS)
     catalog = read_clean(spark, str(root), "catalog", DS, DS)
     orders_cny = feat.orders_in_cny(orders, fx, start, DS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import io
 import json
 import re
@@ -24,7 +24,7 @@ from alliance_pipeline.settings import CONFIG_DIR
 
 pytestmark = pytest.mark.unit
 
-END = dt.date(2026, 11, 23)
+END = datetime.date(2026, 11, 23)
 SMALL = GeneratorConfig(persons=1500, days=5, end_date=END, seed=11, orders_per_person_day=0.05)
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 

@@ -1,6 +1,6 @@
 """KMeans segmentation: k selection, cost against scikit-learn, stable ids across nights."""
 
-import datetime as dt
+import datetime
 from decimal import Decimal
 
 import numpy as np
@@ -16,7 +16,7 @@ from alliance_pipeline.settings import CONFIG_DIR
 
 pytestmark = pytest.mark.unit
 
-DS = dt.date(2026, 11, 23)
+DS = datetime.date(2026, 11, 23)
 # Planted behaviour groups: recency, frequency, spend, watch minutes, completion, category, tier.
 GROUPS = {
     "high-spend finishers": (3, 6, 3000, 900, 0.9, "technology", "platinum"),
@@ -124,7 +124,7 @@ def test_next_night_keeps_ids_and_retires_vanished(spark, night1):
     # night 2: fresh persons drawn from the same groups, one group gone
     groups2 = {g: v for g, v in GROUPS.items() if g != "non-paying viewers"}
     truth2 = planted(groups2, 60, seed=2)
-    d2 = DS + dt.timedelta(days=1)
+    d2 = DS + datetime.timedelta(days=1)
     params = PARAMS.override(k_min=3, k_max=3)
     second = segment_night(to_spark(spark, truth2), first.history, d2, params, with_pca=False)
     ids2 = majority(second.person_segment.toPandas(), truth2)

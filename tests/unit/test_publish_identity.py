@@ -1,6 +1,6 @@
 """publish_identity and rekey_warehouse on a real DuckDB warehouse."""
 
-import datetime as dt
+import datetime
 import shutil
 from pathlib import Path
 
@@ -30,8 +30,8 @@ def wh(tmp_path):
     return warehouse
 
 
-def _persons(root: Path, ds: str, sources: list[str]):
-    folder = paths.partition(paths.PERSONS, Path(root), dt=ds)
+def _persons(root: Path, dt: str, sources: list[str]):
+    folder = paths.partition(paths.PERSONS, Path(root), dt=dt)
     folder.mkdir(parents=True)
     keys = [f"{i:064x}" for i in range(len(sources))]
     pq.write_table(pa.table({"person_key": keys, "sources": sources}), folder / "part-0.parquet")
@@ -46,7 +46,7 @@ def test_overlap_published_with_summary_and_rerun_replaces(wh, tmp_path):
     rows = wh.query(
         "SELECT source_a, source_b, persons, suppressed_cells FROM mart.partner_overlap "
         "WHERE dt = ? ORDER BY source_a, source_b",
-        [dt.date(2026, 11, 23)],
+        [datetime.date(2026, 11, 23)],
     )
     # platform-tidewave (2) is below k; folded alone it would still be below k, so the next
     # smallest pair (moonbay-platform, 7) is folded too: the total still reconciles

@@ -106,10 +106,10 @@ def test_an_empty_column_parses(dtype):  # a header-only delivery (no new contra
 
 
 def test_to_arrow_writes_the_lake_types_and_keeps_extra_columns():
-    ds = dataset("orders")
-    raw = pd.DataFrame([{c: None for c in ds.column_names} | {"amount": "9.90", "coupon": "X"}])
-    typed, failures = to_contract_types(raw.astype(object), ds)
-    table = to_arrow(typed, ds, ["coupon"])
+    dt = dataset("orders")
+    raw = pd.DataFrame([{c: None for c in dt.column_names} | {"amount": "9.90", "coupon": "X"}])
+    typed, failures = to_contract_types(raw.astype(object), dt)
+    table = to_arrow(typed, dt, ["coupon"])
     assert table.schema.field("amount").type == pa.decimal128(18, 2)
     assert table.schema.field("updated_at").type == pa.timestamp("us", tz="UTC")
     assert table.schema.field("quantity").type == pa.int64()

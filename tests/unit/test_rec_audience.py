@@ -1,6 +1,6 @@
 """Partner audience files: consent, the partner's own content and campaigns, minimum cells."""
 
-import datetime as dt
+import datetime
 
 import pandas as pd
 import pytest
@@ -52,18 +52,22 @@ def test_contracts_and_campaigns_in_force_including_open_ended_ones():
     open_ended = pd.DataFrame(
         {
             "partner_id": ["moonbay", "lumen"],
-            "effective_from": [dt.date(2026, 1, 1), dt.date(2026, 12, 1)],
+            "effective_from": [datetime.date(2026, 1, 1), datetime.date(2026, 12, 1)],
             "effective_to": [None, None],  # every contract open-ended: an all-null column
         }
     )
     assert audience.partners_with_contract(open_ended, DS) == ["moonbay"]
-    ended = open_ended.assign(effective_to=[dt.date(2026, 11, 22), None])
+    ended = open_ended.assign(effective_to=[datetime.date(2026, 11, 22), None])
     assert audience.partners_with_contract(ended, DS) == []
     campaigns = pd.DataFrame(
         {
             "campaign_id": ["c1", "c2", "c3"],
             "partner_id": ["moonbay", "moonbay", "lumen"],
-            "start_date": [dt.date(2026, 11, 1), dt.date(2026, 11, 24), dt.date(2026, 11, 1)],
+            "start_date": [
+                datetime.date(2026, 11, 1),
+                datetime.date(2026, 11, 24),
+                datetime.date(2026, 11, 1),
+            ],
             "end_date": [None, None, None],
         }
     )

@@ -1,6 +1,6 @@
 """The publish gate on both warehouse dialects, from hand-made curated partitions."""
 
-import datetime as dt
+import datetime
 import shutil
 
 import pandas as pd
@@ -69,7 +69,7 @@ def check_gate_keeps_the_previous_set(wh, lake):
     assert (result.published, result.rows) == (False, 0)
     assert "NDCG@10 0.2000 vs popularity 0.3000" in result.reason
     current = wh.query("SELECT run_date, content_id FROM mart.recommendation_current ORDER BY 2")
-    assert current == [(dt.date(2026, 11, 23), "c2"), (dt.date(2026, 11, 23), "good")]
+    assert current == [(datetime.date(2026, 11, 23), "c2"), (datetime.date(2026, 11, 23), "good")]
     flags = wh.query("SELECT run_date, model, published FROM mart.model_evaluation ORDER BY 1, 2")
     assert [f[2] for f in flags] == [True, True, False, False]
     assert publish_recommendations(wh, "2026-11-24", lake).rows == 0  # a rerun changes nothing

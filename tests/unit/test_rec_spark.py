@@ -1,6 +1,6 @@
 """Recommendation transforms on hand-made frames, and the job end to end on a planted sample."""
 
-import datetime as dt
+import datetime
 import importlib.util
 import shutil
 
@@ -26,8 +26,8 @@ pytestmark = [pytest.mark.unit, pytest.mark.spark]
 DS = "2026-11-23"
 
 
-def ts(day: str, hour: int = 12) -> dt.datetime:
-    return dt.datetime.fromisoformat(f"{day}T{hour:02d}:00:00+00:00")
+def ts(day: str, hour: int = 12) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(f"{day}T{hour:02d}:00:00+00:00")
 
 
 def test_confidence_weights_event_strength_and_latest_order_version(spark):
@@ -51,7 +51,7 @@ def test_confidence_weights_event_strength_and_latest_order_version(spark):
                 content_id="a",
                 status="paid",
                 updated_at=ts("2026-11-22"),
-                dt=dt.date(2026, 11, 22),
+                dt=datetime.date(2026, 11, 22),
                 **order,
             ),
             Row(
@@ -59,7 +59,7 @@ def test_confidence_weights_event_strength_and_latest_order_version(spark):
                 content_id="d",
                 status="paid",
                 updated_at=ts("2026-11-22"),
-                dt=dt.date(2026, 11, 22),
+                dt=datetime.date(2026, 11, 22),
                 **order,
             ),
             # o2 re-delivered refunded: the latest version wins, so no purchase and no ownership
@@ -68,7 +68,7 @@ def test_confidence_weights_event_strength_and_latest_order_version(spark):
                 content_id="d",
                 status="refunded",
                 updated_at=ts("2026-11-23"),
-                dt=dt.date(2026, 11, 23),
+                dt=datetime.date(2026, 11, 23),
                 **order,
             ),
         ]
@@ -222,7 +222,7 @@ def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tm
         "--param",
         "top_n=5",
     ]
-    assert job.main(["--ds", DS, *base]) == 0
+    assert job.main(["--dt", DS, *base]) == 0
 
     ev = pd.read_parquet(paths.partition(paths.MODEL_EVALUATION, root, run_date=DS)).set_index(
         "model"
@@ -254,17 +254,17 @@ def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tm
 
     # the next night: a model made worse on purpose must not replace the published lists
     nxt = "2026-11-24"
-    sample.catalog["dt"] = dt.date(2026, 11, 24)
+    sample.catalog["dt"] = datetime.date(2026, 11, 24)
     write_clean(root, "catalog", sample.catalog)
     write_curated(root, paths.PERSONS, sample.persons, dt=nxt)
     write_curated(root, paths.PERSON_SEGMENT, sample.segments, run_date=nxt)
     bad = ["--param", "max_iter=0"]  # never trained: the random initial factors
-    assert job.main(["--ds", nxt, *base, *bad]) == 0
+    assert job.main(["--dt", nxt, *base, *bad]) == 0
     second = publish_recommendations(warehouse, nxt, root)
     assert not second.published
     assert "kept the last published set" in second.reason
     current = warehouse.query("SELECT DISTINCT run_date FROM mart.recommendation_current")
-    assert current == [(dt.date(2026, 11, 23),)]
+    assert current == [(datetime.date(2026, 11, 23),)]
     gate_rows = warehouse.query(
         "SELECT run_date, model, published FROM mart.model_evaluation ORDER BY 1, 2"
     )

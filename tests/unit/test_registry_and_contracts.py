@@ -86,11 +86,11 @@ def test_every_dataset_of_the_design_has_a_contract_with_keys_in_its_columns():
         "contracts",
         "fx_rates",
     }
-    for ds in contracts.DATASETS.values():
-        assert set(ds.key) <= set(ds.column_names), ds.name
-        for col in ds.key:
-            assert not ds.column(col).nullable, (ds.name, col)
-        for _col, target in ds.references.items():
+    for dt in contracts.DATASETS.values():
+        assert set(dt.key) <= set(dt.column_names), dt.name
+        for col in dt.key:
+            assert not dt.column(col).nullable, (dt.name, col)
+        for _col, target in dt.references.items():
             target_ds, target_col = target.split(".")
             assert target_col in contracts.dataset(target_ds).column_names
 

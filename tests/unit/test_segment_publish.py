@@ -1,6 +1,6 @@
 """Publishing segments to the marts: small segments merged into other, reruns replace."""
 
-import datetime as dt
+import datetime
 import json
 
 import pandas as pd
@@ -16,7 +16,7 @@ from alliance_pipeline.warehouse import open_warehouse
 pytestmark = pytest.mark.unit
 
 DS = "2026-11-23"
-D = dt.date.fromisoformat(DS)
+D = datetime.date.fromisoformat(DS)
 
 
 def write(root, dataset, df):
@@ -41,9 +41,9 @@ def lake_with_segments(tmp_path):
     history = pd.DataFrame({
         "segment_id": ["seg-001", "seg-002", "seg-003", "seg-004", "seg-005"],
         "status": ["active", "active", "active", "retired", "retired"],
-        "first_run": [D - dt.timedelta(days=3), D, D, D - dt.timedelta(days=9), D - dt.timedelta(days=9)],
-        "last_run": [D, D, D, D - dt.timedelta(days=1), D - dt.timedelta(days=2)],
-        "retired_on": [None, None, None, D, D - dt.timedelta(days=1)],
+        "first_run": [D - datetime.timedelta(days=3), D, D, D - datetime.timedelta(days=9), D - datetime.timedelta(days=9)],
+        "last_run": [D, D, D, D - datetime.timedelta(days=1), D - datetime.timedelta(days=2)],
+        "retired_on": [None, None, None, D, D - datetime.timedelta(days=1)],
         "persons": [8, 3, 2, 40, 4],
         "label": ["high-spend finishers", "lapsed browsers", "regular browsers", "x", "y"],
         "profile_json": [profile(n) for n in (8, 3, 2, 40, 4)],
@@ -79,7 +79,7 @@ def test_a_rerun_of_an_earlier_night_keeps_the_later_dim(tmp_path, lake_with_seg
     wh.migrate()
     publish_segments(wh, DS, lake_with_segments, k=5)
     later = wh.query("SELECT * FROM mart.dim_segment ORDER BY segment_id")
-    earlier = D - dt.timedelta(days=1)
+    earlier = D - datetime.timedelta(days=1)
     for zone in (paths.PERSON_SEGMENT, paths.SEGMENT_CENTROIDS):
         src = paths.partition(zone, lake_with_segments, run_date=DS)
         dst = src.with_name(f"run_date={earlier}")
@@ -106,12 +106,12 @@ def test_other_below_k_is_left_out(tmp_path, lake_with_segments):
 def test_lake_reader_recovers_partition_keys_and_reads_naive_timestamps_as_utc(tmp_path):
     """Spark's layout: no dt/source column in the files; an old INT96 file reads tz-naive."""
     root = paths.path(paths.clean("orders"), tmp_path)
-    naive = pa.table({"order_id": ["o1"], "at": pa.array([dt.datetime(2026, 11, 23, 5)])})
+    naive = pa.table({"order_id": ["o1"], "at": pa.array([datetime.datetime(2026, 11, 23, 5)])})
     aware = pa.table(
         {
             "order_id": ["o2"],
             "at": pa.array(
-                [dt.datetime(2026, 11, 23, 6, tzinfo=dt.UTC)], pa.timestamp("us", "UTC")
+                [datetime.datetime(2026, 11, 23, 6, tzinfo=datetime.UTC)], pa.timestamp("us", "UTC")
             ),
             "drifted": ["x"],
         }

@@ -56,8 +56,8 @@ def statement(settlement, contract_id, period):
     return head, body
 
 
-def run(lake, ds, closed_periods=frozenset(), closed_lines=(), periods=None):
-    return compute(load_inputs(lake, ds), ds, set(closed_periods), list(closed_lines), periods)
+def run(lake, dt, closed_periods=frozenset(), closed_lines=(), periods=None):
+    return compute(load_inputs(lake, dt), dt, set(closed_periods), list(closed_lines), periods)
 
 
 def one_partner(lake, k, *, orders, day="2026-03-31", extra_campaigns=(), fx_rows=()):
@@ -335,7 +335,7 @@ def test_views_count_when_the_contract_says_so(lake):
 
 
 def test_campaign_daily_ratios_from_summed_parts_and_min_cell(lake):
-    import datetime as dt
+    import datetime
 
     from alliance_pipeline.settlement.metrics import campaign_daily, suppress_small
     from tests.unit._settlement_frames import delivery
@@ -366,14 +366,16 @@ def test_campaign_daily_ratios_from_summed_parts_and_min_cell(lake):
     s = run(lake, "2026-03-31")
     inputs = load_inputs(lake, "2026-03-31")
     daily, summary = campaign_daily(s, inputs.campaign_delivery, s.lines, {"m-1": "moonbay"}, 5)
-    total = daily[(daily["channel"] == "all") & (daily["date"] == dt.date(2026, 3, 2))].iloc[0]
+    total = daily[(daily["channel"] == "all") & (daily["date"] == datetime.date(2026, 3, 2))].iloc[
+        0
+    ]
     # summed parts: 40 clicks / 4000 impressions, never the mean of 3% and 0.33%
     assert total["ctr"] == D("0.010000")
     assert total["cvr"] == D("0.150000")  # 6 orders / 40 clicks
     assert (total["revenue_u_cny"], total["revenue_p_cny"]) == (D("600.00"), D("60.00"))
     assert total["roas_u"] == D("2.000000") and total["roi_u"] == D("1.000000")
     assert total["new_persons"] == 6 and total["cac_cny"] == D("50.000000")
-    day3 = daily[(daily["channel"] == "all") & (daily["date"] == dt.date(2026, 3, 3))].iloc[0]
+    day3 = daily[(daily["channel"] == "all") & (daily["date"] == datetime.date(2026, 3, 3))].iloc[0]
     assert day3["ctr"] is None and day3["roas_u"] is None  # zero denominators give NULL
     assert day3["new_persons"] == 5 and day3["cac_cny"] == D("0.000000")
     assert summary["m-1"] == (0, 11)
@@ -385,7 +387,7 @@ def test_campaign_daily_ratios_from_summed_parts_and_min_cell(lake):
 
 
 def test_logistic_growth_recovers_a_known_curve():
-    import datetime as dt
+    import datetime
     import math
 
     from alliance_pipeline.settlement.growth import campaign_growth
@@ -393,11 +395,11 @@ def test_logistic_growth_recovers_a_known_curve():
     k_true, r_true, mid = 500.0, 0.4, 15
     cum = [round(k_true / (1 + math.exp(-r_true * (t - mid)))) for t in range(40)]
     daily = {
-        dt.date(2026, 3, 1) + dt.timedelta(days=t): cum[t] - (cum[t - 1] if t else 0)
+        datetime.date(2026, 3, 1) + datetime.timedelta(days=t): cum[t] - (cum[t - 1] if t else 0)
         for t in range(40)
     }
     [row] = campaign_growth({"m-1": daily}, {"m-1": (0, cum[-1])}, 5)
     assert row["fit_status"] == "ok"
     assert abs(row["saturation_k"] - k_true) < 5 and abs(row["growth_rate_r"] - r_true) < 0.02
-    assert row["midpoint_date"] == dt.date(2026, 3, 16)
+    assert row["midpoint_date"] == datetime.date(2026, 3, 16)
     assert row["r_squared"] > 0.999

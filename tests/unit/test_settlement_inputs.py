@@ -3,7 +3,7 @@ as INT96 (old files, tz-naive) or TIMESTAMP_MICROS UTC, money as exact decimals.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from decimal import Decimal
 
 import pyarrow as pa
@@ -67,7 +67,7 @@ def test_files_hold_no_partition_columns_and_the_reader_takes_them_from_folders(
 
     events = read_clean(lake, "events", DAY)
     assert sorted(events["source"]) == ["kestrel", "platform"]
-    assert set(events["dt"]) == {dt.date(2026, 3, 31)}
+    assert set(events["dt"]) == {datetime.date(2026, 3, 31)}
     # the same event id from two sources stays two touches
     assert len(events.drop_duplicates(["source", "event_id"])) == 2
 
@@ -77,14 +77,14 @@ def test_naive_int96_timestamps_are_utc_and_every_mart_builds(lake, int96):
     night(lake, int96=int96)
     inputs = load_inputs(lake, DAY)
     ordered_at = inputs.orders["ordered_at"].iloc[0]
-    assert ordered_at == dt.datetime(2026, 3, 31, 15, 30, tzinfo=dt.UTC)
+    assert ordered_at == datetime.datetime(2026, 3, 31, 15, 30, tzinfo=datetime.UTC)
 
     s = compute(inputs, DAY, set(), [])
     [o] = s.orders
-    assert o.order_date == dt.date(2026, 3, 31) and o.period == "2026-03"
+    assert o.order_date == datetime.date(2026, 3, 31) and o.period == "2026-03"
     tables = marts(inputs, s, [], k=1)
     [launched] = tables["mart.dim_content"]["launched_date"]
-    assert launched == dt.date(2025, 12, 1)
+    assert launched == datetime.date(2025, 12, 1)
     [row] = tables["mart.fct_order"].to_dict("records")
     assert row["amount"] == Decimal("100.00") and row["partner_id"] == "moonbay"
 
@@ -96,7 +96,7 @@ def test_money_stays_decimal_and_integers_with_nulls_stay_integers(lake):
     assert inputs.campaign_delivery["spend"].tolist() == [Decimal("5.25")]
     assert inputs.orders["refund_amount"].tolist() == [None]
     assert inputs.orders["quantity"].tolist() == [1]
-    assert inputs.campaign_delivery["dt"].tolist() == [dt.date(2026, 3, 31)]
+    assert inputs.campaign_delivery["dt"].tolist() == [datetime.date(2026, 3, 31)]
 
 
 def _write(lake, dataset, source, table):

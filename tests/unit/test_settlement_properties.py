@@ -7,7 +7,7 @@ adjustments bring what was settled for it to its recomputation exactly.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -31,8 +31,8 @@ from alliance_pipeline.settlement.statements import build_statements, own_period
 
 pytestmark = pytest.mark.unit
 
-UTC = dt.UTC
-START = dt.datetime(2026, 1, 31, 16, 0, tzinfo=UTC)  # 2026-02-01 00:00 Asia/Shanghai
+UTC = datetime.UTC
+START = datetime.datetime(2026, 1, 31, 16, 0, tzinfo=UTC)  # 2026-02-01 00:00 Asia/Shanghai
 MODELS = ("last_touch", "first_touch", "linear", "position_based", "time_decay")
 CAMPAIGNS = [
     Campaign(f"{p}-{i}", p, f"{p.upper()}{i}" if i == 0 else None)
@@ -43,7 +43,7 @@ FX = FxRates(
     pd.DataFrame(
         [
             {
-                "date": (START + dt.timedelta(days=d)).date() + dt.timedelta(days=1),
+                "date": (START + datetime.timedelta(days=d)).date() + datetime.timedelta(days=1),
                 "currency": "USD",
                 "cny_per_unit": Decimal("7.1") + Decimal(d) / 1000,
                 "dt": None,
@@ -89,7 +89,7 @@ def contracts(draw, partner):
         draw(st.sampled_from(MODELS)),
         draw(st.integers(1, 30)),
         draw(st.booleans()),
-        dt.date(2026, 1, 1),
+        datetime.date(2026, 1, 1),
         None,
     )
 
@@ -99,7 +99,7 @@ def worlds(draw):
     n_persons = draw(st.integers(1, 8))
     orders = []
     for i in range(draw(st.integers(1, 40))):
-        at = START + dt.timedelta(minutes=draw(st.integers(0, 59 * 24 * 60)))
+        at = START + datetime.timedelta(minutes=draw(st.integers(0, 59 * 24 * 60)))
         amount = draw(amounts)
         refund = draw(st.sampled_from([0, 0, 0, amount, amount // 3]))
         status = (
@@ -129,7 +129,7 @@ def worlds(draw):
         touches[f"p{p}"] = [
             Touch(
                 draw(st.sampled_from(CAMPAIGNS)).campaign_id,
-                START + dt.timedelta(minutes=draw(st.integers(-7 * 1440, 59 * 24 * 60))),
+                START + datetime.timedelta(minutes=draw(st.integers(-7 * 1440, 59 * 24 * 60))),
                 draw(st.sampled_from(["click", "view"])),
             )
             for _ in range(draw(st.integers(0, 12)))
@@ -161,9 +161,12 @@ def test_credits_of_each_order_sum_to_its_net(world):
 @FAST
 @given(st.sampled_from(MODELS), st.lists(st.integers(1, 10**6), min_size=1, max_size=12))
 def test_model_weights_sum_to_one(model, gaps):
-    order_at = START + dt.timedelta(days=40)
+    order_at = START + datetime.timedelta(days=40)
     touches = sorted(
-        (Touch(f"c{i}", order_at - dt.timedelta(seconds=g), "click") for i, g in enumerate(gaps)),
+        (
+            Touch(f"c{i}", order_at - datetime.timedelta(seconds=g), "click")
+            for i, g in enumerate(gaps)
+        ),
         key=lambda t: t.at,
     )
     assert sum(touch_weights(model, touches, order_at)) == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import datetime
 import json
 import sys
 import time
@@ -15,7 +15,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="alliance-generate", description=__doc__)
     p.add_argument("--persons", type=int, default=10_000)
     p.add_argument("--days", type=int, default=1)
-    p.add_argument("--end-date", type=dt.date.fromisoformat, default=dt.date(2026, 11, 23),
+    p.add_argument("--end-date", type=datetime.date.fromisoformat, default=datetime.date(2026, 11, 23),
                    help="last dt (YYYY-MM-DD); the window is the DAYS nights ending there")  # fmt: skip
     p.add_argument("--sources", default=None,
                    help="comma-separated source ids (default: every active source)")  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +17,7 @@ from alliance_pipeline.registry import Source, active_sources
 class GeneratorConfig:
     persons: int = 10_000
     days: int = 1
-    end_date: dt.date = dt.date(2026, 11, 23)
+    end_date: datetime.date = datetime.date(2026, 11, 23)
     seed: int = 7
     sources: tuple[str, ...] | None = None  # None: every active source of the registry
     defects: bool = False
@@ -28,8 +28,10 @@ class GeneratorConfig:
     behaviour_groups: int = 4
 
     @property
-    def dates(self) -> list[dt.date]:
-        return [self.end_date - dt.timedelta(days=self.days - 1 - i) for i in range(self.days)]
+    def dates(self) -> list[datetime.date]:
+        return [
+            self.end_date - datetime.timedelta(days=self.days - 1 - i) for i in range(self.days)
+        ]
 
     def load_sources(self) -> list[Source]:
         sources = active_sources(self.registry)

@@ -7,7 +7,7 @@ whose delivery of that dataset is not already a bad batch.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -31,7 +31,7 @@ ROW_DEFECTS = (
     ("clicks_gt_impressions", "campaign_delivery", 2),
 )
 MISSING_COLUMN = {"orders": "amount", "events": "event_at", "users": "updated_at"}
-FUTURE = dt.timedelta(days=3 * 365 + 1)
+FUTURE = datetime.timedelta(days=3 * 365 + 1)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import json
 from dataclasses import dataclass
 
@@ -26,11 +26,11 @@ from alliance_pipeline.generator.reference import (
 )
 from alliance_pipeline.registry import Source
 
-EPOCH = dt.date(1970, 1, 1)
+EPOCH = datetime.date(1970, 1, 1)
 FX_BASE_MICRO = {"CNY": 1_000_000, "USD": 7_100_000, "HKD": 912_000, "EUR": 7_750_000}
 
 
-def day_number(d: dt.date) -> int:
+def day_number(d: datetime.date) -> int:
     return (d - EPOCH).days
 
 
@@ -103,18 +103,20 @@ class Campaigns:
         return len(self.campaign_id)
 
 
-def make_campaigns(rng, partners: list[str], first: dt.date, last: dt.date) -> Campaigns:
+def make_campaigns(
+    rng, partners: list[str], first: datetime.date, last: datetime.date
+) -> Campaigns:
     days = (last - first).days + 1
     rows: dict[str, list] = {k: [] for k in Campaigns.__dataclass_fields__}
     for partner in partners:
         letters = "".join(ch for ch in partner.upper() if ch.isalpha())[:4] or "PART"
         spans = (
-            (first - dt.timedelta(days=20), last + dt.timedelta(days=10)),
+            (first - datetime.timedelta(days=20), last + datetime.timedelta(days=10)),
             (
-                first + dt.timedelta(days=days // 3),
-                first + dt.timedelta(days=days // 3 + max(7, days // 2)),
+                first + datetime.timedelta(days=days // 3),
+                first + datetime.timedelta(days=days // 3 + max(7, days // 2)),
             ),
-            (last - dt.timedelta(days=5), last + dt.timedelta(days=20)),
+            (last - datetime.timedelta(days=5), last + datetime.timedelta(days=20)),
         )
         for k, (start, end) in enumerate(spans):
             rows["campaign_id"].append(f"CMP-{partner}-{k + 1:02d}")
@@ -138,7 +140,7 @@ def make_campaigns(rng, partners: list[str], first: dt.date, last: dt.date) -> C
     )
 
 
-def contracts_rows(partners: list[Source], end: dt.date) -> list[dict]:
+def contracts_rows(partners: list[Source], end: datetime.date) -> list[dict]:
     """Every rate model, several attribution models and windows; one partner holds two scopes."""
     out = []
     for i, partner in enumerate(partners):
@@ -159,8 +161,8 @@ def contracts_rows(partners: list[Source], end: dt.date) -> list[dict]:
                     "attribution_model": ATTRIBUTION_MODELS[k % len(ATTRIBUTION_MODELS)],
                     "window_days": (7, 14, 30)[k % 3],
                     "count_views": k % 2 == 1,
-                    "effective_from": day_number(dt.date(end.year - 1, 1, 1)),
-                    "effective_to": day_number(end + dt.timedelta(days=180))
+                    "effective_from": day_number(datetime.date(end.year - 1, 1, 1)),
+                    "effective_to": day_number(end + datetime.timedelta(days=180))
                     if k % 4 == 3
                     else None,
                 }

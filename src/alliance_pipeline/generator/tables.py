@@ -26,11 +26,11 @@ from alliance_pipeline.generator.world import World
 
 def typed_table(name: str, columns: dict[str, pa.Array], tz: str) -> pa.Table:
     """Assemble the contract's columns, in order, cast to their Arrow types."""
-    ds = dataset(name)
-    if set(columns) != set(ds.column_names):
+    contract = dataset(name)
+    if set(columns) != set(contract.column_names):
         raise ValueError(f"{name}: columns {sorted(columns)} differ from the contract")
-    arrays = [columns[c.name].cast(ac.arrow_type(c.dtype, tz)) for c in ds.columns]
-    return pa.table(arrays, names=ds.column_names)
+    arrays = [columns[c.name].cast(ac.arrow_type(c.dtype, tz)) for c in contract.columns]
+    return pa.table(arrays, names=contract.column_names)
 
 
 def night_slice(nights: np.ndarray, k: int) -> slice:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +37,7 @@ class World:
     delivery: dict[str, act.Delivery]
 
     @property
-    def dates(self) -> list[dt.date]:
+    def dates(self) -> list[datetime.date]:
         return self.cfg.dates
 
     @property

@@ -11,7 +11,7 @@ are dropped. Other datasets (:func:`read_partition`) keep the types of their fil
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -55,7 +55,7 @@ def conform_column(column: pa.ChunkedArray, target: pa.DataType, where: str) -> 
 
 
 def conform(
-    table: pa.Table, schema: pa.Schema, dataset: str, day: dt.date, source: str
+    table: pa.Table, schema: pa.Schema, dataset: str, day: datetime.date, source: str
 ) -> pa.Table:
     """A clean file's table with exactly the contract's columns; dt and source from the path."""
     columns = []
@@ -86,19 +86,19 @@ def _data_files(folder: Path) -> list[Path]:
 def read_clean_table(
     lake_root: Path | str,
     dataset: str,
-    ds: str,
+    dt: str,
     latest_only: bool = False,
     since: str | None = None,
 ) -> pa.Table:
-    """All ``clean/{dataset}/dt=*/source=*/`` Parquet with dt <= ``ds`` (and >= ``since``),
+    """All ``clean/{dataset}/dt=*/source=*/`` Parquet with dt <= ``dt`` (and >= ``since``),
     conformed; with ``latest_only`` (snapshots), each source's latest dt only."""
     base = paths.path(paths.clean(dataset), Path(lake_root))
     schema = clean_schema(dataset)
-    folders: dict[str, list[tuple[dt.date, Path]]] = {}
-    for dt_dir in sorted(p for p in base.glob("dt=*") if p.is_dir() and p.name[3:] <= ds):
+    folders: dict[str, list[tuple[datetime.date, Path]]] = {}
+    for dt_dir in sorted(p for p in base.glob("dt=*") if p.is_dir() and p.name[3:] <= dt):
         if since is not None and dt_dir.name[3:] < since:
             continue
-        day = dt.date.fromisoformat(_partition_value(dt_dir, "dt"))
+        day = datetime.date.fromisoformat(_partition_value(dt_dir, "dt"))
         for src_dir in sorted(p for p in dt_dir.glob("source=*") if p.is_dir()):
             if _data_files(src_dir):
                 folders.setdefault(_partition_value(src_dir, "source"), []).append((day, src_dir))
@@ -118,13 +118,13 @@ def read_clean_table(
 def read_clean(
     lake_root: Path | str,
     dataset: str,
-    ds: str,
+    dt: str,
     latest_only: bool = False,
     since: str | None = None,
 ) -> pd.DataFrame:
     """:func:`read_clean_table` as pandas: decimals as Decimal, dates as date, integers with
     nulls as Python ints (never float), timestamps as UTC-aware."""
-    table = read_clean_table(lake_root, dataset, ds, latest_only, since)
+    table = read_clean_table(lake_root, dataset, dt, latest_only, since)
     return table.to_pandas(integer_object_nulls=True, date_as_object=True)
 
 

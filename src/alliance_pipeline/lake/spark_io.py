@@ -4,7 +4,7 @@ on a local folder and an object store (``s3a://...``). Paths come from :mod:`all
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -75,12 +75,12 @@ def clean_schema(dataset: str) -> T.StructType:
     return from_arrow_schema(clean_arrow_schema(dataset))
 
 
-def _dates(start: dt.date, end: dt.date) -> list[str]:
-    return [str(start + dt.timedelta(days=i)) for i in range((end - start).days + 1)]
+def _dates(start: datetime.date, end: datetime.date) -> list[str]:
+    return [str(start + datetime.timedelta(days=i)) for i in range((end - start).days + 1)]
 
 
 def read_clean(
-    spark: SparkSession, root: str, dataset: str, start: dt.date | None, end: dt.date
+    spark: SparkSession, root: str, dataset: str, start: datetime.date | None, end: datetime.date
 ) -> DataFrame:
     """Every source's clean partitions of ``dataset`` with dt in [start, end] (every dt up to
     ``end`` when ``start`` is None), contract columns only (drifted extras dropped), ``dt`` and
@@ -96,18 +96,18 @@ def read_clean(
     return df if start is not None else df.where(F.col("dt") <= F.lit(end))
 
 
-def read_validated(spark: SparkSession, root: str, ds: str) -> dict[str, DataFrame]:
-    """Every dataset's validated partition of ``ds`` (all sources), with source and dt columns."""
+def read_validated(spark: SparkSession, root: str, dt: str) -> dict[str, DataFrame]:
+    """Every dataset's validated partition of ``dt`` (all sources), with source and dt columns."""
     frames = {}
     for name in DATASETS:
-        if exists(spark, paths.partition(paths.validated(name), root, dt=ds)):
-            frames[name] = read_partition(spark, root, paths.validated(name), dt=ds)
+        if exists(spark, paths.partition(paths.validated(name), root, dt=dt)):
+            frames[name] = read_partition(spark, root, paths.validated(name), dt=dt)
     return frames
 
 
-def previous_map(spark: SparkSession, root: str, ds: str) -> DataFrame | None:
-    """The latest identity map snapshot before ``ds`` (None on the first night)."""
-    day = latest_before(spark, paths.path(paths.PERSON_MAP, root), "dt", ds)
+def previous_map(spark: SparkSession, root: str, dt: str) -> DataFrame | None:
+    """The latest identity map snapshot before ``dt`` (None on the first night)."""
+    day = latest_before(spark, paths.path(paths.PERSON_MAP, root), "dt", dt)
     if day is None:
         return None
     return spark.read.parquet(paths.partition(paths.PERSON_MAP, root, dt=day))
@@ -190,8 +190,8 @@ def overwrite_partitions(df: DataFrame, path: str, column: str) -> None:
     fs.delete(jstaging, True)
 
 
-def write_clean_partition(df: DataFrame, root: str, dataset: str, ds: str) -> None:
-    """Replace ``clean/{dataset}/dt={ds}/`` with exactly ``df``'s rows, one ``source=`` folder
+def write_clean_partition(df: DataFrame, root: str, dataset: str, dt: str) -> None:
+    """Replace ``clean/{dataset}/dt={dt}/`` with exactly ``df``'s rows, one ``source=`` folder
     each. The whole ``dt`` folder is replaced, so a source present in an earlier run of the
     night but not in this one does not linger. Files hold neither ``dt`` nor ``source``."""
-    overwrite_dir(df.drop("dt"), paths.partition(paths.clean(dataset), root, dt=ds), ("source",))
+    overwrite_dir(df.drop("dt"), paths.partition(paths.clean(dataset), root, dt=dt), ("source",))

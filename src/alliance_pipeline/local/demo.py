@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
+import datetime
 import json
 import os
 import shutil
@@ -47,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     home: Path = args.home.resolve()
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
-    last = dt.date.fromisoformat(args.date)
-    nights = [last - dt.timedelta(days=n) for n in reversed(range(args.nights))]
+    last = datetime.date.fromisoformat(args.date)
+    nights = [last - datetime.timedelta(days=n) for n in reversed(range(args.nights))]
     with local_landing(home) as (endpoint, overrides):
         client = endpoint.client()
         started = time.monotonic()
@@ -111,7 +111,7 @@ def local_landing(home: Path) -> Generator[tuple[S3Endpoint, dict[str, str]]]:
         yield endpoint, overrides
 
 
-def run_night(env: dict[str, str], night: dt.date, home: Path) -> tuple[str, bool, Path]:
+def run_night(env: dict[str, str], night: datetime.date, home: Path) -> tuple[str, bool, Path]:
     log = home / "logs" / f"{DAG_ID}-{night}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     say(f"Airflow: airflow dags test {DAG_ID} (night {night}) ... log: {log}")
@@ -123,7 +123,7 @@ def run_night(env: dict[str, str], night: dt.date, home: Path) -> tuple[str, boo
                 "dags",
                 "test",
                 DAG_ID,
-                f"{night + dt.timedelta(days=1)}T03:00:00+08:00",
+                f"{night + datetime.timedelta(days=1)}T03:00:00+08:00",
                 "--conf",
                 json.dumps({"date": night.isoformat()}),
             ],

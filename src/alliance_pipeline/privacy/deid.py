@@ -12,7 +12,7 @@ The HMAC key enters the plan as two 64-byte literals (the RFC 2104 padded keys).
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from itertools import chain
 
 from pyspark.sql import Column, DataFrame
@@ -114,7 +114,7 @@ def local_date(ts: Column) -> Column:
     return F.to_date(F.from_utc_timestamp(ts, PLATFORM_TIMEZONE))
 
 
-def clean_dataset(df: DataFrame, name: str, keys: DataFrame, as_of: dt.date) -> DataFrame:
+def clean_dataset(df: DataFrame, name: str, keys: DataFrame, as_of: datetime.date) -> DataFrame:
     """One dataset's validated rows (with ``source`` and ``dt``) as clean-zone rows.
 
     ``keys``: (source, source_user_id, person_key, key_version) covering every user id in ``df``.

@@ -19,7 +19,7 @@ Person dimension (``curated/persons/dt={dt}/``), one row per person_key: see :fu
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -106,7 +106,7 @@ def update_identity_map(
     users: DataFrame | None,
     activity: list[DataFrame],
     key: PseudonymKey,
-    as_of: dt.date,
+    as_of: datetime.date,
 ) -> DataFrame:
     """The cumulative map after tonight: ``previous`` + tonight's users and active user ids."""
     parts = []
@@ -170,7 +170,7 @@ def _latest(col: str, valid) -> F.Column:
     return F.max_by(F.col(col), F.when(valid & F.col("updated_at").isNotNull(), order))
 
 
-def persons(identity_map: DataFrame, as_of: dt.date) -> DataFrame:
+def persons(identity_map: DataFrame, as_of: datetime.date) -> DataFrame:
     """The person dimension at ``as_of``, one row per person_key.
 
     sources          ';'-joined sorted source ids the person is known to
@@ -182,7 +182,7 @@ def persons(identity_map: DataFrame, as_of: dt.date) -> DataFrame:
     age_band         at ``as_of``, from the latest known birth date
     gender, province, city_tier  from the latest record that states them, else U / unknown
     """
-    far_future = F.lit(dt.datetime(9999, 1, 1, tzinfo=dt.UTC))
+    far_future = F.lit(datetime.datetime(9999, 1, 1, tzinfo=datetime.UTC))
     tiers = F.array(*[F.lit(t) for t in MEMBERSHIP_TIERS])
     consent_order = F.struct(
         F.col("updated_at"), F.when(F.col("marketing_consent"), 0).otherwise(1)
@@ -235,7 +235,7 @@ def deidentify_night(
     validated: dict[str, DataFrame],
     previous_map: DataFrame | None,
     key: PseudonymKey,
-    as_of: dt.date,
+    as_of: datetime.date,
     materialise: Callable[[DataFrame], DataFrame] = lambda df: df,
 ) -> Night:
     """Validated frames by dataset (with ``source`` and ``dt`` columns) -> clean, map, persons.

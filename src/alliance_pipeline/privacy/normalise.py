@@ -21,7 +21,7 @@ Rules
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import re
 
 # Full-width forms typed by Chinese input methods, and their ASCII equivalents (same length).
@@ -166,21 +166,23 @@ def normalise_resident_id(value: str | None) -> str | None:
     return s
 
 
-def birth_date_from_resident_id(value: str | None) -> dt.date | None:
+def birth_date_from_resident_id(value: str | None) -> datetime.date | None:
     s = normalise_resident_id(value)
     if s is None:
         return None
     try:
-        return dt.date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
+        return datetime.date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
     except ValueError:
         return None
 
 
-def age_in_years(birth: dt.date, as_of: dt.date) -> int:
+def age_in_years(birth: datetime.date, as_of: datetime.date) -> int:
     return as_of.year - birth.year - ((as_of.month, as_of.day) < (birth.month, birth.day))
 
 
-def age_band(birth: dt.date | None, as_of: dt.date, resident_id: str | None = None) -> str:
+def age_band(
+    birth: datetime.date | None, as_of: datetime.date, resident_id: str | None = None
+) -> str:
     """Age band at ``as_of`` from the birth date, or else from the resident id."""
     birth = birth or birth_date_from_resident_id(resident_id)
     if birth is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from collections import Counter
 from itertools import combinations
 from pathlib import Path
@@ -39,16 +39,16 @@ def partner_overlap(sources: pd.Series, k: int | None = None) -> pd.DataFrame:
     return suppress_small_counts(df, "persons", ["source_a", "source_b"], k)
 
 
-def publish_identity(wh, ds: str, lake_root: str | Path, k: int | None = None) -> int:
-    """Load ``mart.partner_overlap`` for ``ds`` from ``curated/persons/dt={ds}/``.
+def publish_identity(wh, dt: str, lake_root: str | Path, k: int | None = None) -> int:
+    """Load ``mart.partner_overlap`` for ``dt`` from ``curated/persons/dt={dt}/``.
 
     One transaction replacing the ``dt`` partition; refuses to publish a cell below k.
     Returns the number of rows loaded.
     """
     k = min_cell_size() if k is None else k
-    persons = paths.partition(paths.PERSONS, lake_root, dt=ds)
+    persons = paths.partition(paths.PERSONS, lake_root, dt=dt)
     sources = pq.read_table(persons, columns=["sources"]).column(0)
     overlap = partner_overlap(sources.to_pandas(), k)
     assert_counts_publishable(overlap, "persons", OVERLAP_TABLE, k)
-    overlap.insert(0, "dt", dt.date.fromisoformat(ds))
-    return wh.replace_partition(OVERLAP_TABLE, {"dt": dt.date.fromisoformat(ds)}, overlap)
+    overlap.insert(0, "dt", datetime.date.fromisoformat(dt))
+    return wh.replace_partition(OVERLAP_TABLE, {"dt": datetime.date.fromisoformat(dt)}, overlap)

@@ -37,10 +37,10 @@ def _submit(script: str, application_args: list[str], name: str, conn_id: str) -
     hook.submit(application=spec["application"])
 
 
-def run_deidentify(ds: str, lake_root: str, conn_id: str = SPARK_CONN_ID) -> None:
-    """spark-submit jobs/deidentify.py --ds ds --lake-root lake_root with the key in env."""
+def run_deidentify(dt: str, lake_root: str, conn_id: str = SPARK_CONN_ID) -> None:
+    """spark-submit jobs/deidentify.py --dt dt --lake-root lake_root with the key in env."""
     script = pipeline_config().privacy.deidentify_job
-    _submit(script, ["--ds", ds, "--lake-root", str(lake_root)], f"deidentify-{ds}", conn_id)
+    _submit(script, ["--dt", dt, "--lake-root", str(lake_root)], f"deidentify-{dt}", conn_id)
 
 
 def run_rekey(lake_root: str, conn_id: str = SPARK_CONN_ID) -> None:

@@ -1,7 +1,7 @@
 """Per-partner, per-segment audience files of recommended content (de-identified, aggregated).
 
 For every partner with a contract in force on the run date (clean contracts), one CSV per
-segment at ``{outbound_prefix}/audience/run_date={ds}/segment={segment_id}.csv`` with rows
+segment at ``{outbound_prefix}/audience/run_date={dt}/segment={segment_id}.csv`` with rows
 (segment_id, content_id, audience_persons, campaign_ids):
 
 - only persons with marketing consent;
@@ -26,8 +26,8 @@ from alliance_pipeline.privacy.min_cell import below_k, cell_sizes, min_cell_siz
 from alliance_pipeline.registry import load_sources
 
 
-def partners_with_contract(contracts: pd.DataFrame, ds: str) -> list[str]:
-    day = pd.Timestamp(ds)
+def partners_with_contract(contracts: pd.DataFrame, dt: str) -> list[str]:
+    day = pd.Timestamp(dt)
     start = pd.to_datetime(contracts["effective_from"])
     end = pd.to_datetime(contracts["effective_to"])  # all open-ended: a NaT column
     in_force = (start <= day) & (end.isna() | (end >= day))
@@ -42,8 +42,8 @@ def partner_content(catalog: pd.DataFrame, partner: str) -> set[str]:
     return {row["content_id"] for _, row in catalog.iterrows() if partner in brands(row)}
 
 
-def running_campaigns(campaigns: pd.DataFrame, partner: str, ds: str) -> str:
-    day = pd.Timestamp(ds)
+def running_campaigns(campaigns: pd.DataFrame, partner: str, dt: str) -> str:
+    day = pd.Timestamp(dt)
     end = pd.to_datetime(campaigns["end_date"])
     mine = campaigns[
         (campaigns["partner_id"] == partner)
@@ -89,38 +89,38 @@ def _read(root: Path, dataset: str, **partition) -> pd.DataFrame:
         raise FileNotFoundError(f"audience: {exc}") from None
 
 
-def _read_clean(root: Path, dataset: str, ds: str) -> pd.DataFrame:
-    folder = paths.partition(paths.clean(dataset), root, dt=ds)
+def _read_clean(root: Path, dataset: str, dt: str) -> pd.DataFrame:
+    folder = paths.partition(paths.clean(dataset), root, dt=dt)
     if not folder.is_dir():
         raise FileNotFoundError(f"audience: lake partition {folder} missing")
-    return read_clean(root, dataset, ds, since=ds)
+    return read_clean(root, dataset, dt, since=dt)
 
 
 def write_audiences(
-    s3, bucket: str, ds: str, lake_root: Path | str, recs: pd.DataFrame, k: int | None = None
+    s3, bucket: str, dt: str, lake_root: Path | str, recs: pd.DataFrame, k: int | None = None
 ) -> list[str]:
-    """Write every partner's audience files for ``ds``; returns the S3 keys written.
+    """Write every partner's audience files for ``dt``; returns the S3 keys written.
 
     ``recs``: the published recommendations (person_key, content_id), e.g.
     ``wh.query_df("SELECT person_key, content_id FROM mart.recommendation_current")``.
-    Reads clean/contracts, clean/campaigns, clean/catalog (dt=ds), curated/persons/dt=ds and
-    curated/person_segment/run_date=ds under ``lake_root``.
+    Reads clean/contracts, clean/campaigns, clean/catalog (dt=dt), curated/persons/dt=dt and
+    curated/person_segment/run_date=dt under ``lake_root``.
     """
     root = Path(lake_root)
     k = min_cell_size() if k is None else k
-    contracts = _read_clean(root, "contracts", ds)
-    campaigns = _read_clean(root, "campaigns", ds)
-    catalog = _read_clean(root, "catalog", ds)
-    persons = _read(root, paths.PERSONS, dt=ds)
-    segments = _read(root, paths.PERSON_SEGMENT, run_date=ds)
+    contracts = _read_clean(root, "contracts", dt)
+    campaigns = _read_clean(root, "campaigns", dt)
+    catalog = _read_clean(root, "catalog", dt)
+    persons = _read(root, paths.PERSONS, dt=dt)
+    segments = _read(root, paths.PERSON_SEGMENT, run_date=dt)
     outbound = {s.id: s.outbound_prefix for s in load_sources() if s.kind == "partner"}
     written = []
-    for partner in partners_with_contract(contracts, ds):
+    for partner in partners_with_contract(contracts, dt):
         if partner not in outbound:
             raise ValueError(
-                f"audience {ds}: contract partner {partner!r} is not a registry partner"
+                f"audience {dt}: contract partner {partner!r} is not a registry partner"
             )
-        prefix = f"{outbound[partner]}/audience/run_date={ds}/"
+        prefix = f"{outbound[partner]}/audience/run_date={dt}/"
         old = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
         for obj in old:
             s3.delete_object(Bucket=bucket, Key=obj["Key"])
@@ -129,7 +129,7 @@ def write_audiences(
             persons,
             segments,
             partner_content(catalog, partner),
-            running_campaigns(campaigns, partner, ds),
+            running_campaigns(campaigns, partner, dt),
             k,
         )
         for segment_id, part in cells.groupby("segment_id"):
@@ -138,7 +138,7 @@ def write_audiences(
             written.append(key)
         summary |= {
             "partner": partner,
-            "run_date": ds,
+            "run_date": dt,
             "segments": int(cells["segment_id"].nunique()),
         }
         key = f"{prefix}_summary.json"

@@ -11,7 +11,7 @@ by min(|relevant|, k)), written as Spark SQL higher-order functions; a test chec
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 
 from pyspark.ml.recommendation import ALSModel
 from pyspark.sql import DataFrame, Window
@@ -23,13 +23,13 @@ METRICS = ("precision", "recall", "ndcg", "map")
 
 
 def holdout_split(
-    weighted: DataFrame, ds: str, lookback_days: int, holdout_days: int
+    weighted: DataFrame, dt: str, lookback_days: int, holdout_days: int
 ) -> tuple[DataFrame, DataFrame]:
     """(training confidences, holdout pairs) from ``interactions.weighted_events`` output."""
-    first, last = window_bounds(ds, lookback_days)
-    cutoff = last - dt.timedelta(days=holdout_days)
+    first, last = window_bounds(dt, lookback_days)
+    cutoff = last - datetime.timedelta(days=holdout_days)
     train = confidence(weighted, first, cutoff)
-    holdout = confidence(weighted, cutoff + dt.timedelta(days=1), last)
+    holdout = confidence(weighted, cutoff + datetime.timedelta(days=1), last)
     return train, holdout.select("person_key", "content_id")
 
 

@@ -1,6 +1,6 @@
 """Integer ids for ALS, stable across runs.
 
-The index table (curated/rec_index/run_date={ds}/: entity, key, idx) holds every person_key
+The index table (curated/rec_index/run_date={dt}/: entity, key, idx) holds every person_key
 (entity ``person``) and content_id (entity ``content``) ever indexed. A run starts from the
 latest earlier run's table, keeps every id, and appends new keys above the entity's maximum,
 numbered in key order, so a rerun of a date gives the same ids.
@@ -21,9 +21,9 @@ INDEX_SCHEMA = T.StructType(
 )
 
 
-def latest_before(index_runs: DataFrame, ds: str) -> DataFrame:
-    """The index table of the latest run strictly before ``ds`` (input has a ``run_date``)."""
-    earlier = index_runs.where(F.col("run_date") < F.lit(ds).cast("date"))
+def latest_before(index_runs: DataFrame, dt: str) -> DataFrame:
+    """The index table of the latest run strictly before ``dt`` (input has a ``run_date``)."""
+    earlier = index_runs.where(F.col("run_date") < F.lit(dt).cast("date"))
     last = earlier.agg(F.max("run_date").alias("run_date"))
     return earlier.join(last, "run_date").select("entity", "key", "idx")
 

@@ -8,7 +8,7 @@ weights over a window of business days (Asia/Shanghai); event types without a we
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -22,10 +22,10 @@ def business_day(ts: Column) -> Column:
     return F.to_date(F.from_utc_timestamp(ts, PLATFORM_TIMEZONE))
 
 
-def window_bounds(ds: str, days: int) -> tuple[dt.date, dt.date]:
-    """First and last business day of a ``days``-long window ending at ``ds`` (inclusive)."""
-    end = dt.date.fromisoformat(ds)
-    return end - dt.timedelta(days=days - 1), end
+def window_bounds(dt: str, days: int) -> tuple[datetime.date, datetime.date]:
+    """First and last business day of a ``days``-long window ending at ``dt`` (inclusive)."""
+    end = datetime.date.fromisoformat(dt)
+    return end - datetime.timedelta(days=days - 1), end
 
 
 def _weight(event_type: Column, weights: dict[str, float]) -> Column:
@@ -74,7 +74,7 @@ def weighted_events(events: DataFrame, orders: DataFrame, weights: dict[str, flo
     return engagement.unionByName(bought).where(F.col("weight") > 0)
 
 
-def confidence(weighted: DataFrame, first_day: dt.date, last_day: dt.date) -> DataFrame:
+def confidence(weighted: DataFrame, first_day: datetime.date, last_day: datetime.date) -> DataFrame:
     """(person_key, content_id, confidence) summed over ``first_day``..``last_day``."""
     return (
         weighted.where(F.col("day").between(F.lit(first_day), F.lit(last_day)))

@@ -8,7 +8,7 @@ attempt of the same date published) and mart.model_evaluation says why.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,27 +57,27 @@ def gate(evaluation: pd.DataFrame) -> tuple[bool, str]:
     return False, f"kept the last published set: {verdict} does not beat the baseline"
 
 
-def _partition(lake_root: Path | str, dataset: str, ds: str) -> pd.DataFrame:
+def _partition(lake_root: Path | str, dataset: str, dt: str) -> pd.DataFrame:
     try:
-        return read_partition(lake_root, dataset, run_date=ds)
+        return read_partition(lake_root, dataset, run_date=dt)
     except FileNotFoundError as exc:
-        raise FileNotFoundError(f"recommendation run_date={ds}: {exc} (did the job run?)") from None
+        raise FileNotFoundError(f"recommendation run_date={dt}: {exc} (did the job run?)") from None
 
 
-def publish_recommendations(wh, ds: str, lake_root: Path | str) -> PublishResult:
-    """Load curated/model_evaluation and (if the gate passes) curated/recommendations of ``ds``
+def publish_recommendations(wh, dt: str, lake_root: Path | str) -> PublishResult:
+    """Load curated/model_evaluation and (if the gate passes) curated/recommendations of ``dt``
     into mart.model_evaluation and mart.recommendation, in one transaction."""
-    run_date = dt.date.fromisoformat(ds)
-    evaluation = _partition(lake_root, paths.MODEL_EVALUATION, ds)[list(EVALUATION_COLUMNS)]
+    run_date = datetime.date.fromisoformat(dt)
+    evaluation = _partition(lake_root, paths.MODEL_EVALUATION, dt)[list(EVALUATION_COLUMNS)]
     published, reason = gate(evaluation)
     evaluation = evaluation.assign(run_date=run_date, published=published, reason=reason)
     if published:
-        recs = _partition(lake_root, paths.RECOMMENDATIONS, ds)[list(OUTPUT_COLUMNS)]
+        recs = _partition(lake_root, paths.RECOMMENDATIONS, dt)[list(OUTPUT_COLUMNS)]
     else:
         recs = pd.DataFrame({c: pd.Series(dtype=object) for c in OUTPUT_COLUMNS})
     recs = recs.assign(run_date=run_date)
     with wh.transaction() as tx:
         tx.replace_partition("mart.model_evaluation", {"run_date": run_date}, evaluation)
         rows = tx.replace_partition("mart.recommendation", {"run_date": run_date}, recs)
-    (log.info if published else log.warning)("recommendations %s: %s", ds, reason)
-    return PublishResult(ds, published, reason, rows)
+    (log.info if published else log.warning)("recommendations %s: %s", dt, reason)
+    return PublishResult(dt, published, reason, rows)

@@ -44,11 +44,11 @@ def run(
     persons: DataFrame,
     segments: DataFrame,
     previous_index: DataFrame,
-    ds: str,
+    dt: str,
     params: RecommendationConfig,
 ) -> RunOutput:
     weighted = interactions.weighted_events(events, orders, params.event_weights).cache()
-    first, last = interactions.window_bounds(ds, params.lookback_days)
+    first, last = interactions.window_bounds(dt, params.lookback_days)
     full = interactions.confidence(weighted, first, last).cache()
 
     index = indexing.build_index(
@@ -60,7 +60,7 @@ def run(
     ).localCheckpoint()
 
     train_conf, holdout = evaluate.holdout_split(
-        weighted, ds, params.lookback_days, params.holdout_days
+        weighted, dt, params.lookback_days, params.holdout_days
     )
     train_ix = _indexed(train_conf, index).cache()
     holdout_ix = _indexed(holdout.withColumn("confidence", F.lit(1.0)), index)

@@ -9,7 +9,7 @@ by half of the rest in the holdout: popularity then has something to find too.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -65,7 +65,7 @@ def write_curated(root: Path, dataset: str, df: pd.DataFrame, **keys) -> None:
 
 
 def planted(
-    ds: str,
+    dt: str,
     persons: int = 60,
     items: int = 30,
     groups: int = 3,
@@ -79,7 +79,7 @@ def planted(
     seed: int = 7,
 ) -> Sample:
     rng = np.random.default_rng(seed)
-    end = dt.date.fromisoformat(ds)
+    end = datetime.date.fromisoformat(dt)
     item_ids = [f"c{i:05d}" for i in range(items)]
     item_group = {c: i % groups if i < items - hits else -1 for i, c in enumerate(item_ids)}
     by_group = [[c for c in item_ids if item_group[c] == g] for g in range(groups)]
@@ -99,7 +99,7 @@ def planted(
                 rng.integers(0, holdout_days) if held else rng.integers(holdout_days, lookback_days)
             )
             for _ in range(int(rng.integers(1, 4))):
-                rows.append((p, c, end - dt.timedelta(days=int(day_back)), rng.choice(kinds)))
+                rows.append((p, c, end - datetime.timedelta(days=int(day_back)), rng.choice(kinds)))
         for c in item_ids[items - hits :] if i < persons else []:
             held = rng.random() < 0.5
             if held and rng.random() < 0.5:
@@ -107,14 +107,15 @@ def planted(
             day_back = (
                 rng.integers(0, holdout_days) if held else rng.integers(holdout_days, lookback_days)
             )
-            rows.append((p, c, end - dt.timedelta(days=int(day_back)), "complete"))
+            rows.append((p, c, end - datetime.timedelta(days=int(day_back)), "complete"))
         for c in item_ids:
             if i < persons and rng.random() < noise:
                 rows.append(
                     (
                         p,
                         c,
-                        end - dt.timedelta(days=int(rng.integers(holdout_days, lookback_days))),
+                        end
+                        - datetime.timedelta(days=int(rng.integers(holdout_days, lookback_days))),
                         "view",
                     )
                 )
@@ -171,10 +172,10 @@ def planted(
     return Sample(ev, orders, catalog, people, segments, item_group, person_group)
 
 
-def write_sample(root: Path, sample: Sample, ds: str) -> None:
+def write_sample(root: Path, sample: Sample, dt: str) -> None:
     """The sample in the layouts the job reads."""
     write_clean(root, "events", sample.events)
     write_clean(root, "orders", sample.orders)
     write_clean(root, "catalog", sample.catalog)
-    write_curated(root, paths.PERSONS, sample.persons, dt=ds)
-    write_curated(root, paths.PERSON_SEGMENT, sample.segments, run_date=ds)
+    write_curated(root, paths.PERSONS, sample.persons, dt=dt)
+    write_curated(root, paths.PERSON_SEGMENT, sample.segments, run_date=dt)

@@ -18,7 +18,7 @@ dimension's columns (curated/persons). Business dates are taken in the platform 
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -34,9 +34,9 @@ MONEY = "decimal(18,2)"
 FX_SLACK_DAYS = 10
 
 
-def window_start(ds: dt.date, lookback_days: int) -> dt.date:
-    """First day of the look-back window that ends at (and includes) ``ds``."""
-    return ds - dt.timedelta(days=lookback_days - 1)
+def window_start(dt: datetime.date, lookback_days: int) -> datetime.date:
+    """First day of the look-back window that ends at (and includes) ``dt``."""
+    return dt - datetime.timedelta(days=lookback_days - 1)
 
 
 def local_date(ts: Column) -> Column:
@@ -49,7 +49,7 @@ def latest_orders(orders: DataFrame) -> DataFrame:
     return orders.withColumn("_rn", F.row_number().over(w)).where("_rn = 1").drop("_rn")
 
 
-def daily_rates(fx_rates: DataFrame, start: dt.date, end: dt.date) -> DataFrame:
+def daily_rates(fx_rates: DataFrame, start: datetime.date, end: datetime.date) -> DataFrame:
     """(date, currency, cny_per_unit) for every day of [start, end]: the latest rate on or
     before each day; CNY is 1. A currency without any earlier rate has a null rate."""
     fx = fx_rates.select("date", "currency", "cny_per_unit", "dt")
@@ -73,13 +73,13 @@ def daily_rates(fx_rates: DataFrame, start: dt.date, end: dt.date) -> DataFrame:
 
 
 def orders_in_cny(
-    orders: DataFrame, fx_rates: DataFrame, start: dt.date, end: dt.date
+    orders: DataFrame, fx_rates: DataFrame, start: datetime.date, end: datetime.date
 ) -> DataFrame:
     """Latest version of each order placed in [start, end] with ``order_date`` and
     ``net_cny`` (decimal(18,2), null when no rate is known for its currency)."""
     o = latest_orders(orders).withColumn("order_date", local_date(F.col("ordered_at")))
     o = o.where(F.col("order_date").between(F.lit(start), F.lit(end)))
-    rates = daily_rates(fx_rates, start - dt.timedelta(days=FX_SLACK_DAYS), end)
+    rates = daily_rates(fx_rates, start - datetime.timedelta(days=FX_SLACK_DAYS), end)
     o = o.join(
         F.broadcast(rates.withColumnRenamed("date", "order_date")),
         ["order_date", "currency"],
@@ -89,7 +89,7 @@ def orders_in_cny(
     return o.withColumn("net_cny", F.bround(net * F.col("cny_per_unit"), 2).cast(MONEY))
 
 
-def order_features(orders_cny: DataFrame, end: dt.date) -> DataFrame:
+def order_features(orders_cny: DataFrame, end: datetime.date) -> DataFrame:
     """person_key, recency_days (null without paid orders), frequency, monetary_cny."""
     paid = orders_cny.where(F.col("net_cny") > 0)
     return paid.groupBy("person_key").agg(
@@ -99,7 +99,7 @@ def order_features(orders_cny: DataFrame, end: dt.date) -> DataFrame:
     )
 
 
-def events_in_window(events: DataFrame, start: dt.date, end: dt.date) -> DataFrame:
+def events_in_window(events: DataFrame, start: datetime.date, end: datetime.date) -> DataFrame:
     d = local_date(F.col("event_at"))
     return events.where(d.between(F.lit(start), F.lit(end)))
 
@@ -163,7 +163,7 @@ def person_features(
     orders_cny: DataFrame,
     events: DataFrame,
     catalog: DataFrame,
-    ds: dt.date,
+    dt: datetime.date,
     lookback_days: int,
 ) -> DataFrame:
     """One row per person of the person dimension, columns as in the module doc + run_date.
@@ -171,17 +171,17 @@ def person_features(
     ``orders_cny`` comes from :func:`orders_in_cny` over the same window.
     """
     o = orders_cny
-    e = events_in_window(events, window_start(ds, lookback_days), ds)
+    e = events_in_window(events, window_start(dt, lookback_days), dt)
     base = persons.select("person_key", "membership_tier", "age_band")
     out = (
-        base.join(order_features(o, ds), "person_key", "left")
+        base.join(order_features(o, dt), "person_key", "left")
         .join(watch_features(e), "person_key", "left")
         .join(category_shares(e, catalog), "person_key", "left")
         .join(sources_touched(persons, o, e), "person_key", "left")
     )
     return out.select(
         "person_key",
-        F.lit(ds).alias("run_date"),
+        F.lit(dt).alias("run_date"),
         F.coalesce("recency_days", F.lit(lookback_days)).cast("int").alias("recency_days"),
         F.coalesce("frequency", F.lit(0)).cast("long").alias("frequency"),
         F.coalesce("monetary_cny", F.lit(0).cast(MONEY)).alias("monetary_cny"),

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +31,7 @@ class NightResult:
 def segment_night(
     features: DataFrame,
     previous: pd.DataFrame | None,
-    ds: dt.date,
+    dt: datetime.date,
     params: SegmentationConfig,
     with_pca: bool = True,
 ) -> NightResult:
@@ -57,7 +57,7 @@ def segment_night(
         person_segment = (
             kmeans.assign(choice.model, vectors)
             .join(F.broadcast(mapping), "cluster")
-            .select("person_key", "segment_id", F.lit(ds).alias("run_date"))
+            .select("person_key", "segment_id", F.lit(dt).alias("run_date"))
             .cache()
         )
         stats = profiles.segment_stats(features, person_segment).toPandas()
@@ -68,7 +68,7 @@ def segment_night(
         current = profile[["segment_id", "persons", "label", "profile_json"]].merge(
             centroid_frame, on="segment_id"
         )
-        history = stability.advance_history(previous, current, ds)
+        history = stability.advance_history(previous, current, dt)
         points = None
         if with_pca:
             pts = kmeans.pca_2d(vectors, params.pca_sample, params.seed)

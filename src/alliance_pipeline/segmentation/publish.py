@@ -8,7 +8,7 @@ person_segment (counted in the returned summary). Both tables load in one transa
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -35,16 +35,18 @@ DIM_COLUMNS = (
 )
 
 
-def _read(lake_root: str | Path, dataset: str, ds: str, columns: list[str]) -> pd.DataFrame:
+def _read(lake_root: str | Path, dataset: str, dt: str, columns: list[str]) -> pd.DataFrame:
     try:
-        return read_partition(lake_root, dataset, columns, run_date=ds)
+        return read_partition(lake_root, dataset, columns, run_date=dt)
     except FileNotFoundError:
         raise FileNotFoundError(
-            f"{dataset} run_date={ds}: partition missing; run the segment job"
+            f"{dataset} run_date={dt}: partition missing; run the segment job"
         ) from None
 
 
-def dim_rows(history: pd.DataFrame, merged: list[str], other_persons: int, ds: dt.date, k: int):
+def dim_rows(
+    history: pd.DataFrame, merged: list[str], other_persons: int, dt: datetime.date, k: int
+):
     """mart.dim_segment rows: every segment ever seen with at least k persons at its last run
     and not merged today, plus ``other``."""
     keep = history[min_cell.at_least_k(history["persons"], k) & ~history["segment_id"].isin(merged)]
@@ -66,22 +68,22 @@ def dim_rows(history: pd.DataFrame, merged: list[str], other_persons: int, ds: d
             "segment_id": OTHER, "label": "other (small segments merged)", "status": "active",
             "persons": other_persons, "median_spend_cny": None, "median_watch_minutes": None,
             "top_categories": None, "profile_json": json.dumps(profile, sort_keys=True),
-            "first_run": ds, "last_run": ds, "retired_on": None,
+            "first_run": dt, "last_run": dt, "retired_on": None,
         })  # fmt: skip
     return pd.DataFrame(rows, columns=list(DIM_COLUMNS))
 
 
-def publish_segments(wh, ds: str, lake_root: str | Path, k: int | None = None) -> dict:
+def publish_segments(wh, dt: str, lake_root: str | Path, k: int | None = None) -> dict:
     """Load mart.dim_segment (full replace, unless a later night has published) and
-    mart.person_segment (partition run_date=ds) in one transaction. Returns counts for the
+    mart.person_segment (partition run_date=dt) in one transaction. Returns counts for the
     task log (no person data)."""
     k = min_cell.min_cell_size() if k is None else k
-    day = dt.date.fromisoformat(ds)
-    ps = _read(lake_root, paths.PERSON_SEGMENT, ds, ["person_key", "segment_id"])
+    day = datetime.date.fromisoformat(dt)
+    ps = _read(lake_root, paths.PERSON_SEGMENT, dt, ["person_key", "segment_id"])
     history = _read(
         lake_root,
         paths.SEGMENT_CENTROIDS,
-        ds,
+        dt,
         ["segment_id", "status", "first_run", "last_run", "retired_on", "persons", "label",
          "profile_json"],
     )  # fmt: skip
@@ -99,7 +101,7 @@ def publish_segments(wh, ds: str, lake_root: str | Path, k: int | None = None) -
             tx.replace_table("mart.dim_segment", dim)
         tx.replace_partition("mart.person_segment", {"run_date": day}, published)
     return {
-        "run_date": ds,
+        "run_date": dt,
         "persons": len(ps),
         "published_persons": len(published),
         "segments": len(dim),

@@ -12,7 +12,7 @@ centroid in model-input units, one ``c_<column>`` per model column.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 
 import numpy as np
 import pandas as pd
@@ -69,25 +69,25 @@ def match_ids(
 
 
 def advance_history(
-    previous: pd.DataFrame | None, current: pd.DataFrame, ds: dt.date
+    previous: pd.DataFrame | None, current: pd.DataFrame, dt: datetime.date
 ) -> pd.DataFrame:
     """Today's history: ``current`` (one row per active segment today, with segment_id,
     persons, label, profile_json and c_* columns) plus every earlier segment, those active
-    yesterday and absent today retired on ``ds``."""
+    yesterday and absent today retired on ``dt``."""
     today = current.copy()
     first = (
         {}
         if previous is None
         else dict(zip(previous["segment_id"], previous["first_run"], strict=True))
     )
-    today["first_run"] = [first.get(s, ds) for s in today["segment_id"]]
-    today["last_run"] = ds
+    today["first_run"] = [first.get(s, dt) for s in today["segment_id"]]
+    today["last_run"] = dt
     today["retired_on"] = None
     today["status"] = "active"
     if previous is None or previous.empty:
         return today.reset_index(drop=True)
     older = previous[~previous["segment_id"].isin(today["segment_id"])].copy()
     newly_retired = older["status"] == "active"
-    older.loc[newly_retired, "retired_on"] = ds
+    older.loc[newly_retired, "retired_on"] = dt
     older.loc[newly_retired, "status"] = "retired"
     return pd.concat([today, older[today.columns]], ignore_index=True)

@@ -14,7 +14,7 @@ Rules (DESIGN.md, Money):
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
@@ -33,7 +33,7 @@ POSITION_WEIGHTS = (Fraction(2, 5), Fraction(1, 5), Fraction(2, 5))
 @dataclass(frozen=True)
 class Touch:
     campaign_id: str
-    at: dt.datetime
+    at: datetime.datetime
     kind: str  # click or view
 
 
@@ -64,7 +64,7 @@ class Credit:
 def touch_weights(
     model: str,
     touches: list[Touch],
-    order_at: dt.datetime,
+    order_at: datetime.datetime,
     half_life_days: int = DEFAULT_HALF_LIFE_DAYS,
 ) -> list[Fraction]:
     """One weight per touch (touches sorted by time); weights sum to 1."""
@@ -156,7 +156,7 @@ class Attributor:
             return None
         if touch.kind == "view" and not contract.count_views:
             return None
-        if order.ordered_at - touch.at > dt.timedelta(days=contract.window_days):
+        if order.ordered_at - touch.at > datetime.timedelta(days=contract.window_days):
             return None
         return contract
 

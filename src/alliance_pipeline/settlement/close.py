@@ -2,34 +2,34 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import logging
 from pathlib import Path
 
 from alliance_pipeline.settlement import frames
 from alliance_pipeline.settlement.net import period_of
-from alliance_pipeline.settlement.publish import settle
+from alliance_pipeline.settlement.publish import settlement_as_of
 
 log = logging.getLogger(__name__)
 
 
 def close_period(
-    wh, period: str, lake_root: Path | str, ds: str, closed_at: dt.datetime | None = None
+    wh, period: str, lake_root: Path | str, dt: str, closed_at: datetime.datetime | None = None
 ) -> dict:
-    """Close ``period`` (YYYY-MM) with the clean data up to ``ds``; a closed period is left as is.
+    """Close ``period`` (YYYY-MM) with the clean data up to ``dt``; a closed period is left as is.
 
     Computes the period's statements exactly as the nightly run would (its own orders plus the
     adjustments of earlier closed periods that fall into it), writes them with status closed and
     records the period in ops.settlement_period, in one transaction.
     """
-    dt.date.fromisoformat(f"{period}-01")
-    if period >= period_of(dt.date.fromisoformat(ds)):
-        raise ValueError(f"settlement close: period {period} has not ended on run date {ds}")
+    datetime.date.fromisoformat(f"{period}-01")
+    if period >= period_of(datetime.date.fromisoformat(dt)):
+        raise ValueError(f"settlement close: period {period} has not ended on run date {dt}")
     if wh.query("SELECT period FROM ops.settlement_period WHERE period = ?", [period]):
         log.info("settlement close: %s is already closed; nothing changes", period)
         return {"period": period, "status": "already_closed"}
-    _, s, _, _ = settle(wh, ds, lake_root, periods={period})
-    closed_at = closed_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    _, s, _, _ = settlement_as_of(wh, dt, lake_root, periods={period})
+    closed_at = closed_at or datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     headers = [h for h in s.headers if h.period == period]
     lines = [ln for ln in s.lines if ln.period == period]
     with wh.transaction() as tx:
@@ -43,7 +43,7 @@ def close_period(
         )
         tx.execute(
             "INSERT INTO ops.settlement_period (period, status, closed_at, closed_through) VALUES (?, 'closed', ?, ?)",
-            [period, closed_at, dt.date.fromisoformat(ds)],
+            [period, closed_at, datetime.date.fromisoformat(dt)],
         )
     log.info(
         "settlement close: %s closed with %d statements, %d lines", period, len(headers), len(lines)

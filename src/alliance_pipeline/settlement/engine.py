@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -67,13 +67,13 @@ def touches_of(events: pd.DataFrame) -> dict[str, list[Touch]]:
 
 def compute(
     inputs: CleanInputs,
-    ds: str,
+    dt: str,
     closed_periods: set[str],
     closed_lines: list[Line],
     periods: set[str] | None = None,
     half_life_days: int = DEFAULT_HALF_LIFE_DAYS,
 ) -> Settlement:
-    current = period_of(dt.date.fromisoformat(ds))
+    current = period_of(datetime.date.fromisoformat(dt))
     contracts = contracts_from_frame(inputs.contracts)
     fx = FxRates(inputs.fx_rates)
     orders = order_nets(inputs.orders)

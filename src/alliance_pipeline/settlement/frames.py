@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from collections import defaultdict
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
@@ -67,7 +67,7 @@ def six_places(value: Fraction) -> Decimal:
 
 
 def header_rows(
-    headers: list[Header], status: str, closed_at: dt.datetime | None = None
+    headers: list[Header], status: str, closed_at: datetime.datetime | None = None
 ) -> pd.DataFrame:
     rows = []
     for h in headers:
@@ -293,7 +293,7 @@ def dim_content(catalog: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def dim_date(days: set[dt.date]) -> pd.DataFrame:
+def dim_date(days: set[datetime.date]) -> pd.DataFrame:
     rows = []
     if days:
         d, last = min(days), max(days)
@@ -311,7 +311,7 @@ def dim_date(days: set[dt.date]) -> pd.DataFrame:
                     is_weekend=iso.weekday >= 6,
                 )
             )
-            d += dt.timedelta(days=1)
+            d += datetime.timedelta(days=1)
     return _frame(
         rows, ["date", "year", "month", "day", "period", "iso_week", "weekday", "is_weekend"]
     )

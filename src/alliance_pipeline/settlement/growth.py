@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import math
 import warnings
 
@@ -70,7 +70,9 @@ def fit_logistic(days: list[int], cumulative: list[int]) -> dict:
 
 
 def campaign_growth(
-    daily_new: dict[str, dict[dt.date, int]], summary: dict[str, tuple[int, int | None]], k_min: int
+    daily_new: dict[str, dict[datetime.date, int]],
+    summary: dict[str, tuple[int, int | None]],
+    k_min: int,
 ) -> list[dict]:
     """One row per campaign; fitted only where the campaign counts at least k persons in total."""
     rows = []
@@ -95,7 +97,7 @@ def campaign_growth(
                 new_persons_suppressed=hidden,
                 midpoint_date=None
                 if midpoint is None
-                else first + dt.timedelta(days=round(midpoint)),
+                else first + datetime.timedelta(days=round(midpoint)),
                 **fit,
             )
         )

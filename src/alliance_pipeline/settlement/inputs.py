@@ -3,7 +3,7 @@ dt, in the contracts' types (read by :func:`alliance_pipeline.lake.arrow_io.read
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,11 +35,11 @@ class CleanInputs:
     catalog: pd.DataFrame
 
 
-def load_inputs(lake_root: Path | str, ds: str) -> CleanInputs:
-    dt.date.fromisoformat(ds)
+def load_inputs(lake_root: Path | str, dt: str) -> CleanInputs:
+    datetime.date.fromisoformat(dt)
     return CleanInputs(
         **{
-            name: read_clean(lake_root, name, ds, latest_only=name in SNAPSHOTS)
+            name: read_clean(lake_root, name, dt, latest_only=name in SNAPSHOTS)
             for name in DATASETS
         }
     )

@@ -9,7 +9,7 @@ converted at the day's fx rate and rounded half-even once per row.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from collections import defaultdict
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
@@ -65,8 +65,8 @@ def first_orders(settlement: Settlement) -> dict[str, tuple[str, str]]:
 
 
 def suppress_small(
-    counts: dict[dt.date, int], k: int
-) -> tuple[dict[dt.date, int | None], int, int | None]:
+    counts: dict[datetime.date, int], k: int
+) -> tuple[dict[datetime.date, int | None], int, int | None]:
     """One campaign's daily person counts through the min-cell rule (``min_cell.withhold``).
 
     Returns (published cells, None where withheld; withheld persons; total): published +
@@ -126,7 +126,7 @@ def campaign_daily(
         if line is not None:
             out["rp"] += line.partner_minor * fx.rate(line.currency, "CNY", o.order_date)
 
-    person_counts: dict[str, dict[dt.date, int]] = defaultdict(dict)
+    person_counts: dict[str, dict[datetime.date, int]] = defaultdict(dict)
     for (cid, day), out in outcome.items():
         person_counts[cid][day] = len(out["persons"])
     published: dict[tuple, int | None] = {}

@@ -5,7 +5,7 @@ Business dates and settlement periods are taken in the platform's timezone (Asia
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -21,14 +21,14 @@ PLATFORM_TZ = ZoneInfo(PLATFORM_TIMEZONE)
 FULL_REVERSAL = ("refunded", "chargeback")
 
 
-def business_date(ts: dt.datetime | pd.Timestamp) -> dt.date:
+def business_date(ts: datetime.datetime | pd.Timestamp) -> datetime.date:
     """The Asia/Shanghai calendar date of an offset-aware timestamp."""
     if ts.tzinfo is None:
         raise ValueError("timestamps must carry an offset")
     return ts.astimezone(PLATFORM_TZ).date()
 
 
-def period_of(day: dt.date) -> str:
+def period_of(day: datetime.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
@@ -39,8 +39,8 @@ class OrderNet:
     person_key: str
     content_id: str
     currency: str
-    ordered_at: dt.datetime
-    order_date: dt.date
+    ordered_at: datetime.datetime
+    order_date: datetime.date
     status: str
     amount_minor: int
     refund_minor: int
@@ -110,14 +110,14 @@ class FxRates:
     """Daily rates into CNY; a conversion uses the rate of the order's business date."""
 
     def __init__(self, fx: pd.DataFrame):
-        self._rates: dict[tuple[str, dt.date], Decimal] = {}
+        self._rates: dict[tuple[str, datetime.date], Decimal] = {}
         for row in fx.sort_values(["dt"], kind="mergesort").to_dict("records"):
             rate = row["cny_per_unit"]
             if not isinstance(rate, Decimal):
                 raise TypeError("fx_rates.cny_per_unit must be Decimal")
             self._rates[row["currency"], _as_date(row["date"])] = rate
 
-    def cny_per_unit(self, currency: str, day: dt.date) -> Decimal:
+    def cny_per_unit(self, currency: str, day: datetime.date) -> Decimal:
         if currency == "CNY":
             return Decimal(1)
         try:
@@ -128,14 +128,14 @@ class FxRates:
                 "(rule: orders convert at their order date's rate)"
             ) from None
 
-    def rate(self, from_ccy: str, to_ccy: str, day: dt.date) -> Fraction:
+    def rate(self, from_ccy: str, to_ccy: str, day: datetime.date) -> Fraction:
         """Units of ``to_ccy`` for one unit of ``from_ccy`` on ``day``, exact."""
         if from_ccy == to_ccy:
             return Fraction(1)
         return Fraction(self.cny_per_unit(from_ccy, day)) / Fraction(self.cny_per_unit(to_ccy, day))
 
 
-def _as_date(value) -> dt.date:
-    if isinstance(value, pd.Timestamp | dt.datetime):
+def _as_date(value) -> datetime.date:
+    if isinstance(value, pd.Timestamp | datetime.datetime):
         return value.date()
     return value

@@ -5,7 +5,7 @@ Closed statements (periods in ops.settlement_period) are read, never rewritten.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import logging
 from pathlib import Path
 
@@ -46,12 +46,12 @@ def closed_state(wh) -> tuple[set[str], list[Line]]:
     return periods, frames.lines_from_rows(frames.LINE_COLUMNS, rows)
 
 
-def settle(wh, ds: str, lake_root: Path | str, periods: set[str] | None = None):
-    """(inputs, settlement, closed periods, closed lines) for run date ``ds``."""
-    inputs = load_inputs(lake_root, ds)
+def settlement_as_of(wh, dt: str, lake_root: Path | str, periods: set[str] | None = None):
+    """(inputs, settlement, closed periods, closed lines) for run date ``dt``."""
+    inputs = load_inputs(lake_root, dt)
     closed_periods, closed_lines = closed_state(wh)
     half_life = pipeline_config().settlement.time_decay_half_life_days
-    s = compute(inputs, ds, closed_periods, closed_lines, periods, half_life)
+    s = compute(inputs, dt, closed_periods, closed_lines, periods, half_life)
     return inputs, s, closed_periods, closed_lines
 
 
@@ -65,7 +65,7 @@ def marts(
     daily, summary = campaign_daily(
         s, inputs.campaign_delivery, [*closed_lines, *s.lines], partners, k
     )
-    new_counts: dict[str, dict[dt.date, int]] = {}
+    new_counts: dict[str, dict[datetime.date, int]] = {}
     firsts = set(first_orders(s).values())
     for c in s.credits:
         if c.weight > 0:
@@ -89,21 +89,21 @@ def marts(
     }
 
 
-def run_settlement(wh, ds: str, lake_root: Path | str, k: int | None = None) -> dict:
+def run_settlement(wh, dt: str, lake_root: Path | str, k: int | None = None) -> dict:
     """Nightly: attribution, net revenue, open statements, metrics and growth, published at once.
 
     Reads clean/{orders,events,campaigns,contracts,fx_rates,campaign_delivery,catalog} with
     dt <= as_of; rewrites the open periods of mart.settlement_statement / mart.fct_settlement_line
-    and replaces the other settlement marts, all in one transaction. ``as_of`` is ``ds``, or for
+    and replaces the other settlement marts, all in one transaction. ``as_of`` is ``dt``, or for
     a rerun of an earlier night the latest night already settled: the marts are cumulative, and
     a rerun must not rewind them to an older view (it still takes in the night's corrected
     data). Returns counts.
     """
     k = min_cell_size() if k is None else k
-    as_of = max(ds, settled_through(wh) or ds)
-    if as_of != ds:
-        log.info("settlement %s: a rerun after later nights; settles as of %s", ds, as_of)
-    inputs, s, closed_periods, closed_lines = settle(wh, as_of, lake_root)
+    as_of = max(dt, settled_through(wh) or dt)
+    if as_of != dt:
+        log.info("settlement %s: a rerun after later nights; settles as of %s", dt, as_of)
+    inputs, s, closed_periods, closed_lines = settlement_as_of(wh, as_of, lake_root)
     stale = {
         r[0]
         for r in wh.query(
@@ -116,12 +116,12 @@ def run_settlement(wh, ds: str, lake_root: Path | str, k: int | None = None) -> 
         closed_meanwhile = _closed(tx) - closed_periods
         if closed_meanwhile:  # a monthly close committed while this night computed
             raise RuntimeError(
-                f"settlement {ds}: periods {sorted(closed_meanwhile)} were closed during the run; "
+                f"settlement {dt}: periods {sorted(closed_meanwhile)} were closed during the run; "
                 "rerun the night"
             )
         if (settled_through(tx) or as_of) > as_of:
             raise RuntimeError(
-                f"settlement {ds}: a later night was settled during the run; rerun the night"
+                f"settlement {dt}: a later night was settled during the run; rerun the night"
             )
         for p in open_periods:
             # only open rows are ever replaced: a closed statement cannot be deleted from here
@@ -137,11 +137,11 @@ def run_settlement(wh, ds: str, lake_root: Path | str, k: int | None = None) -> 
             )
         for table, data in tables.items():
             tx.replace_table(table, data)
-        night = dt.date.fromisoformat(ds)
+        night = datetime.date.fromisoformat(dt)
         tx.replace_partition(
             "ops.settlement_night",
             {"dt": night},
-            pd.DataFrame({"dt": [night], "as_of": [dt.date.fromisoformat(as_of)]}),
+            pd.DataFrame({"dt": [night], "as_of": [datetime.date.fromisoformat(as_of)]}),
         )
     counts = {
         "as_of": as_of,
@@ -150,5 +150,5 @@ def run_settlement(wh, ds: str, lake_root: Path | str, k: int | None = None) -> 
         "lines": len(s.lines),
         **{t: len(d) for t, d in tables.items()},
     }
-    log.info("settlement %s: %s", ds, counts)
+    log.info("settlement %s: %s", dt, counts)
     return counts

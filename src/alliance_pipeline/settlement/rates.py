@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,10 +35,10 @@ class Contract:
     attribution_model: str
     window_days: int
     count_views: bool
-    effective_from: dt.date
-    effective_to: dt.date | None
+    effective_from: datetime.date
+    effective_to: datetime.date | None
 
-    def in_force(self, day: dt.date) -> bool:
+    def in_force(self, day: datetime.date) -> bool:
         return self.effective_from <= day and (
             self.effective_to is None or day <= self.effective_to
         )

@@ -18,7 +18,7 @@ Closed statements are inputs here and are never rebuilt.
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -54,7 +54,7 @@ class Line:
     source: str | None = None
     order_id: str | None = None
     campaign_id: str | None = None
-    order_date: dt.date | None = None
+    order_date: datetime.date | None = None
     order_status: str | None = None
     order_currency: str | None = None
     credit_minor: int | None = None  # the order's credit in the order currency
@@ -90,7 +90,7 @@ class Header:
     net_minor: int
     partner_minor: int
     line_count: int
-    closed_at: dt.datetime | None = None
+    closed_at: datetime.datetime | None = None
 
     @property
     def platform_minor(self) -> int:
@@ -102,10 +102,10 @@ def next_period(period: str) -> str:
     return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
 
 
-def period_bounds(period: str) -> tuple[dt.date, dt.date]:
-    first = dt.date(int(period[:4]), int(period[5:7]), 1)
+def period_bounds(period: str) -> tuple[datetime.date, datetime.date]:
+    first = datetime.date(int(period[:4]), int(period[5:7]), 1)
     nxt = next_period(period)
-    return first, dt.date(int(nxt[:4]), int(nxt[5:7]), 1) - dt.timedelta(days=1)
+    return first, datetime.date(int(nxt[:4]), int(nxt[5:7]), 1) - datetime.timedelta(days=1)
 
 
 def next_open_period(period: str, closed: set[str]) -> str:
@@ -334,7 +334,7 @@ def _ordered(body: list[Line]) -> list[Line]:
         key=lambda ln: (
             rank[ln.line_type],
             ln.adjusts_period or "",
-            ln.order_date or dt.date.min,
+            ln.order_date or datetime.date.min,
             ln.source or "",
             ln.order_id or "",
             ln.campaign_id or "",

@@ -16,7 +16,7 @@ import pandas as pd
 from alliance_pipeline.config import ValidationConfig, pipeline_config
 from alliance_pipeline.contracts import dataset as contract
 from alliance_pipeline.lake.paths import raw_partition, validated_partition
-from alliance_pipeline.readers import ReadResult, read_partition, to_arrow
+from alliance_pipeline.readers import ReadResult, read_delivery, to_arrow
 from alliance_pipeline.registry import source as registry_source
 from alliance_pipeline.settings import lake_root
 from alliance_pipeline.validation import rules as R
@@ -44,13 +44,13 @@ from alliance_pipeline.validation.suites import load_suite
 def validate_batch(
     source_id: str,
     dataset: str,
-    ds: str,
+    dt: str,
     run_id: str,
     *,
     now: datetime,
     policy: ValidationConfig | None = None,
 ) -> BatchResult:
-    """Validate ``raw/{source_id}/{dataset}/dt={ds}/``; ``now`` is the run's data interval end.
+    """Validate ``raw/{source_id}/{dataset}/dt={dt}/``; ``now`` is the run's data interval end.
 
     Writes validated/ and quarantine/ (replacing them), reports/dq/ and reports/data_docs/.
     Raises ValidationFailed (result attached) after writing, when the batch is rejected.
@@ -59,15 +59,15 @@ def validate_batch(
         raise ValueError("now must be timezone-aware")
     policy = policy or pipeline_config().validation
     src, ds_contract = registry_source(source_id), contract(dataset)
-    read = read_partition(raw_partition(source_id, dataset, ds), src, ds_contract, ds)
+    read = read_delivery(raw_partition(source_id, dataset, dt), src, ds_contract, dt)
 
     outcomes = _reader_outcomes(read)
-    clear_gx_result(source_id, dataset, ds)
+    clear_gx_result(source_id, dataset, dt)
     ran_gx = False
     if not read.batch_problems:
-        start, end = window(policy, ds, src.timezone, now)
+        start, end = window(policy, dt, src.timezone, now)
         rc_min, rc_max = row_count_band(
-            policy, trailing_row_counts(src, dataset, ds, policy.row_count_band.trailing_nights)
+            policy, trailing_row_counts(src, dataset, dt, policy.row_count_band.trailing_nights)
         )
         params = {
             "row_count_min": rc_min,
@@ -80,9 +80,9 @@ def validate_batch(
             gx_view(read.typed, ds_contract), load_suite(dataset), params
         )
         if policy.data_docs:
-            save_gx_result(gx_result, source_id, dataset, ds, run_id)
+            save_gx_result(gx_result, source_id, dataset, dt, run_id)
             ran_gx = True
-        outcomes += gx_outcomes + _pandas_outcomes(read.typed, src, ds_contract, ds)
+        outcomes += gx_outcomes + _pandas_outcomes(read.typed, src, ds_contract, dt)
 
     rows_in = read.rows if not read.batch_problems else max(read.rows, read.manifest.rows)
     row_rules = _row_rules(outcomes, len(read.raw))
@@ -96,36 +96,36 @@ def validate_batch(
     if rejected:
         quarantined_rows = read.raw
         rules = row_rules.where(bad, "batch_rejected")
-        write_validated(None, source_id, dataset, ds)
+        write_validated(None, source_id, dataset, dt)
         batch = {
             "batch_rejected": True,
             "rules": [o.rule for o in failed],
             "rows": rows_in,
             "observed": {o.rule: o.observed_value for o in failed},
         }
-        raw_dir = raw_partition(source_id, dataset, ds)
+        raw_dir = raw_partition(source_id, dataset, dt)
         files = [raw_dir / f.key.rsplit("/", 1)[-1] for f in read.manifest.files]
         qpath = write_quarantine(
             quarantined_rows,
             rules,
             source_id,
             dataset,
-            ds,
+            dt,
             batch=batch,
             raw_files=files if read.batch_problems else [],
         )
         passed_rows = 0
     else:
         passed = read.typed.loc[~bad].reset_index(drop=True)
-        write_validated(to_arrow(passed, ds_contract, read.extra_columns), source_id, dataset, ds)
-        qpath = write_quarantine(read.raw.loc[bad], row_rules[bad], source_id, dataset, ds)
+        write_validated(to_arrow(passed, ds_contract, read.extra_columns), source_id, dataset, dt)
+        qpath = write_quarantine(read.raw.loc[bad], row_rules[bad], source_id, dataset, dt)
         passed_rows = len(passed)
 
     result = BatchResult(
         run_id=run_id,
         source=source_id,
         dataset=dataset,
-        dt=ds,
+        dt=dt,
         rows_in=rows_in,
         rows_passed=passed_rows,
         rows_quarantined=rows_in - passed_rows,
@@ -134,12 +134,12 @@ def validate_batch(
         expectations=[_dq_row(o) for o in outcomes],
         # Relative to the lake root: the index reads the same wherever the lake is mounted.
         quarantine=_index(outcomes, failed, rows_in, str(qpath.relative_to(lake_root())), bad),
-        data_docs_path=str(docs_index(ds)) if ran_gx else None,
-        validated_path=None if rejected else str(validated_partition(source_id, dataset, ds)),
+        data_docs_path=str(docs_index(dt)) if ran_gx else None,
+        validated_path=None if rejected else str(validated_partition(source_id, dataset, dt)),
         quarantine_path=str(qpath),
     )
     if result.rows_quarantined != (rows_in if rejected else int(bad.sum())):
-        raise AssertionError(f"{source_id}/{dataset} dt={ds}: quarantine count does not reconcile")
+        raise AssertionError(f"{source_id}/{dataset} dt={dt}: quarantine count does not reconcile")
     save_result(result)
     if rejected:
         raise ValidationFailed(result, [f"{o.rule} ({o.observed_value})" for o in failed])
@@ -181,7 +181,7 @@ def _reader_outcomes(read: ReadResult) -> list[Outcome]:
     return out
 
 
-def _pandas_outcomes(typed: pd.DataFrame, src, ds_contract, ds: str) -> list[Outcome]:
+def _pandas_outcomes(typed: pd.DataFrame, src, ds_contract, dt: str) -> list[Outcome]:
     checks: dict[str, np.ndarray] = {}
     for col in ds_contract.columns:
         if col.format in R.FORMAT_CHECKS and col.name in typed.columns:
@@ -191,7 +191,7 @@ def _pandas_outcomes(typed: pd.DataFrame, src, ds_contract, ds: str) -> list[Out
         if column not in typed.columns:
             continue
         ref_dataset, ref_column = target.split(".")
-        known = known_ids(ref_dataset, ref_column, reference_source(src, ref_dataset), ds)
+        known = known_ids(ref_dataset, ref_column, reference_source(src, ref_dataset), dt)
         checks[f"ref:{column}"] = R.reference_check(typed[column], known)
     out = []
     for rule, mask in checks.items():

@@ -69,7 +69,7 @@ class Outcome:
         return len(self.rows)
 
 
-def gx_view(typed: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+def gx_view(typed: pd.DataFrame, contract: Dataset) -> pd.DataFrame:
     """What GX checks: numbers as float64, e-mails normalised, one consolidated frame.
 
     Float comparisons keep the order of the decimals they come from (rounding is monotonic,
@@ -79,7 +79,7 @@ def gx_view(typed: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
     columns = {}
     for name in typed.columns:
         values = typed[name]
-        col = ds.column(name) if name in ds.column_names else None
+        col = contract.column(name) if name in contract.column_names else None
         if col is not None and col.dtype in FLOAT_DTYPES:
             values = values.astype("float64")
         elif col is not None and col.format == "email":

@@ -33,11 +33,11 @@ def severity_of(rule: str) -> str:
 
 
 def window(
-    policy: ValidationConfig, ds: str, timezone: str, now: datetime
+    policy: ValidationConfig, dt: str, timezone: str, now: datetime
 ) -> tuple[datetime, datetime]:
     """The partition's day in the source's timezone, widened by the tolerances, as UTC."""
     zone = ZoneInfo(timezone)
-    start = datetime.combine(date.fromisoformat(ds), time(), zone)
+    start = datetime.combine(date.fromisoformat(dt), time(), zone)
     end = start + timedelta(days=1)
     utc = ZoneInfo("UTC")
     return (
@@ -66,13 +66,13 @@ def too_many_bad_rows(policy: ValidationConfig, bad: int, rows: int) -> bool:
     return bad >= policy.min_bad_rows and bad / rows > policy.max_bad_row_share
 
 
-def trailing_row_counts(source: Source, dataset: str, ds: str, nights: int) -> list[int]:
+def trailing_row_counts(source: Source, dataset: str, dt: str, nights: int) -> list[int]:
     """Row counts of the manifests of the previous ``nights`` nights found in the raw zone."""
     counts = []
-    day = date.fromisoformat(ds)
+    day = date.fromisoformat(dt)
     for back in range(1, nights + 1):
-        dt = (day - timedelta(days=back)).isoformat()
-        path = raw_partition(source.id, dataset, dt) / MANIFEST_NAME
+        earlier = (day - timedelta(days=back)).isoformat()
+        path = raw_partition(source.id, dataset, earlier) / MANIFEST_NAME
         if not path.exists():
             continue
         try:
@@ -80,8 +80,8 @@ def trailing_row_counts(source: Source, dataset: str, ds: str, nights: int) -> l
                 path.read_bytes(),
                 source=source.id,
                 dataset=dataset,
-                dt=dt,
-                prefix=source.landing_key(dataset, dt),
+                dt=earlier,
+                prefix=source.landing_key(dataset, earlier),
             )
         except ManifestError:
             continue

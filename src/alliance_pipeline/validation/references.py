@@ -1,7 +1,7 @@
 """Referential checks: which ids a fact row may point at.
 
 Contracts declare ``references`` (column -> "dataset.column"). The known ids are the union of
-every *validated* partition of the referenced dataset with dt <= ds, from the same source when
+every *validated* partition of the referenced dataset with dt <= dt, from the same source when
 that source delivers the dataset (users), else from the platform (catalog, campaigns). So the
 reference datasets of a night must be validated before the facts that point at them.
 """
@@ -15,30 +15,18 @@ import pyarrow.dataset as pads
 from alliance_pipeline.lake import paths
 from alliance_pipeline.registry import Source, platform_source
 
-REFERENCE_DATASETS = ("users", "catalog", "campaigns", "contracts", "fx_rates")
-FACT_DATASETS = ("events", "orders", "campaign_delivery")
-
-
-def validation_order(datasets: list[str]) -> list[list[str]]:
-    """Datasets in waves: references first, then the facts that point at them."""
-    waves = [
-        [d for d in datasets if d in REFERENCE_DATASETS],
-        [d for d in datasets if d not in REFERENCE_DATASETS],
-    ]
-    return [w for w in waves if w]
-
 
 def reference_source(source: Source, referenced: str) -> str:
     return source.id if referenced in source.datasets else platform_source().id
 
 
-def known_ids(referenced: str, column: str, source_id: str, ds: str) -> set[str] | None:
-    """Ids of ``referenced.column`` validated for ``source_id`` up to ``ds``; None if none yet."""
+def known_ids(referenced: str, column: str, source_id: str, dt: str) -> set[str] | None:
+    """Ids of ``referenced.column`` validated for ``source_id`` up to ``dt``; None if none yet."""
     base = paths.path(paths.validated(referenced))
     parts = sorted(
         p / f"source={source_id}"
         for p in base.glob("dt=*")
-        if p.name[3:] <= ds and (p / f"source={source_id}").is_dir()
+        if p.name[3:] <= dt and (p / f"source={source_id}").is_dir()
     )
     files = [str(f) for p in parts for f in Path(p).glob("*.parquet")]
     if not files:

@@ -54,14 +54,14 @@ def _param(name: str) -> dict:
     return {"$PARAMETER": name}
 
 
-def expectation_configs(ds: Dataset) -> list[dict]:
+def expectation_configs(dt: Dataset) -> list[dict]:
     """The suite's expectations as GX configuration dicts, in a stable order."""
     out = [
         _exp(
             "expect_table_columns_to_match_set",
             "columns_present",
             "critical",
-            column_set=ds.column_names,
+            column_set=dt.column_names,
             exact_match=False,
         ),
         _exp(
@@ -72,18 +72,18 @@ def expectation_configs(ds: Dataset) -> list[dict]:
             max_value=_param("row_count_max"),
         ),
     ]
-    if len(ds.key) == 1:
-        out.append(_exp("expect_column_values_to_be_unique", "unique_key", "row", column=ds.key[0]))
+    if len(dt.key) == 1:
+        out.append(_exp("expect_column_values_to_be_unique", "unique_key", "row", column=dt.key[0]))
     else:
         out.append(
             _exp(
                 "expect_compound_columns_to_be_unique",
                 "unique_key",
                 "row",
-                column_list=list(ds.key),
+                column_list=list(dt.key),
             )
         )
-    for col in ds.columns:
+    for col in dt.columns:
         if not col.nullable:
             out.append(
                 _exp(
@@ -146,7 +146,7 @@ def expectation_configs(ds: Dataset) -> list[dict]:
                 )
             )
     for name, larger, smaller, rule in PAIR_RULES:
-        if name == ds.name:
+        if name == dt.name:
             out.append(
                 _exp(
                     "expect_column_pair_values_a_to_be_greater_than_b",
@@ -168,12 +168,12 @@ def build_suite(name: str):
         ExpectationConfiguration,
     )
 
-    ds = dataset(name)
+    dt = dataset(name)
     suite = ExpectationSuite(
         name=f"alliance.{name}",
         meta={"generated_by": "python -m alliance_pipeline.validation.suites --write"},
     )
-    for cfg in expectation_configs(ds):
+    for cfg in expectation_configs(dt):
         suite.add_expectation_configuration(ExpectationConfiguration(**cfg))
     return suite
 

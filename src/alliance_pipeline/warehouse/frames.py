@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -106,7 +106,7 @@ def partition_values(table: str, partition: dict, columns: list[Column]) -> dict
         if key not in by_name:
             raise WarehouseError(f"{table}: partition column {key!r} is not a column of the table")
         if isinstance(value, str) and by_name[key].arrow_type == pa.date32():
-            value = dt.date.fromisoformat(value)
+            value = datetime.date.fromisoformat(value)
         if value is None:
             raise WarehouseError(f"{table}: partition column {key!r} is NULL")
         values[key] = value

@@ -1,4 +1,4 @@
-"""What the nightly DAG's tasks do, as plain functions (the DAG file only wires them).
+"""The task callables of alliance_nightly (the DAG file only wires them).
 
 The night's date ``dt`` is the Asia/Shanghai date of the run's data interval start (or the
 ``date`` param of a manual run): a run at 02:30 on the 24th processes the drops of the 23rd.
@@ -7,19 +7,17 @@ The night's date ``dt`` is the Asia/Shanghai date of the run's data interval sta
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from airflow.sdk.exceptions import AirflowFailException
 
+from alliance_pipeline.contracts import dataset as contract
 from alliance_pipeline.registry import active_sources, source
-from alliance_pipeline.settings import PLATFORM_TIMEZONE, S3_CONN_ID, landing_bucket
+from alliance_pipeline.settings import PLATFORM_TIMEZONE, landing_bucket
+from alliance_pipeline.tasks.s3 import s3_client
 
 log = logging.getLogger(__name__)
-
-# Validation checks facts against reference data (users, catalog, campaigns) of the same night,
-# so reference datasets are landed and validated first.
-REFERENCE_DATASETS = ("users", "catalog", "campaigns", "contracts", "fx_rates")
 
 
 def night_date(data_interval_start: datetime, params: dict) -> str:
@@ -39,8 +37,7 @@ def plan_batches(dt: str, only_sources: list[str] | None = None) -> dict[str, li
     plan: dict[str, list[dict]] = {"reference": [], "facts": []}
     for src in sources:
         for dataset in src.datasets:
-            wave = "reference" if dataset in REFERENCE_DATASETS else "facts"
-            plan[wave].append({"source": src.id, "dataset": dataset, "dt": dt})
+            plan[contract(dataset).wave].append({"source": src.id, "dataset": dataset, "dt": dt})
     return plan
 
 
@@ -63,12 +60,6 @@ def stage_wanted(stage: str, params: dict) -> bool:
 def batch_label(batch: dict) -> str:
     """How a mapped task of one delivery is named in the Airflow UI: ``source/dataset``."""
     return f"{batch['source']}/{batch['dataset']}"
-
-
-def s3_client():
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-    return S3Hook(aws_conn_id=S3_CONN_ID).get_conn()
 
 
 def manifest_arrived(batch: dict) -> bool:
@@ -249,45 +240,4 @@ def settle(dt: str) -> dict:
 
 def spark_job_args(dt_template: str) -> list[str]:
     """The arguments every Spark job of the night takes (rendered by Airflow at run time)."""
-    return ["--ds", dt_template, "--lake-root", "{{ lake_root() }}"]
-
-
-def period_to_close(data_interval_start: datetime, params: dict) -> tuple[str, str]:
-    """(period YYYY-MM, run date) of a monthly close: the ``period`` param, else the month
-    before the run's Asia/Shanghai date. The run date bounds the data the close reads."""
-    run_date = data_interval_start.astimezone(ZoneInfo(PLATFORM_TIMEZONE)).date()
-    if params.get("period"):
-        period = params["period"]
-        year, month = (int(p) for p in period.split("-"))
-        first_after = datetime(year + month // 12, month % 12 + 1, 1).date()
-        return period, max(run_date, first_after).isoformat()
-    last_month = run_date.replace(day=1) - timedelta(days=1)
-    return last_month.strftime("%Y-%m"), run_date.isoformat()
-
-
-def close_period(period: str, run_date: str) -> dict:
-    from alliance_pipeline.settings import lake_root
-    from alliance_pipeline.settlement.close import close_period as close
-    from alliance_pipeline.warehouse import warehouse_from_airflow
-
-    return close(warehouse_from_airflow(), period, lake_root(), run_date)
-
-
-def send_statements(period: str) -> list[str]:
-    from alliance_pipeline.settlement.outbound import write_partner_statements
-    from alliance_pipeline.warehouse import warehouse_from_airflow
-
-    return write_partner_statements(warehouse_from_airflow(), period, s3_client(), landing_bucket())
-
-
-def rotate_pseudonym_key() -> dict:
-    """Re-key the clean zone and identity map (Spark), then every mart holding person_key."""
-    from alliance_pipeline.privacy.pseudonym import pseudonym_key_from_airflow
-    from alliance_pipeline.privacy.rekey import rekey_warehouse
-    from alliance_pipeline.privacy.tasks import run_rekey
-    from alliance_pipeline.settings import lake_root
-    from alliance_pipeline.warehouse import warehouse_from_airflow
-
-    run_rekey(str(lake_root()))
-    version = pseudonym_key_from_airflow().version
-    return rekey_warehouse(warehouse_from_airflow(), lake_root(), version)
+    return ["--dt", dt_template, "--lake-root", "{{ lake_root() }}"]

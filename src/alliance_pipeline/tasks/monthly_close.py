@@ -1,0 +1,37 @@
+"""The task callables of alliance_monthly_close (the DAG file only wires them)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from alliance_pipeline.settings import PLATFORM_TIMEZONE, landing_bucket
+from alliance_pipeline.tasks.s3 import s3_client
+
+
+def period_to_close(data_interval_start: datetime, params: dict) -> tuple[str, str]:
+    """(period YYYY-MM, run date) of a monthly close: the ``period`` param, else the month
+    before the run's Asia/Shanghai date. The run date bounds the data the close reads."""
+    run_date = data_interval_start.astimezone(ZoneInfo(PLATFORM_TIMEZONE)).date()
+    if params.get("period"):
+        period = params["period"]
+        year, month = (int(p) for p in period.split("-"))
+        first_after = datetime(year + month // 12, month % 12 + 1, 1).date()
+        return period, max(run_date, first_after).isoformat()
+    last_month = run_date.replace(day=1) - timedelta(days=1)
+    return last_month.strftime("%Y-%m"), run_date.isoformat()
+
+
+def close_period(period: str, run_date: str) -> dict:
+    from alliance_pipeline.settings import lake_root
+    from alliance_pipeline.settlement.close import close_period as close
+    from alliance_pipeline.warehouse import warehouse_from_airflow
+
+    return close(warehouse_from_airflow(), period, lake_root(), run_date)
+
+
+def send_statements(period: str) -> list[str]:
+    from alliance_pipeline.settlement.outbound import write_partner_statements
+    from alliance_pipeline.warehouse import warehouse_from_airflow
+
+    return write_partner_statements(warehouse_from_airflow(), period, s3_client(), landing_bucket())
