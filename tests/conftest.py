@@ -44,7 +44,6 @@ TIERS = {"unit": 120, "dags": 120, "integration": 600, "e2e": 1200}
 TIER_FOLDERS = {"unit": {"unit"}, "dags": {"dags"}, "integration": {"integration", "e2e"}}
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     wrong = []
     for item in items:
@@ -55,10 +54,6 @@ def pytest_collection_modifyitems(config, items):
             continue
         if item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(TIERS[tiers.pop()]))
-        # Parallel workers (pytest-xdist, --dist loadgroup): a module's tests stay together, so
-        # its module fixtures run once; so do the modules reading the shared two nights.
-        shared = "duckdb_nights" in item.fixturenames
-        item.add_marker(pytest.mark.xdist_group("two_nights" if shared else item.module.__name__))
     if wrong:
         raise pytest.UsageError(
             "each test needs exactly one tier marker matching its folder "

@@ -1,9 +1,9 @@
-"""Two months through Airflow on the DuckDB warehouse, once per test session.
+"""Two months through Airflow on the DuckDB warehouse (tests/integration/test_two_nights.py).
 
 dag.test() of alliance_nightly for the last night of October and the first night of November,
 with alliance_monthly_close closing October in between, on generated deliveries in a real S3
-server (SeaweedFS) with Spark in local mode. The two-warehouse test replays its warehouse
-tasks against PostgreSQL; the Spark cluster test reruns its last night's jobs on a cluster.
+server (SeaweedFS) with Spark in local mode; then its warehouse tasks replayed against
+PostgreSQL.
 """
 
 from __future__ import annotations
