@@ -329,8 +329,8 @@ class Night:
 
     def prefixes(self) -> list[str]:
         from alliance_pipeline.ingestion import manifest_key
-        from alliance_pipeline.nightly import plan_batches
         from alliance_pipeline.registry import source
+        from alliance_pipeline.tasks.nightly import plan_batches
 
         plan = plan_batches(self.dt)
         return [
