@@ -12,6 +12,10 @@ from pathlib import Path
 from alliance_pipeline.airflow_env import airflow_env
 from alliance_pipeline.settings import PROJECT_ROOT
 
+# The warehouse opens a DuckDB connection per transaction; the provider's hook logs each at
+# info ("Opening DuckDB database ..."), which drowns the demo's summary and the task logs.
+QUIET_LOGGERS = "airflow.task.hooks.alliance_pipeline.warehouse=warning"
+
 
 def local_airflow_environ(home: Path, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     """os.environ plus what a local Airflow in ``home`` needs; ``overrides`` fill the
@@ -24,6 +28,7 @@ def local_airflow_environ(home: Path, overrides: Mapping[str, str] | None = None
             "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__LOGGING__NAMESPACE_LEVELS": QUIET_LOGGERS,
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),

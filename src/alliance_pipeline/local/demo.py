@@ -21,7 +21,11 @@ from collections.abc import Generator
 from pathlib import Path
 
 from alliance_pipeline.generator import GeneratorConfig, run_to
-from alliance_pipeline.local.airflow_home import local_airflow_environ, migrate_metadata_db
+from alliance_pipeline.local.airflow_home import (
+    QUIET_LOGGERS,
+    local_airflow_environ,
+    migrate_metadata_db,
+)
 from alliance_pipeline.local.s3_server import S3Endpoint, ensure_bucket, seaweedfs
 from alliance_pipeline.settings import PROJECT_ROOT
 
@@ -78,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         results = [run_night(env, night, home) for night in nights]
 
     os.environ.update(overrides)
+    os.environ.setdefault("AIRFLOW__LOGGING__NAMESPACE_LEVELS", QUIET_LOGGERS)
     from alliance_pipeline.local.summary import print_summary
 
     print_summary(home, results)
