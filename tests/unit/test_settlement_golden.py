@@ -365,7 +365,9 @@ def test_campaign_daily_ratios_from_summed_parts_and_min_cell(lake):
     )
     s = run(lake, "2026-03-31")
     inputs = load_inputs(lake, "2026-03-31")
-    daily, summary = campaign_daily(s, inputs.campaign_delivery, s.lines, {"m-1": "moonbay"}, 5)
+    daily, summary, new = campaign_daily(
+        s, inputs.campaign_delivery, s.lines, {"m-1": "moonbay"}, 5
+    )
     total = daily[(daily["channel"] == "all") & (daily["date"] == datetime.date(2026, 3, 2))].iloc[
         0
     ]
@@ -379,6 +381,7 @@ def test_campaign_daily_ratios_from_summed_parts_and_min_cell(lake):
     assert day3["ctr"] is None and day3["roas_u"] is None  # zero denominators give NULL
     assert day3["new_persons"] == 5 and day3["cac_cny"] == D("0.000000")
     assert summary["m-1"] == (0, 11)
+    assert new == {"m-1": {datetime.date(2026, 3, 2): 6, datetime.date(2026, 3, 3): 5}}
     # a cell below k is withheld; while the withheld remainder is itself below k, the smallest
     # published cell is withheld too, so the remainder never reveals fewer than k persons
     assert suppress_small({1: 6, 2: 1}, 5) == ({1: None, 2: None}, 7, 7)

@@ -82,7 +82,7 @@ def test_naive_int96_timestamps_are_utc_and_every_mart_builds(lake, int96):
     s = compute(inputs, DAY, set(), [])
     [o] = s.orders
     assert o.order_date == datetime.date(2026, 3, 31) and o.period == "2026-03"
-    tables = marts(inputs, s, [], k=1)
+    tables, _ = marts(inputs, s, [], k=1)
     [launched] = tables["mart.dim_content"]["launched_date"]
     assert launched == datetime.date(2025, 12, 1)
     [row] = tables["mart.fct_order"].to_dict("records")

@@ -12,6 +12,9 @@ are dropped. Other datasets (:func:`read_partition`) keep the types of their fil
 from __future__ import annotations
 
 import datetime
+import shutil
+from collections.abc import Generator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -89,9 +92,11 @@ def read_clean_table(
     dt: str,
     latest_only: bool = False,
     since: str | None = None,
+    where: pc.Expression | None = None,
 ) -> pa.Table:
     """All ``clean/{dataset}/dt=*/source=*/`` Parquet with dt <= ``dt`` (and >= ``since``),
-    conformed; with ``latest_only`` (snapshots), each source's latest dt only."""
+    conformed; with ``latest_only`` (snapshots), each source's latest dt only; with ``where``,
+    only the rows it selects (filtered file by file)."""
     base = paths.path(paths.clean(dataset), Path(lake_root))
     schema = clean_schema(dataset)
     folders: dict[str, list[tuple[datetime.date, Path]]] = {}
@@ -111,8 +116,15 @@ def read_clean_table(
     for day, src, folder in chosen:
         for f in _data_files(folder):
             raw = pq.read_table(f, coerce_int96_timestamp_unit="us")
-            tables.append(conform(raw, schema, dataset, day, src))
+            table = conform(raw, schema, dataset, day, src)
+            tables.append(table if where is None else table.filter(where))
     return pa.concat_tables(tables)
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """A clean table as pandas: decimals as Decimal, dates as date, integers with nulls as
+    Python ints (never float), timestamps as UTC-aware."""
+    return table.to_pandas(integer_object_nulls=True, date_as_object=True)
 
 
 def read_clean(
@@ -122,10 +134,8 @@ def read_clean(
     latest_only: bool = False,
     since: str | None = None,
 ) -> pd.DataFrame:
-    """:func:`read_clean_table` as pandas: decimals as Decimal, dates as date, integers with
-    nulls as Python ints (never float), timestamps as UTC-aware."""
-    table = read_clean_table(lake_root, dataset, dt, latest_only, since)
-    return table.to_pandas(integer_object_nulls=True, date_as_object=True)
+    """:func:`read_clean_table` as pandas (:func:`to_frame`)."""
+    return to_frame(read_clean_table(lake_root, dataset, dt, latest_only, since))
 
 
 def _field(f: pa.Field) -> pa.Field:
@@ -170,3 +180,29 @@ def read_partition(
     if columns is not None:
         table = table.select(columns)
     return table.to_pandas()
+
+
+@contextmanager
+def replacing(path: Path) -> Generator[Path]:
+    """A fresh hidden folder beside ``path``; on success it replaces ``path`` whole (a killed
+    run leaves the previous folder whole; readers skip dot-folders)."""
+    staging, aside = (path.with_name(f".{path.name}.{kind}") for kind in ("staging", "aside"))
+    for leftover in (staging, aside):
+        shutil.rmtree(leftover, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if path.exists():
+        path.rename(aside)
+    staging.rename(path)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def latest_partition_before(lake_root: Path | str, dataset: str, dt: str) -> Path | None:
+    """The ``dt=`` folder of ``dataset`` with the latest date before ``dt`` (None: none)."""
+    base = paths.path(dataset, Path(lake_root))
+    earlier = sorted(p for p in base.glob("dt=*") if p.is_dir() and p.name[3:] < dt)
+    return earlier[-1] if earlier else None

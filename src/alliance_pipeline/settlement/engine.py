@@ -22,6 +22,9 @@ from alliance_pipeline.settlement.net import FxRates, OrderNet, order_nets, peri
 from alliance_pipeline.settlement.rates import Contract, contracts_from_frame
 from alliance_pipeline.settlement.statements import Header, Line, build_statements
 
+# person_key -> (ordered_at, source, order_id) of the person's first order on the platform
+FirstOrders = dict[str, tuple[datetime.datetime, str, str]]
+
 
 @dataclass(frozen=True)
 class Settlement:
@@ -31,6 +34,17 @@ class Settlement:
     fx: FxRates
     headers: list[Header]
     lines: list[Line]
+    firsts: FirstOrders
+
+
+def first_orders(orders: list[OrderNet], earlier: FirstOrders | None = None) -> FirstOrders:
+    """Each person's first order among ``orders`` and the ``earlier`` firsts."""
+    first = dict(earlier or {})
+    for o in orders:
+        mine = (o.ordered_at, o.source, o.order_id)
+        if o.person_key not in first or mine < first[o.person_key]:
+            first[o.person_key] = mine
+    return first
 
 
 def _text(value) -> str | None:
@@ -72,7 +86,11 @@ def compute(
     closed_lines: list[Line],
     periods: set[str] | None = None,
     half_life_days: int = DEFAULT_HALF_LIFE_DAYS,
+    earlier_firsts: FirstOrders | None = None,
 ) -> Settlement:
+    """Settle ``inputs`` as of ``dt``. Read from a first open day (``inputs.start``), only the
+    re-read orders of closed periods are recomputed for their adjustments; ``earlier_firsts``
+    then holds the first orders of the persons seen before."""
     current = period_of(datetime.date.fromisoformat(dt))
     contracts = contracts_from_frame(inputs.contracts)
     fx = FxRates(inputs.fx_rates)
@@ -85,7 +103,9 @@ def compute(
         half_life_days,
     )
     credits = attributor.attribute_all(orders)
+    reread = None if inputs.start is None else {o.key for o in orders}
     headers, lines = build_statements(
-        credits, contracts, fx, closed_periods, closed_lines, current, periods
+        credits, contracts, fx, closed_periods, closed_lines, current, periods, reread
     )
-    return Settlement(orders, credits, contracts, fx, headers, lines)
+    firsts = first_orders(orders, earlier_firsts)
+    return Settlement(orders, credits, contracts, fx, headers, lines, firsts)

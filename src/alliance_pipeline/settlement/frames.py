@@ -10,7 +10,7 @@ from fractions import Fraction
 import pandas as pd
 
 from alliance_pipeline.settlement.engine import Settlement
-from alliance_pipeline.settlement.metrics import first_orders
+from alliance_pipeline.settlement.metrics import first_order_keys
 from alliance_pipeline.settlement.money import from_minor, round_half_even, to_minor
 from alliance_pipeline.settlement.statements import Header, Line
 
@@ -165,7 +165,7 @@ def order_rows(s: Settlement) -> tuple[pd.DataFrame, pd.DataFrame]:
     by_order = defaultdict(list)
     for c in s.credits:
         by_order[c.order.key].append(c)
-    firsts = set(first_orders(s).values())
+    firsts = first_order_keys(s)
     orders, credits = [], []
     for o in s.orders:
         cs = by_order.get(o.key, [])

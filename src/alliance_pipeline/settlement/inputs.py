@@ -1,5 +1,10 @@
-"""Settlement's inputs: every clean partition with dt <= the run date, snapshots at their latest
-dt, in the contracts' types (read by :func:`alliance_pipeline.lake.arrow_io.read_clean`)."""
+"""Settlement's inputs: the clean partitions a night's settlement depends on, snapshots at their
+latest dt, in the contracts' types (read by :mod:`alliance_pipeline.lake.arrow_io`).
+
+With no ``start`` (before the first close) every partition with dt <= the run date is read; from
+``start`` (the first open day, :mod:`alliance_pipeline.settlement.window`) only what the open
+periods and the adjustments of closed ones need.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.compute as pc
 
-from alliance_pipeline.lake.arrow_io import read_clean
+from alliance_pipeline.lake.arrow_io import read_clean, read_clean_table, to_frame
+from alliance_pipeline.settlement.net import business_date
+from alliance_pipeline.settlement.window import read_since
 
 # Datasets delivered as a full snapshot each night: only the latest dt counts.
 SNAPSHOTS = ("campaigns", "catalog", "contracts")
@@ -22,6 +30,8 @@ DATASETS = (
     "campaign_delivery",
     "catalog",
 )
+# Only campaign touches of events matter to settlement (attribution.TOUCH_TYPES).
+TOUCHES = pc.field("event_type").isin(["click", "view"]) & pc.field("campaign_id").is_valid()
 
 
 @dataclass(frozen=True)
@@ -33,13 +43,33 @@ class CleanInputs:
     fx_rates: pd.DataFrame
     campaign_delivery: pd.DataFrame
     catalog: pd.DataFrame
+    start: datetime.date | None = None  # the first open day; None: the whole history
 
 
-def load_inputs(lake_root: Path | str, dt: str) -> CleanInputs:
+def _oldest_order_day(orders: pd.DataFrame) -> datetime.date | None:
+    if orders.empty:
+        return None
+    return business_date(orders["ordered_at"].min())
+
+
+def load_inputs(lake_root: Path | str, dt: str, start: datetime.date | None = None) -> CleanInputs:
     datetime.date.fromisoformat(dt)
+    snapshots = {name: read_clean(lake_root, name, dt, latest_only=True) for name in SNAPSHOTS}
+    orders = read_clean(lake_root, "orders", dt, since=read_since(start))
+    oldest = (_oldest_order_day(orders) or start) if start is not None else None
+    longest = int(snapshots["contracts"]["window_days"].max() or 0) if oldest else 0
+    events = to_frame(
+        read_clean_table(lake_root, "events", dt, since=read_since(oldest, longest), where=TOUCHES)
+    )
+    fx = read_clean(lake_root, "fx_rates", dt, since=read_since(oldest))
+    delivery = read_clean(lake_root, "campaign_delivery", dt, since=read_since(start))
+    if start is not None:
+        delivery = delivery[delivery["date"] >= start].reset_index(drop=True)
     return CleanInputs(
-        **{
-            name: read_clean(lake_root, name, dt, latest_only=name in SNAPSHOTS)
-            for name in DATASETS
-        }
+        orders=orders,
+        events=events,
+        fx_rates=fx,
+        campaign_delivery=delivery,
+        start=start,
+        **snapshots,
     )

@@ -56,12 +56,9 @@ def ratio(num, den) -> Decimal | None:
         return (Decimal(num) / Decimal(den)).quantize(RATIO_PLACES, rounding=ROUND_HALF_EVEN)
 
 
-def first_orders(settlement: Settlement) -> dict[str, tuple[str, str]]:
-    """person_key -> (source, order_id) of the person's first order on the platform."""
-    first: dict[str, tuple] = {}
-    for o in sorted(settlement.orders, key=lambda o: (o.ordered_at, o.source, o.order_id)):
-        first.setdefault(o.person_key, o.key)
-    return first
+def first_order_keys(settlement: Settlement) -> set[tuple[str, str]]:
+    """(source, order_id) of every person's first order on the platform."""
+    return {(source, order_id) for _, source, order_id in settlement.firsts.values()}
 
 
 def suppress_small(
@@ -87,8 +84,15 @@ def campaign_daily(
     partner_lines: list[Line],
     partners: dict[str, str],
     k: int,
-) -> tuple[pd.DataFrame, dict[str, tuple[int, int | None]]]:
-    """The fct_campaign_daily frame, and per campaign (suppressed persons, total or None)."""
+    since: datetime.date | None = None,
+    earlier_new: dict[str, dict[datetime.date, int]] | None = None,
+) -> tuple[pd.DataFrame, dict[str, tuple[int, int | None]], dict[str, dict[datetime.date, int]]]:
+    """The fct_campaign_daily frame, per campaign (suppressed persons, total or None), and the
+    new persons per campaign and day.
+
+    From ``since`` on only (the first open day): the days before keep their rows, and their new
+    persons come from ``earlier_new`` (they count in the suppression and the totals).
+    """
     fx = settlement.fx
     rows: dict[tuple, dict] = {}
     totals: dict[tuple, dict] = defaultdict(
@@ -109,12 +113,12 @@ def campaign_daily(
         t["spend"] += spend
 
     share_by_key = {ln.key: ln for ln in partner_lines if ln.line_type == "order"}
-    firsts = set(first_orders(settlement).values())
+    firsts = first_order_keys(settlement)
     outcome: dict[tuple, dict] = defaultdict(
         lambda: dict(orders=set(), persons=set(), ru=Fraction(0), rp=Fraction(0))
     )
     for c in settlement.credits:
-        if c.weight <= 0:
+        if c.weight <= 0 or (since is not None and c.order.order_date < since):
             continue
         o = c.order
         out = outcome[c.campaign_id, o.order_date]
@@ -127,6 +131,8 @@ def campaign_daily(
             out["rp"] += line.partner_minor * fx.rate(line.currency, "CNY", o.order_date)
 
     person_counts: dict[str, dict[datetime.date, int]] = defaultdict(dict)
+    for cid, counts in (earlier_new or {}).items():
+        person_counts[cid].update({d: n for d, n in counts.items() if since and d < since})
     for (cid, day), out in outcome.items():
         person_counts[cid][day] = len(out["persons"])
     published: dict[tuple, int | None] = {}
@@ -168,7 +174,7 @@ def campaign_daily(
         )
         records.append(row)
     frame = pd.DataFrame.from_records(records, columns=METRIC_COLUMNS)
-    return frame, summary
+    return frame, summary, dict(person_counts)
 
 
 def _row(day, cid, partner, channel, is_total, impressions, clicks, spend) -> dict:

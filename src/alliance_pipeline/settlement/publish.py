@@ -13,12 +13,15 @@ import pandas as pd
 
 from alliance_pipeline.config import pipeline_config
 from alliance_pipeline.privacy.min_cell import min_cell_size
-from alliance_pipeline.settlement import frames
+from alliance_pipeline.settlement import carry, frames
+from alliance_pipeline.settlement.carry import Carried, NewPersons
 from alliance_pipeline.settlement.engine import Settlement, compute
 from alliance_pipeline.settlement.growth import GROWTH_COLUMNS, campaign_growth
 from alliance_pipeline.settlement.inputs import CleanInputs, load_inputs
-from alliance_pipeline.settlement.metrics import campaign_daily, first_orders
+from alliance_pipeline.settlement.metrics import campaign_daily
+from alliance_pipeline.settlement.net import PLATFORM_TZ, period_of
 from alliance_pipeline.settlement.statements import Line
+from alliance_pipeline.settlement.window import first_open_day
 
 log = logging.getLogger(__name__)
 
@@ -36,49 +39,78 @@ def settled_through(wh_or_tx) -> str | None:
     return None if latest is None else latest.isoformat()
 
 
-def closed_state(wh) -> tuple[set[str], list[Line]]:
-    """The closed periods and every line of every closed statement."""
-    periods = _closed(wh)
+def closed_state(wh, periods: set[str] | None = None) -> tuple[set[str], list[Line]]:
+    """The closed periods, and every line of closed statements (only of those accounting for
+    ``periods``, when given)."""
+    closed = _closed(wh)
     cols = ", ".join(frames.LINE_COLUMNS)
-    rows = wh.query(
-        f"SELECT {cols} FROM mart.fct_settlement_line WHERE statement_status = 'closed'"
+    sql = f"SELECT {cols} FROM mart.fct_settlement_line WHERE statement_status = 'closed'"
+    params: list = []
+    if periods is not None:
+        if not periods:
+            return closed, []
+        marks = ", ".join("?" * len(periods))
+        sql += f" AND COALESCE(adjusts_period, period) IN ({marks})"
+        params = sorted(periods)
+    return closed, frames.lines_from_rows(frames.LINE_COLUMNS, wh.query(sql, params))
+
+
+def _periods_before(orders: pd.DataFrame, start: datetime.date) -> set[str]:
+    days = pd.to_datetime(orders["ordered_at"], utc=True).dt.tz_convert(PLATFORM_TZ).dt.date
+    return {period_of(d) for d in set(days) if d < start}
+
+
+def settlement_as_of(
+    wh,
+    dt: str,
+    lake_root: Path | str,
+    periods: set[str] | None = None,
+    carried: Carried | None = None,
+    whole_history: bool = False,
+):
+    """(inputs, settlement, closed periods, closed lines) for run date ``dt``: from the first
+    open day on (settlement.window), or over the whole history."""
+    closed = _closed(wh)
+    start = None if whole_history else first_open_day(closed)
+    inputs = load_inputs(lake_root, dt, start)
+    closed_periods, closed_lines = closed_state(
+        wh, None if start is None else _periods_before(inputs.orders, start)
     )
-    return periods, frames.lines_from_rows(frames.LINE_COLUMNS, rows)
-
-
-def settlement_as_of(wh, dt: str, lake_root: Path | str, periods: set[str] | None = None):
-    """(inputs, settlement, closed periods, closed lines) for run date ``dt``."""
-    inputs = load_inputs(lake_root, dt)
-    closed_periods, closed_lines = closed_state(wh)
     half_life = pipeline_config().settlement.time_decay_half_life_days
-    s = compute(inputs, dt, closed_periods, closed_lines, periods, half_life)
+    firsts = None if carried is None else carried.firsts
+    s = compute(inputs, dt, closed_periods, closed_lines, periods, half_life, firsts)
     return inputs, s, closed_periods, closed_lines
 
 
 def marts(
-    inputs: CleanInputs, s: Settlement, closed_lines: list[Line], k: int
-) -> dict[str, pd.DataFrame]:
-    """Every mart that is replaced in full each night."""
+    inputs: CleanInputs,
+    s: Settlement,
+    closed_lines: list[Line],
+    k: int,
+    earlier_new: NewPersons | None = None,
+) -> tuple[dict[str, pd.DataFrame], NewPersons]:
+    """Every settlement mart but the statements (whole, or from ``inputs.start`` on), and the
+    new persons per campaign and day."""
     partners = dict(
         zip(inputs.campaigns["campaign_id"], inputs.campaigns["partner_id"], strict=True)
     )
-    daily, summary = campaign_daily(
-        s, inputs.campaign_delivery, [*closed_lines, *s.lines], partners, k
+    daily, summary, new_persons = campaign_daily(
+        s,
+        inputs.campaign_delivery,
+        [*closed_lines, *s.lines],
+        partners,
+        k,
+        inputs.start,
+        earlier_new,
     )
-    new_counts: dict[str, dict[datetime.date, int]] = {}
-    firsts = set(first_orders(s).values())
-    for c in s.credits:
-        if c.weight > 0:
-            per = new_counts.setdefault(c.campaign_id, {})
-            per.setdefault(c.order.order_date, 0)
-            if c.order.key in firsts:
-                per[c.order.order_date] += 1
     growth = pd.DataFrame.from_records(
-        campaign_growth(new_counts, summary, k), columns=GROWTH_COLUMNS
+        campaign_growth(new_persons, summary, k), columns=GROWTH_COLUMNS
     )
     orders, attribution = frames.order_rows(s)
     days = {o.order_date for o in s.orders} | set(daily["date"])
-    return {
+    if inputs.start is not None:
+        days = {d for d in days if d >= inputs.start}
+    tables = {
         "mart.fct_order": orders,
         "mart.fct_order_attribution": attribution,
         "mart.fct_campaign_daily": daily,
@@ -87,6 +119,29 @@ def marts(
         "mart.dim_content": frames.dim_content(inputs.catalog),
         "mart.dim_date": frames.dim_date(days),
     }
+    return tables, new_persons
+
+
+# Marts that hold one row per order or per day: from the first open day on, a night replaces its
+# own days (and the closed periods' orders it re-read); the rows before stay as settled.
+DATED = {
+    "mart.fct_order": "order_date",
+    "mart.fct_order_attribution": "order_date",
+    "mart.fct_campaign_daily": "date",
+    "mart.dim_date": "date",
+}
+ORDER_KEY = ("order_source", "order_id")
+
+
+def _replace(tx, table: str, data: pd.DataFrame, start: datetime.date | None) -> None:
+    if start is None or table not in DATED:
+        tx.replace_table(table, data)
+        return
+    late = set()
+    if table in ("mart.fct_order", "mart.fct_order_attribution") and len(data):
+        before = data[data["order_date"] < start]
+        late = set(zip(before["order_source"], before["order_id"], strict=True))
+    tx.replace_since(table, DATED[table], start, data, ORDER_KEY, sorted(late))
 
 
 def run_settlement(wh, dt: str, lake_root: Path | str, k: int | None = None) -> dict:
@@ -103,7 +158,10 @@ def run_settlement(wh, dt: str, lake_root: Path | str, k: int | None = None) -> 
     as_of = max(dt, settled_through(wh) or dt)
     if as_of != dt:
         log.info("settlement %s: a rerun after later nights; settles as of %s", dt, as_of)
-    inputs, s, closed_periods, closed_lines = settlement_as_of(wh, as_of, lake_root)
+    carried = carry.previous(lake_root, as_of)
+    inputs, s, closed_periods, closed_lines = settlement_as_of(
+        wh, as_of, lake_root, carried=carried, whole_history=carried is None
+    )
     stale = {
         r[0]
         for r in wh.query(
@@ -111,7 +169,11 @@ def run_settlement(wh, dt: str, lake_root: Path | str, k: int | None = None) -> 
         )
     }
     open_periods = sorted(({h.period for h in s.headers} | stale) - closed_periods)
-    tables = marts(inputs, s, closed_lines, k)
+    tables, new_persons = marts(
+        inputs, s, closed_lines, k, None if carried is None else carried.new_persons
+    )
+    # before the marts: a committed night always has what it carries (a rerun replaces it)
+    carry.write(lake_root, as_of, carry.Carried(s.firsts, new_persons))
     with wh.transaction() as tx:
         closed_meanwhile = _closed(tx) - closed_periods
         if closed_meanwhile:  # a monthly close committed while this night computed
@@ -136,7 +198,7 @@ def run_settlement(wh, dt: str, lake_root: Path | str, k: int | None = None) -> 
                 frames.line_rows([ln for ln in s.lines if ln.period == p], "open"),
             )
         for table, data in tables.items():
-            tx.replace_table(table, data)
+            _replace(tx, table, data, inputs.start)
         night = datetime.date.fromisoformat(dt)
         tx.replace_partition(
             "ops.settlement_night",
@@ -145,6 +207,7 @@ def run_settlement(wh, dt: str, lake_root: Path | str, k: int | None = None) -> 
         )
     counts = {
         "as_of": as_of,
+        "read_from": None if inputs.start is None else inputs.start.isoformat(),
         "open_periods": open_periods,
         "statements": len(s.headers),
         "lines": len(s.lines),

@@ -238,6 +238,29 @@ def adjustment_lines(
     return out
 
 
+def as_settled(settled: list[Line], reread: set[tuple[str, str]]) -> list[Line]:
+    """Order lines carrying what was settled for each order not in ``reread``."""
+    net: dict = defaultdict(int)
+    first: dict = {}
+    for ln in settled:
+        if ln.key is not None and ln.key[:2] not in reread:
+            net[ln.key] += ln.net_minor
+            first.setdefault(ln.key, ln)
+    return [
+        replace(
+            first[key],
+            period=first[key].accounting_period,
+            line_type="order",
+            reason_code=None,
+            adjusts_period=None,
+            net_minor=n,
+            partner_minor=0,
+        )
+        for key, n in net.items()
+        if n
+    ]
+
+
 def header_for(contract: Contract, period: str, lines: list[Line], status: str = "open") -> Header:
     def total(kind, attr="partner_minor"):
         return sum(getattr(ln, attr) for ln in lines if ln.line_type == kind)
@@ -276,10 +299,13 @@ def build_statements(
     closed_lines: list[Line],
     current_period: str,
     periods: set[str] | None = None,
+    reread: set[tuple[str, str]] | None = None,
 ) -> tuple[list[Header], list[Line]]:
     """Open statements of every non-closed period up to ``current_period`` (or of ``periods``).
 
-    ``closed_lines`` are the lines of every closed statement; they are read, never rebuilt.
+    ``closed_lines`` are the lines of closed statements; they are read, never rebuilt. With
+    ``reread`` (the (source, order_id) of every order read), ``credits`` hold a closed period's
+    re-read orders only: its other orders count in its recomputation as they were settled.
     """
     by_id = {c.contract_id: c for c in contracts}
     fresh = order_lines(credits, fx)
@@ -311,7 +337,13 @@ def build_statements(
         ):
             continue
         contract = by_id[cid]
-        asif = own_period_lines(contract, p, fresh.get((cid, p), []))
+        ordered = fresh.get((cid, p), [])
+        if reread is not None:
+            ordered = sorted(
+                [*ordered, *as_settled(settled.get((cid, p), []), reread)],
+                key=lambda ln: (ln.order_date, ln.source, ln.order_id, ln.campaign_id),
+            )
+        asif = own_period_lines(contract, p, ordered)
         bodies[cid, target].extend(
             adjustment_lines(contract, p, target, asif, settled.get((cid, p), []))
         )

@@ -11,36 +11,17 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Generator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from alliance_pipeline.lake.arrow_io import replacing
 from alliance_pipeline.lake.paths import quarantine_partition, validated_partition
 
 ROWS_FILE = "rows.parquet"
 BATCH_FILE = "_batch.json"
-
-
-@contextmanager
-def _replacing(path: Path) -> Generator[Path]:
-    """A fresh hidden folder beside ``path``; on success it replaces ``path`` whole."""
-    staging, aside = (path.with_name(f".{path.name}.{kind}") for kind in ("staging", "aside"))
-    for leftover in (staging, aside):
-        shutil.rmtree(leftover, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if path.exists():
-        path.rename(aside)
-    staging.rename(path)
-    shutil.rmtree(aside, ignore_errors=True)
 
 
 def write_validated(table: pa.Table | None, source: str, dataset: str, dt: str) -> Path:
@@ -49,7 +30,7 @@ def write_validated(table: pa.Table | None, source: str, dataset: str, dt: str) 
     if table is None:
         shutil.rmtree(path, ignore_errors=True)
         return path
-    with _replacing(path) as staging:
+    with replacing(path) as staging:
         pq.write_table(table, staging / "part-00000.parquet")
     return path
 
@@ -69,7 +50,7 @@ def write_quarantine(
     if not len(raw) and batch is None:
         shutil.rmtree(path, ignore_errors=True)
         return path
-    with _replacing(path) as staging:
+    with replacing(path) as staging:
         if len(raw):
             rows = raw.drop(columns=[c for c in ("_cut",) if c in raw.columns]).copy()
             rows["_rules"] = rules.to_numpy()

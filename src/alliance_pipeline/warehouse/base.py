@@ -19,6 +19,7 @@ from alliance_pipeline.warehouse.frames import (
 )
 from alliance_pipeline.warehouse.sql import WarehouseError, qualified, quote, split_table
 
+KEYS_PER_DELETE = 500
 _COLUMNS_SQL = """
 SELECT column_name, data_type, numeric_precision, numeric_scale
 FROM information_schema.columns
@@ -63,6 +64,29 @@ class Transaction(ABC):
         check_in_partition(table, data, partition)
         where = " AND ".join(f"{quote(k)} = ?" for k in partition)
         self.execute(f"DELETE FROM {qualified(table)} WHERE {where}", list(partition.values()))
+        self._load(table, data)
+        return data.num_rows
+
+    def replace_since(
+        self,
+        table: str,
+        column: str,
+        start: Any,
+        data: Any,
+        key_columns: Sequence[str] = (),
+        keys: Sequence[tuple] = (),
+    ) -> int:
+        """Delete the rows with ``column`` >= ``start`` and those whose ``key_columns`` equal one
+        of ``keys``, then bulk load ``data``; returns rows loaded."""
+        data = conform(table, data, self.columns(table))
+        self.execute(f"DELETE FROM {qualified(table)} WHERE {quote(column)} >= ?", [start])
+        one = "(" + " AND ".join(f"{quote(c)} = ?" for c in key_columns) + ")"
+        for i in range(0, len(keys), KEYS_PER_DELETE):
+            chunk = keys[i : i + KEYS_PER_DELETE]
+            self.execute(
+                f"DELETE FROM {qualified(table)} WHERE {' OR '.join([one] * len(chunk))}",
+                [v for key in chunk for v in key],
+            )
         self._load(table, data)
         return data.num_rows
 
