@@ -98,7 +98,7 @@ def run(scale: int, days: int) -> dict:
         partners = dict(
             zip(inputs.campaigns["campaign_id"], inputs.campaigns["partner_id"], strict=True)
         )
-        daily, _ = campaign_daily(s, inputs.campaign_delivery, s.lines, partners, 5)
+        daily, _, _ = campaign_daily(s, inputs.campaign_delivery, s.lines, partners, 5)
         t3 = time.perf_counter()
 
         con = duckdb.connect()
