@@ -14,6 +14,7 @@ Rules (DESIGN.md, Money):
 
 from __future__ import annotations
 
+import bisect
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
@@ -126,10 +127,28 @@ class Attributor:
             p: sorted(ts, key=lambda t: (t.at, t.campaign_id))
             for p, ts in touches_by_person.items()
         }
+        self.times = {p: [t.at for t in ts] for p, ts in self.touches.items()}
+        self.longest = datetime.timedelta(days=max((c.window_days for c in contracts), default=0))
         self.half_life_days = half_life_days
+        self._contracts: dict[tuple, Contract | None] = {}
+
+    def candidates(self, order: OrderNet) -> list[Touch]:
+        """The person's touches up to the order and within the longest window before it."""
+        times = self.times.get(order.person_key)
+        if not times:
+            return []
+        lo = bisect.bisect_left(times, order.ordered_at - self.longest)
+        hi = bisect.bisect_right(times, order.ordered_at)
+        return self.touches[order.person_key][lo:hi]
 
     def contract_for(self, partner_id: str, order: OrderNet) -> Contract | None:
         """The most specific contract of the partner in force on the order date covering it."""
+        key = (partner_id, order.content_id, order.order_date)
+        if key not in self._contracts:
+            self._contracts[key] = self._contract_for(partner_id, order)
+        return self._contracts[key]
+
+    def _contract_for(self, partner_id: str, order: OrderNet) -> Contract | None:
         content = self.catalog.get(order.content_id, Content(None, frozenset()))
         candidates = [
             c
@@ -176,9 +195,7 @@ class Attributor:
                 )
             ]
         eligible = [
-            (t, c)
-            for t in self.touches.get(order.person_key, [])
-            if (c := self._eligible(t, order)) is not None
+            (t, c) for t in self.candidates(order) if (c := self._eligible(t, order)) is not None
         ]
         if not eligible:
             return []

@@ -7,6 +7,7 @@ rounded half-even exactly once, where a statement line or header gets its amount
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
@@ -61,19 +62,22 @@ def allocate(total: int, weights: Sequence[Exact]) -> list[int]:
     """
     if not isinstance(total, int):
         raise TypeError("total must be int minor units")
-    fracs = [Fraction(w) for w in weights]
+    fracs = [w if isinstance(w, int) else Fraction(w) for w in weights]
     if any(w < 0 for w in fracs):
         raise ValueError("allocation weights must be non-negative")
-    wsum = sum(fracs, Fraction(0))
+    # exact in integers: weights over their common denominator
+    den = math.lcm(*(w.denominator for w in fracs)) if fracs else 1
+    nums = [w.numerator * (den // w.denominator) for w in fracs]
+    wsum = sum(nums)
     if wsum == 0:
         if total == 0:
-            return [0] * len(fracs)
+            return [0] * len(nums)
         raise ValueError("cannot allocate a non-zero total over zero weights")
     sign, amount = (-1, -total) if total < 0 else (1, total)
-    exact = [amount * w / wsum for w in fracs]
-    parts = [int(e) for e in exact]  # floor: all non-negative
+    split = [divmod(amount * n, wsum) for n in nums]  # floor and remainder (over wsum)
+    parts = [q for q, _ in split]
     left = amount - sum(parts)
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - parts[i]), i))
+    order = sorted(range(len(split)), key=lambda i: (-split[i][1], i))
     for i in order[:left]:
         parts[i] += 1
     return [sign * p for p in parts]
