@@ -64,6 +64,13 @@ class Line:
     def platform_minor(self) -> int:
         return self.net_minor - self.partner_minor
 
+    def with_(self, **changes) -> Line:
+        """``dataclasses.replace`` without re-running the constructor (statements make a copy
+        of every line several times)."""
+        line = object.__new__(Line)
+        line.__dict__.update(self.__dict__, **changes)
+        return line
+
     @property
     def key(self) -> tuple[str, str, str] | None:
         return None if self.order_id is None else (self.source, self.order_id, self.campaign_id)
@@ -153,7 +160,7 @@ def own_period_lines(contract: Contract, period: str, lines: list[Line]) -> list
     net = sum(ln.net_minor for ln in lines)
     share = partner_share(contract, net)
     parts = allocate(share.rate_share, [ln.net_minor for ln in lines]) if lines else []
-    out = [replace(ln, partner_minor=p) for ln, p in zip(lines, parts, strict=True)]
+    out = [ln.with_(partner_minor=p) for ln, p in zip(lines, parts, strict=True)]
     base = dict(
         period=period,
         partner_id=contract.partner_id,
@@ -353,7 +360,7 @@ def build_statements(
     for (cid, p), body in sorted(
         filled.items(), key=lambda kv: (by_id[kv[0][0]].partner_id, kv[0][0], kv[0][1])
     ):
-        numbered = [replace(ln, line_no=i) for i, ln in enumerate(_ordered(body), start=1)]
+        numbered = [ln.with_(line_no=i) for i, ln in enumerate(_ordered(body), start=1)]
         headers.append(header_for(by_id[cid], p, numbered))
         lines.extend(numbered)
     return headers, lines
