@@ -207,3 +207,45 @@ def test_partner_files_hold_only_their_figures(settled_lake, duckdb_url, s3_endp
                 )
             ]
             assert str(partner_share) in body
+
+
+def test_a_night_read_from_the_first_open_day_settles_as_the_whole_history(
+    settled_lake, duckdb_url
+):
+    """After the February close, nights read from March 1st (settlement.window) plus the
+    February orders re-delivered since; statements, orders and attributions equal a computation
+    over every partition, and so do the campaign days of the open period."""
+    from alliance_pipeline.settlement.publish import marts, settlement_as_of
+
+    wh = open_warehouse(duckdb_url)
+    heads, lines = nights(wh, settled_lake)
+    assert run_settlement(wh, "2026-03-06", settled_lake, k=K)["read_from"] == "2026-03-01"
+    inputs, s, _, closed_lines = settlement_as_of(
+        wh, "2026-03-06", settled_lake, whole_history=True
+    )
+    assert inputs.start is None and len(inputs.orders) > 0
+    whole, _ = marts(inputs, s, closed_lines, K)
+    open_heads = [h for h in heads if h[3] == "open"]
+    assert [h[:3] for h in open_heads] == [
+        (h.period, h.partner_id, h.contract_id) for h in s.headers if h.period >= "2026-03"
+    ]
+    hi = STATEMENT_COLUMNS.index
+    assert [h[hi("partner_share")] for h in open_heads] == [
+        Decimal(h.partner_minor).scaleb(-2) for h in s.headers if h.period >= "2026-03"
+    ]
+    assert len([ln for ln in lines if ln[4] == "open"]) == len(
+        [ln for ln in s.lines if ln.period >= "2026-03"]
+    )
+
+    def same(table, frame, where="TRUE"):
+        cols = ", ".join(frame.columns)
+        got = sorted(map(tuple, wh.query(f"SELECT {cols} FROM {table} WHERE {where}")), key=repr)
+        frame = frame.astype(object).where(frame.notna(), None)
+        want = sorted(map(tuple, frame.itertuples(index=False)), key=repr)
+        assert len(got) == len(want) > 0 and got == want, table
+
+    same("mart.fct_order", whole["mart.fct_order"])
+    same("mart.fct_order_attribution", whole["mart.fct_order_attribution"])
+    daily = whole["mart.fct_campaign_daily"]
+    march = daily[daily["date"] >= datetime.date(2026, 3, 1)]
+    same("mart.fct_campaign_daily", march, "date >= DATE '2026-03-01'")
