@@ -5,7 +5,8 @@ and at half of it, beside plain single-machine baselines in the same run.
 
 Reference (--scale 1): 1,000,000 persons, 20,000,000 events and 1,000,000 orders delivered over a
 90-day window (the look-back of segments and recommendations) by every active source of
-config/sources.yml (6 today; the reference has 10). The generator's activity rates are set, after
+the registry (``--registry``; by default bench/sources_reference.yml: the 6 sources of
+config/sources.yml and 4 sample partners, the reference's 10). The generator's activity rates are set, after
 a small pilot, so that ``--days`` nights hold scale x those totals: with fewer days than 90 the
 window's volume comes in fewer, larger nights. The nights before the last are landed and
 de-identified as setup; the last night is measured through what the DAG's tasks call
@@ -419,7 +420,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-half", action="store_true", help="skip the run at half the scale")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--home", type=Path, help="working folder, kept (default: a temporary one)")
+    ap.add_argument(
+        "--registry",
+        type=Path,
+        default=ROOT / "bench" / "sources_reference.yml",
+        help="source registry (default: the reference shape, 10 active sources)",
+    )
     args = ap.parse_args(argv)
+    os.environ["ALLIANCE_SOURCES"] = str(args.registry.resolve())
     from alliance_pipeline.local.airflow_home import local_airflow_environ
     from alliance_pipeline.local.demo import local_landing
     from alliance_pipeline.registry import active_sources

@@ -1,7 +1,9 @@
-"""The source registry (config/sources.yml): who delivers what, in which format and encoding."""
+"""The source registry (config/sources.yml, or the file ``ALLIANCE_SOURCES`` names): who
+delivers what, in which format and encoding."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,9 +40,14 @@ class RegistryError(ValueError):
     pass
 
 
+def registry_path() -> Path:
+    """``ALLIANCE_SOURCES`` if set, else ``settings.CONFIG_DIR / "sources.yml"``."""
+    return Path(os.environ.get("ALLIANCE_SOURCES", CONFIG_DIR / "sources.yml"))
+
+
 def load_sources(path: Path | str | None = None) -> list[Source]:
     """Every source of the registry, validated; raises RegistryError naming the bad entry."""
-    path = Path(path) if path else CONFIG_DIR / "sources.yml"
+    path = Path(path) if path else registry_path()
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     sources = [_parse(entry, path) for entry in raw["sources"]]
     ids = [s.id for s in sources]

@@ -104,3 +104,17 @@ def test_clean_columns_carry_no_direct_identifier():
     assert {"person_key", "key_version", "age_band", "city_tier"} <= {
         c.name for c in contracts.clean_columns("users")
     }
+
+
+def test_alliance_sources_names_another_registry_and_the_bench_one_is_the_reference_shape(
+    monkeypatch,
+):
+    from alliance_pipeline.settings import PROJECT_ROOT
+
+    bench = PROJECT_ROOT / "bench" / "sources_reference.yml"
+    default = active_sources()
+    monkeypatch.setenv("ALLIANCE_SOURCES", str(bench))
+    reference = active_sources()
+    assert len(reference) == 10 and reference[: len(default)] == default
+    monkeypatch.delenv("ALLIANCE_SOURCES")
+    assert active_sources() == default
