@@ -84,6 +84,26 @@ def _run(run: dict) -> list[str]:
     ]
 
 
+def shape(result: dict) -> str:
+    """How the run differs from the reference shape (10 sources, the window in 90 nights)."""
+    ref = result["reference"]
+    gaps = []
+    if result["sources"] != ref["sources"]:
+        gaps.append(
+            f"the registry has {result['sources']} active sources, not {ref['sources']} (the "
+            "same volume comes from fewer sources)"
+        )
+    if result["days"] != ref["window_days"]:
+        gaps.append(
+            f"the window's volume is delivered in {result['days']} nights instead of "
+            f"{ref['window_days']}, so the measured night (the last) lands 1/{result['days']} of it"
+        )
+    done = "The nights before are landed and de-identified as setup."
+    if not gaps:
+        return f"The reference shape: {ref['sources']} active sources. {done}"
+    return f"Not the reference shape: {'; '.join(gaps)}. {done}"
+
+
 def markdown(result: dict) -> str:
     ref = result["reference"]
     md = [
@@ -94,11 +114,7 @@ def markdown(result: dict) -> str:
         f"sources. Run: `{result['command']}` on {result['machine']}; "
         f"{result['wall_s'] / 60:.1f} min for both scales, setup and baselines included.",
         "",
-        f"Not the reference shape: the registry has {result['sources']} active sources, not "
-        f"{ref['sources']} (the same volume comes from fewer sources), and the window's volume is "
-        f"delivered in {result['days']} nights instead of {ref['window_days']}, so the measured "
-        f"night (the last) lands 1/{result['days']} of it. The nights before are landed and "
-        "de-identified as setup.",
+        shape(result),
     ]
     loads = [
         row["load_1min"]
