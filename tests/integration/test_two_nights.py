@@ -25,6 +25,7 @@ import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
 
+from alliance_pipeline.lake import paths
 from alliance_pipeline.privacy.tasks import run_deidentify
 from alliance_pipeline.settings import PROJECT_ROOT, SPARK_CONN_ID
 from alliance_pipeline.settlement.frames import LINE_COLUMNS, STATEMENT_COLUMNS
@@ -174,10 +175,14 @@ def cluster(tmp_path_factory):
 
 def without_the_night(lake: Path) -> None:
     """The lake as it was before the night's Spark jobs: their partitions removed, and the
-    dataset folders that held nothing else (a job tells a first run by the folder's absence)."""
+    dataset folders that held nothing else (a job tells a first run by the folder's absence).
+    What the settlement task carries (not a Spark job's) stays."""
+    kept = [lake / paths.SETTLEMENT_FIRST_ORDERS, lake / paths.SETTLEMENT_NEW_PERSONS]
     for zone in ZONES:
         for name in (f"dt={NIGHT}", f"run_date={NIGHT}"):
             for folder in sorted((lake / zone).rglob(name), reverse=True):
+                if any(folder.is_relative_to(k) for k in kept):
+                    continue
                 shutil.rmtree(folder)
                 for parent in folder.parents:
                     if parent == lake / zone or any(parent.iterdir()):
