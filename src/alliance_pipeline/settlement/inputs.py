@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from alliance_pipeline.lake.arrow_io import read_clean, read_clean_table, to_frame
-from alliance_pipeline.settlement.net import business_date
+from alliance_pipeline.settlement.net import PLATFORM_TZ, business_date
 from alliance_pipeline.settlement.window import read_since
 
 # Datasets delivered as a full snapshot each night: only the latest dt counts.
@@ -46,6 +46,12 @@ class CleanInputs:
     start: datetime.date | None = None  # the first open day; None: the whole history
 
 
+def business_days(orders: pd.DataFrame) -> pd.Series:
+    """Each order row's Asia/Shanghai order date."""
+    at = pd.to_datetime(orders["ordered_at"], utc=True)
+    return at.dt.tz_convert(PLATFORM_TZ).dt.date
+
+
 def _oldest_order_day(orders: pd.DataFrame) -> datetime.date | None:
     if orders.empty:
         return None
@@ -56,6 +62,10 @@ def load_inputs(lake_root: Path | str, dt: str, start: datetime.date | None = No
     datetime.date.fromisoformat(dt)
     snapshots = {name: read_clean(lake_root, name, dt, latest_only=True) for name in SNAPSHOTS}
     orders = read_clean(lake_root, "orders", dt, since=read_since(start))
+    if start is not None:
+        # the slack days' orders of closed periods were settled before their close
+        kept = (orders["dt"] >= start) | (business_days(orders) >= start)
+        orders = orders[kept].reset_index(drop=True)
     oldest = (_oldest_order_day(orders) or start) if start is not None else None
     longest = int(snapshots["contracts"]["window_days"].max() or 0) if oldest else 0
     events = to_frame(

@@ -17,9 +17,9 @@ from alliance_pipeline.settlement import carry, frames
 from alliance_pipeline.settlement.carry import Carried, NewPersons
 from alliance_pipeline.settlement.engine import Settlement, compute
 from alliance_pipeline.settlement.growth import GROWTH_COLUMNS, campaign_growth
-from alliance_pipeline.settlement.inputs import CleanInputs, load_inputs
+from alliance_pipeline.settlement.inputs import CleanInputs, business_days, load_inputs
 from alliance_pipeline.settlement.metrics import campaign_daily
-from alliance_pipeline.settlement.net import PLATFORM_TZ, period_of
+from alliance_pipeline.settlement.net import period_of
 from alliance_pipeline.settlement.statements import Line
 from alliance_pipeline.settlement.window import first_open_day
 
@@ -56,8 +56,7 @@ def closed_state(wh, periods: set[str] | None = None) -> tuple[set[str], list[Li
 
 
 def _periods_before(orders: pd.DataFrame, start: datetime.date) -> set[str]:
-    days = pd.to_datetime(orders["ordered_at"], utc=True).dt.tz_convert(PLATFORM_TZ).dt.date
-    return {period_of(d) for d in set(days) if d < start}
+    return {period_of(d) for d in set(business_days(orders)) if d < start}
 
 
 def settlement_as_of(
