@@ -174,7 +174,7 @@ def _validate(src, ds_contract, dt, run_id, now, policy, keys, work) -> BatchRes
             rule: (passed, None if rule == "row_count_band" else affected)
             for rule, (passed, _, affected) in whole.judged(delivery.rows).items()
         }
-        gx_result = gx_results.result(delivery.rows, judged)
+        gx_result = gx_results.result(delivery.rows, judged, whole.band)
         save_gx_result(gx_result, source_id, dataset, dt, run_id)
     if rejected:
         batch = {
@@ -285,9 +285,11 @@ def _whole(delivery, src: Source, ds_contract: Dataset, dt, now, policy, keys) -
     start, end = window(policy, dt, src.timezone, now)
     nights = policy.row_count_band.trailing_nights
     band = row_count_band(policy, trailing_row_counts(src, ds_contract.name, dt, nights))
+    # In chunks, the band is judged on the whole delivery: a chunk is held to no band.
+    chunk_band = band if delivery.rows <= policy.chunk_rows else (0, 2**62)
     params = {
-        "row_count_min": band[0],
-        "row_count_max": band[1],
+        "row_count_min": chunk_band[0],
+        "row_count_max": chunk_band[1],
         "window_start": pd.Timestamp(start),
         "window_end": pd.Timestamp(end),
         "now": pd.Timestamp(now).tz_convert("UTC"),

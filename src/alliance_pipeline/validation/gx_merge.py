@@ -3,7 +3,8 @@
 A delivery of one chunk keeps its result as GX made it. With more chunks, each expectation's
 ``success`` is the conjunction of its chunks', its counts are added up (a chunk where it passed in
 GX's first pass counts its rows and no unexpected one; missing counts are kept only when every
-chunk has them) and its percentages recomputed; what the whole delivery decides (the row count
+chunk has them; without them, ``unexpected_percent`` is the share of all rows) and its
+percentages recomputed; what the whole delivery decides (the row count
 band, the key's uniqueness) is set from the delivery's outcomes, then the statistics.
 """
 
@@ -45,9 +46,12 @@ class GxResults:
             add = _counts(theirs, rows)
             self.counts[i] = {k: self.counts[i][k] + add[k] for k in self.counts[i] if k in add}
 
-    def result(self, rows: int, judged: dict[str, tuple[bool, int | None]]) -> dict | None:
+    def result(
+        self, rows: int, judged: dict[str, tuple[bool, int | None]], band: tuple[int, int]
+    ) -> dict | None:
         """The delivery's result; ``judged``: rule -> (passed, unexpected rows) of what the
-        whole delivery decides (``None`` rows: a table expectation, observing ``rows``)."""
+        whole delivery decides (``None`` rows: the row count, observed ``rows`` in ``band``;
+        the chunks were held to no band)."""
         if self.merged is None or self.chunks == 1:
             return self.merged
         for r, counts in zip(self.merged["results"], self.counts, strict=True):
@@ -56,6 +60,8 @@ class GxResults:
                 r["success"], unexpected = judged[rule]
                 if unexpected is None:
                     r["result"] = {"observed_value": rows}
+                    kwargs = r["expectation_config"]["kwargs"]
+                    kwargs["min_value"], kwargs["max_value"] = band
                     continue
                 counts = {"element_count": rows, "unexpected_count": unexpected}
             if not r["expectation_config"]["type"].startswith("expect_table_"):
@@ -76,6 +82,8 @@ def _with_percents(counts: dict) -> dict:
     out = dict(counts)
     n, bad = counts["element_count"], counts["unexpected_count"]
     out["unexpected_percent_total"] = 100.0 * bad / n if n else 0.0
+    # without every chunk's missing count, the share of all rows (data docs need one)
+    out["unexpected_percent"] = out["unexpected_percent_total"]
     if "missing_count" in counts:
         present = n - counts["missing_count"]
         out["missing_percent"] = 100.0 * counts["missing_count"] / n if n else 0.0
