@@ -190,9 +190,7 @@ def duckdb_checks(dataset_name: str, window: tuple[str, str], now: str) -> list[
             continue
         if kind == "expect_column_values_to_be_unique":
             col = kw["column"]
-            checks.append(
-                (rule, f"t_{col} IS NOT NULL AND n_{col} > 1")
-            )
+            checks.append((rule, f"t_{col} IS NOT NULL AND n_{col} > 1"))
         elif kind == "expect_column_values_to_not_be_null":
             checks.append((rule, f"t_{kw['column']} IS NULL"))
         elif kind == "expect_column_values_to_be_in_set":
@@ -239,7 +237,9 @@ def child_duckdb(lake: Path) -> dict:
         for col, folder in refs.items()
     )
     known = ", ".join(f"ref_{col}.id AS ref_{col}" for col in refs)
-    checks = duckdb_checks("orders", ("2026-11-19T16:00Z", "2026-11-23T16:00Z"), "2026-11-23T16:00Z")
+    checks = duckdb_checks(
+        "orders", ("2026-11-19T16:00Z", "2026-11-23T16:00Z"), "2026-11-23T16:00Z"
+    )
     flags = ", ".join(f"coalesce({sql}, false) AS f{i}" for i, (_, sql) in enumerate(checks))
     rules = ", ".join(f"CASE WHEN f{i} THEN '{rule}' END" for i, (rule, _) in enumerate(checks))
     path = lake / "raw" / SOURCE / "orders" / f"dt={DT}" / "part-00000.csv"

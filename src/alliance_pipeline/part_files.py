@@ -4,7 +4,7 @@ CSV and JSON Lines are decoded as a stream (a block of bytes, then a line, at a 
 read a batch of rows at a time. Cells are text as delivered (``None`` for absent or empty cells,
 see readers for the rules). A problem that makes the whole file unusable raises
 :class:`FileProblem` (``encoding``, ``file_unreadable``, ``file_empty``), possibly after frames
-were given: :func:`file_problem` reads a file through to say whether it has one.
+were given: a file is known to be sound only once read through.
 """
 
 from __future__ import annotations
@@ -50,16 +50,6 @@ def file_frames(
     if not has_content:
         raise FileProblem("file_empty", "the file has no content, not even a header")
     yield from _csv_frames(open_file, encoding, chunk_rows)
-
-
-def file_problem(open_file: Opener, fmt: str, encoding: str, chunk_rows: int) -> FileProblem | None:
-    """What reading the whole file finds wrong with it (None: nothing)."""
-    try:
-        for _ in file_frames(open_file, fmt, encoding, chunk_rows):
-            pass
-    except FileProblem as problem:
-        return problem
-    return None
 
 
 def _codec(encoding: str) -> str:

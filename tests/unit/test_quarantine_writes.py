@@ -29,7 +29,7 @@ def test_a_failed_write_keeps_the_previous_partition(tmp_path, monkeypatch):
     before = pq.read_table(path)
     assert before.column("order_id").to_pylist() == ["o1", "o2"]
 
-    def half_written(self, table, row_group_size=None):
+    def half_written(self, table, *_):
         self.file_handle.write(b"PAR1 torn")
         raise OSError("disk full")
 
