@@ -176,7 +176,8 @@ def _jsonl_frame(records: list[dict]) -> pd.DataFrame:
 def _parquet_frames(open_file: Opener, chunk_rows: int) -> Iterator[pd.DataFrame]:
     with open_file() as stream:
         try:
-            parquet = pq.ParquetFile(stream)
+            # buffered column chunks: a row group is read a page at a time, never whole
+            parquet = pq.ParquetFile(stream, buffer_size=BLOCK_BYTES, pre_buffer=False)
             given = False
             for batch in parquet.iter_batches(batch_size=chunk_rows):
                 given = True

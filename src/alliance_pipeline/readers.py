@@ -1,21 +1,22 @@
-"""Reading one raw partition (part files + ``_manifest.json``) into the contract's types.
+"""Delivered text cells into the contract's types (a delivery is read by delivery.py, in chunks).
 
 Formats and encodings come from the source registry: CSV in UTF-8 (with or without BOM) or GBK,
-JSON Lines (UTF-8), Parquet. Every value goes through its text form and is parsed strictly;
-nothing is guessed. A cell that cannot be parsed becomes null in the typed frame and its row is
-reported under a rule:
+JSON Lines (UTF-8), Parquet (part_files.py reads them). Every value goes through its text form
+and is parsed strictly; nothing is guessed. A cell that cannot be parsed becomes null in the
+typed frame and its row is reported under a rule:
 
     fullwidth_digits            digits such as ``１３８`` (never converted)
     excel_scientific_notation   Excel-mangled numbers such as ``1.38001E+10`` (digits lost)
     type_<dtype>                anything else that is not a valid value of the column's type
     malformed_record            a CSV line with fewer fields than the header (a cut line)
 
-Problems that make the whole file unusable raise nothing here either: they are returned as
-``batch_problems`` (``encoding``, ``file_unreadable``, ``file_empty``: a CSV without even a
-header), and the policy rejects the batch. An empty JSON Lines file is a delivery of no records
-(JSON Lines has no header); whether no rows is plausible is the row-count band's business. Typed frame dtypes: string and json -> object (str or None), int -> Int64, float ->
-float64, bool -> boolean, money/rate -> object (Decimal), timestamp -> datetime64[ns, UTC],
-date -> datetime64[ns]. :func:`to_arrow` makes the lake's types from it.
+Problems that make the whole file unusable (``encoding``, ``file_unreadable``, ``file_empty``: a
+CSV without even a header) are the delivery survey's ``problems``, and the policy rejects the
+batch. An empty JSON Lines file is a delivery of no records (JSON Lines has no header); whether
+no rows is plausible is the row-count band's business. Typed frame dtypes: string and json ->
+object (str or None), int -> Int64, float -> float64, bool -> boolean, money/rate -> object
+(Decimal), timestamp -> datetime64[ns, UTC], date -> datetime64[ns]. :func:`to_arrow` makes the
+lake's types from it.
 """
 
 from __future__ import annotations
