@@ -353,6 +353,8 @@ def markdown(saved: dict) -> str:
         "process of its own. Peak RSS is the child's whole life (imports, GX context, the",
         "references); 'RSS before' is the child just before the orders delivery.",
         "",
+        *saved.get("notes", []),
+        "",
     ]
     for label in sorted(saved["runs"], key=lambda x: (x != "before", x)):
         run = saved["runs"][label]

@@ -122,36 +122,10 @@ def _validate(src, ds_contract, dt, run_id, now, policy, keys, work) -> BatchRes
     if not rejected_first:
         validated = ValidatedOutput(source_id, dataset, dt, arrow_schema(ds_contract, extra))
     spill = ParquetRows(work / "rules.parquet", RULES)
-    tally, gx_results = Tally(reader_order(ds_contract), rows=delivery.rows), GxResults()
-    bad_rows = offset = 0
     try:
-        for raw in raw_chunks(delivery, policy.chunk_rows):
-            typed, failures = to_contract_types(raw, ds_contract)
-            chunk = reader_outcomes(failures)
-            tally.add("reader", chunk)
-            if whole is not None:
-                gx_outcomes, gx_result = run_suite(
-                    gx_view(typed, ds_contract), whole.suite, whole.params
-                )
-                if whole.duplicates is not None:
-                    _take_duplicates(gx_outcomes, keys.rows(offset, offset + len(raw)))
-                pd_outcomes = pandas_outcomes(typed, ds_contract, whole.known)
-                tally.add("gx", gx_outcomes)
-                tally.add("pandas", pd_outcomes)
-                gx_results.add(gx_result, len(raw))
-                chunk += gx_outcomes + pd_outcomes
-            rules = row_rules(chunk, len(raw))
-            bad = (rules != "").to_numpy()
-            bad_rows += int(bad.sum())
-            if validated is None:
-                quarantine.write(raw, rules.where(bad, "batch_rejected"))
-            else:
-                passed = typed.loc[~bad].reset_index(drop=True)
-                validated.write(to_arrow(passed, ds_contract, extra))
-                quarantine.write(raw.loc[bad], rules[bad])
-                spill.write(pa.table({"_rules": rules.to_numpy()}, schema=RULES))
-            offset += len(raw)
-        spill.close()
+        tally, gx_results, bad_rows = _check_chunks(
+            delivery, ds_contract, whole, keys, policy.chunk_rows, (validated, quarantine, spill)
+        )
     except BaseException:
         quarantine.discard()
         if validated is not None:
@@ -221,6 +195,43 @@ def _validate(src, ds_contract, dt, run_id, now, policy, keys, work) -> BatchRes
     if rejected:
         raise ValidationFailed(result, [f"{o.rule} ({o.observed_value})" for o in failed])
     return result
+
+
+def _check_chunks(delivery, ds_contract, whole, keys, chunk_rows, outputs):
+    """Judge and write the delivery a chunk at a time; returns the tally, the GX results and
+    the number of bad rows. Without ``validated`` (a batch already rejected) every row goes to
+    quarantine; otherwise the rules of every row are also kept aside (``spill``)."""
+    validated, quarantine, spill = outputs
+    tally, gx_results = Tally(reader_order(ds_contract), rows=delivery.rows), GxResults()
+    bad_rows = offset = 0
+    for raw in raw_chunks(delivery, chunk_rows):
+        typed, failures = to_contract_types(raw, ds_contract)
+        chunk = reader_outcomes(failures)
+        tally.add("reader", chunk)
+        if whole is not None:
+            gx_outcomes, gx_result = run_suite(
+                gx_view(typed, ds_contract), whole.suite, whole.params
+            )
+            if whole.duplicates is not None:
+                _take_duplicates(gx_outcomes, keys.rows(offset, offset + len(raw)))
+            pd_outcomes = pandas_outcomes(typed, ds_contract, whole.known)
+            tally.add("gx", gx_outcomes)
+            tally.add("pandas", pd_outcomes)
+            gx_results.add(gx_result, len(raw))
+            chunk += gx_outcomes + pd_outcomes
+        rules = row_rules(chunk, len(raw))
+        bad = (rules != "").to_numpy()
+        bad_rows += int(bad.sum())
+        if validated is None:
+            quarantine.write(raw, rules.where(bad, "batch_rejected"))
+        else:
+            passed = typed.loc[~bad].reset_index(drop=True)
+            validated.write(to_arrow(passed, ds_contract, delivery.extra_columns(ds_contract)))
+            quarantine.write(raw.loc[bad], rules[bad])
+            spill.write(pa.table({"_rules": rules.to_numpy()}, schema=RULES))
+        offset += len(raw)
+    spill.close()
+    return tally, gx_results, bad_rows
 
 
 def _delivery_outcomes(delivery: Delivery, ds_contract: Dataset) -> list[Outcome]:
