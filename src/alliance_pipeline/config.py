@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, PositiveInt, model_validator
 
 from alliance_pipeline import settings
 
@@ -92,6 +92,7 @@ class ValidationConfig(Section):
     row_count_band: RowCountBand = RowCountBand()
     min_rows: int = 0
     data_docs: bool = True
+    chunk_rows: PositiveInt = 200_000
 
 
 class SegmentationConfig(Section):

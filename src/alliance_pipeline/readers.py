@@ -1,43 +1,38 @@
-"""Reading one raw partition (part files + ``_manifest.json``) into the contract's types.
+"""Delivered text cells into the contract's types (a delivery is read by delivery.py, in chunks).
 
 Formats and encodings come from the source registry: CSV in UTF-8 (with or without BOM) or GBK,
-JSON Lines (UTF-8), Parquet. Every value goes through its text form and is parsed strictly;
-nothing is guessed. A cell that cannot be parsed becomes null in the typed frame and its row is
-reported under a rule:
+JSON Lines (UTF-8), Parquet (part_files.py reads them). Every value goes through its text form
+and is parsed strictly; nothing is guessed. A cell that cannot be parsed becomes null in the
+typed frame and its row is reported under a rule:
 
     fullwidth_digits            digits such as ``１３８`` (never converted)
     excel_scientific_notation   Excel-mangled numbers such as ``1.38001E+10`` (digits lost)
     type_<dtype>                anything else that is not a valid value of the column's type
     malformed_record            a CSV line with fewer fields than the header (a cut line)
 
-Problems that make the whole file unusable raise nothing here either: they are returned as
-``batch_problems`` (``encoding``, ``file_unreadable``, ``file_empty``: a CSV without even a
-header), and the policy rejects the batch. An empty JSON Lines file is a delivery of no records
-(JSON Lines has no header); whether no rows is plausible is the row-count band's business. Typed frame dtypes: string and json -> object (str or None), int -> Int64, float ->
-float64, bool -> boolean, money/rate -> object (Decimal), timestamp -> datetime64[ns, UTC],
-date -> datetime64[ns]. :func:`to_arrow` makes the lake's types from it.
+Problems that make the whole file unusable (``encoding``, ``file_unreadable``, ``file_empty``: a
+CSV without even a header) are the delivery survey's ``problems``, and the policy rejects the
+batch. An empty JSON Lines file is a delivery of no records (JSON Lines has no header); whether
+no rows is plausible is the row-count band's business. Typed frame dtypes: string and json ->
+object (str or None), int -> Int64, float -> float64, bool -> boolean, money/rate -> object
+(Decimal), timestamp -> datetime64[ns, UTC], date -> datetime64[ns]. :func:`to_arrow` makes the
+lake's types from it.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from alliance_pipeline.contracts import Dataset
-from alliance_pipeline.manifest import MANIFEST_NAME, Manifest, parse_manifest
-from alliance_pipeline.registry import Source
+from alliance_pipeline.part_files import file_frames
 
 ARROW_TYPES = {
     "string": pa.string(),
@@ -62,154 +57,15 @@ DECIMAL_TEXT = {
 TIMESTAMP_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})$"
 DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False}
-
-
-@dataclass
-class ReadResult:
-    """One raw partition read: ``raw`` keeps every cell as delivered text (for quarantine)."""
-
-    manifest: Manifest | None
-    raw: pd.DataFrame
-    typed: pd.DataFrame
-    row_failures: dict[str, np.ndarray] = field(default_factory=dict)  # rule -> bad-row mask
-    batch_problems: list[tuple[str, str]] = field(default_factory=list)  # (rule, detail)
-    extra_columns: list[str] = field(default_factory=list)
-    rows_per_file: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def rows(self) -> int:
-        return len(self.raw)
-
-
-def read_delivery(path: Path, source: Source, dataset: Dataset, dt: str) -> ReadResult:
-    """Read ``raw/{source}/{dataset}/dt={dt}/`` as listed by its manifest."""
-    manifest = parse_manifest(
-        (path / MANIFEST_NAME).read_bytes(),
-        source=source.id,
-        dataset=dataset.name,
-        dt=dt,
-        prefix=source.landing_key(dataset.name, dt),
-    )
-    frames, problems, rows_per_file = [], [], {}
-    for f in manifest.files:
-        name = f.key.rsplit("/", 1)[-1]
-        try:
-            frame = read_file((path / name).read_bytes(), source.format, source.encoding)
-        except FileProblem as problem:
-            problems.append((problem.rule, f"{name}: {problem.detail}"))
-            continue
-        if frame.empty and not len(frame.columns):  # JSON Lines without a record
-            frame = pd.DataFrame(columns=dataset.column_names, dtype=object)
-        frame.insert(0, "_row", np.arange(len(frame), dtype="int64"))
-        frame.insert(0, "_file", name)
-        rows_per_file[name] = len(frame)
-        frames.append(frame)
-    raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if raw.empty and not len(raw.columns):
-        raw = pd.DataFrame(columns=["_file", "_row", *dataset.column_names], dtype=object)
-    result = ReadResult(manifest, raw, pd.DataFrame(), batch_problems=problems)
-    result.rows_per_file = rows_per_file
-    present = [c for c in raw.columns if not c.startswith("_")]
-    result.extra_columns = [c for c in present if c not in dataset.column_names]
-    result.typed, result.row_failures = to_contract_types(raw, dataset)
-    return result
-
-
-class FileProblem(Exception):
-    def __init__(self, rule: str, detail: str):
-        super().__init__(f"{rule}: {detail}")
-        self.rule, self.detail = rule, detail
+WHOLE = 2**62  # rows per chunk that read a file at once
 
 
 def read_file(data: bytes, fmt: str, encoding: str) -> pd.DataFrame:
-    """One part file as a frame of text cells (``None`` for absent or empty cells)."""
-    if fmt == "parquet":
-        try:
-            table = pq.read_table(io.BytesIO(data))
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise FileProblem("file_unreadable", f"not a readable Parquet file ({exc})") from None
-        return pd.DataFrame(
-            {n: [_text(v) for v in table[n].to_pylist()] for n in table.column_names}
-        )
-    if fmt == "jsonl":
-        return _read_jsonl(_decode(data, encoding)) if data.strip() else pd.DataFrame()
-    if not data.strip():
-        raise FileProblem("file_empty", "the file has no content, not even a header")
-    text = _decode(data, encoding)
-    return _read_csv(text)
-
-
-def _decode(data: bytes, encoding: str) -> str:
-    if encoding == "gbk":
-        if data.startswith(b"\xef\xbb\xbf") or (_is_utf8(data) and not data.isascii()):
-            raise FileProblem("encoding", "the registry says GBK but the file is UTF-8")
-        codec = "gbk"
-    else:
-        codec = "utf-8-sig"  # accepts the BOM Excel writes, and no BOM
-    try:
-        return data.decode(codec)
-    except UnicodeDecodeError as exc:
-        raise FileProblem("encoding", f"not valid {encoding.upper()} at byte {exc.start}") from None
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _read_csv(text: str) -> pd.DataFrame:
-    """Cells as text (empty -> None); a record whose field count differs from the header's
-    (a cut line, a stray separator) is kept, padded or cut, and flagged in ``_cut``."""
-    try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise FileProblem("file_unreadable", f"CSV does not parse ({exc})") from None
-    records = [r for r in records if r]
-    header, body = records[0], records[1:]
-    width = len(header)
-    cut = np.array([len(r) != width for r in body], dtype=bool)
-    if cut.any():
-        body = [(r + [""] * width)[:width] for r in body]
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    frame = frame.where(frame != "", None)
-    if cut.any():
-        frame["_cut"] = cut
-    return frame
-
-
-def _read_jsonl(text: str) -> pd.DataFrame:
-    records = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            raise FileProblem("file_unreadable", f"line {number} is not JSON") from None
-        if not isinstance(record, dict):
-            raise FileProblem("file_unreadable", f"line {number} is not a JSON object")
-        records.append(record)
-    # Straight from the parsed values: a frame would turn an int column with a null into floats.
-    names = list(dict.fromkeys(k for r in records for k in r))
-    return pd.DataFrame({str(n): [_text(r.get(n)) for r in records] for n in names}, dtype=object)
-
-
-def _text(value) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
-        return None
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if isinstance(value, datetime):
-        return value.isoformat() if value.tzinfo else value.isoformat() + "(no offset)"
-    if isinstance(value, float | np.floating):
-        return repr(float(value))
-    text = str(value)
-    return text if text != "" else None
+    """One whole part file as a frame of text cells (``None`` for absent or empty cells);
+    raises :class:`~alliance_pipeline.part_files.FileProblem`. Deliveries are read in chunks
+    (:mod:`alliance_pipeline.delivery`); this reads the same way, all at once."""
+    frames = list(file_frames(lambda: io.BytesIO(data), fmt, encoding, WHOLE))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def to_contract_types(raw: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame, dict]:

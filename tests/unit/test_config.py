@@ -60,3 +60,9 @@ def test_override_is_validated_like_the_file():
         base.override(kmin=2)
     with pytest.raises(ValidationError, match="holdout_days must be shorter"):
         pipeline_config().recommendation.override(holdout_days=90)
+
+
+def test_validation_reads_a_positive_number_of_rows_at_a_time():
+    assert pipeline_config().validation.chunk_rows > 0
+    with pytest.raises(ValidationError, match="chunk_rows"):
+        pipeline_config().validation.override(chunk_rows=0)

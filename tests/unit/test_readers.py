@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from alliance_pipeline.contracts import dataset
+from alliance_pipeline.part_files import FileProblem
 from alliance_pipeline.readers import (
-    FileProblem,
     parse_column,
     read_file,
     to_arrow,

@@ -182,23 +182,46 @@ def read_partition(
     return table.to_pandas()
 
 
+class StagedPartition:
+    """A partition built in a hidden folder beside it: :meth:`commit` swaps it in whole,
+    :meth:`discard` leaves the previous one as it was."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.staging, self.aside = (
+            path.with_name(f".{path.name}.{kind}") for kind in ("staging", "aside")
+        )
+        for leftover in (self.staging, self.aside):
+            shutil.rmtree(leftover, ignore_errors=True)
+        self.staging.mkdir(parents=True)
+
+    def commit(self) -> Path:
+        if self.path.exists():
+            self.path.rename(self.aside)
+        self.staging.rename(self.path)
+        shutil.rmtree(self.aside, ignore_errors=True)
+        return self.path
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def remove(self) -> Path:
+        """Nothing in its place: the staged rows and the previous partition go."""
+        self.discard()
+        shutil.rmtree(self.path, ignore_errors=True)
+        return self.path
+
+
 @contextmanager
 def replacing(path: Path) -> Generator[Path]:
-    """A fresh hidden folder beside ``path``; on success it replaces ``path`` whole (a killed
-    run leaves the previous folder whole; readers skip dot-folders)."""
-    staging, aside = (path.with_name(f".{path.name}.{kind}") for kind in ("staging", "aside"))
-    for leftover in (staging, aside):
-        shutil.rmtree(leftover, ignore_errors=True)
-    staging.mkdir(parents=True)
+    """A :class:`StagedPartition`'s folder to write in; on success it replaces ``path`` whole."""
+    staged = StagedPartition(path)
     try:
-        yield staging
+        yield staged.staging
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        staged.discard()
         raise
-    if path.exists():
-        path.rename(aside)
-    staging.rename(path)
-    shutil.rmtree(aside, ignore_errors=True)
+    staged.commit()
 
 
 def latest_partition_before(lake_root: Path | str, dataset: str, dt: str) -> Path | None:

@@ -62,11 +62,13 @@ class Outcome:
     expectation: str  # GX type, or the pandas / reader check
     passed: bool
     observed_value: str
-    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # positions
+    unexpected: int | None = None  # rows counted as unexpected; None: not a count (table, error)
+    affected: int | None = None  # rows affected, where there are no positions (a whole delivery)
 
     @property
     def rows_affected(self) -> int:
-        return len(self.rows)
+        return len(self.rows) if self.affected is None else self.affected
 
 
 def gx_view(typed: pd.DataFrame, contract: Dataset) -> pd.DataFrame:
@@ -170,6 +172,7 @@ def _outcome(r, n_rows: int) -> Outcome:
     meta = cfg.meta or {}
     res = r.result or {}
     rows = np.unique(np.asarray(res.get("unexpected_index_list") or [], dtype=np.int64))
+    unexpected = None
     if r.exception_info and r.exception_info.get("raised_exception"):
         observed = "error: " + str(r.exception_info.get("exception_message", ""))[:200]
         passed = False
@@ -178,7 +181,8 @@ def _outcome(r, n_rows: int) -> Outcome:
         passed = bool(r.success)
     else:
         # a passing expectation from pass 1 (BOOLEAN_ONLY) has no counts: none was unexpected
-        observed = f"{res.get('unexpected_count', 0)} of {res.get('element_count', n_rows)} rows"
+        unexpected = res.get("unexpected_count", 0)
+        observed = f"{unexpected} of {res.get('element_count', n_rows)} rows"
         passed = bool(r.success)
     return Outcome(
         rule=_rule(r),
@@ -187,6 +191,7 @@ def _outcome(r, n_rows: int) -> Outcome:
         passed=passed,
         observed_value=observed,
         rows=rows,
+        unexpected=unexpected,
     )
 
 

@@ -1,0 +1,210 @@
+"""One delivered part file as frames of text cells, at most ``chunk_rows`` records at a time.
+
+CSV and JSON Lines are decoded as a stream (a block of bytes, then a line, at a time); Parquet is
+read a batch of rows at a time. Cells are text as delivered (``None`` for absent or empty cells,
+see readers for the rules). A problem that makes the whole file unusable raises
+:class:`FileProblem` (``encoding``, ``file_unreadable``, ``file_empty``), possibly after frames
+were given: a file is known to be sound only once read through.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+BLOCK_BYTES = 1 << 20
+UTF8_BOM = codecs.BOM_UTF8
+Opener = Callable[[], AbstractContextManager[BinaryIO]]
+
+
+class FileProblem(Exception):
+    def __init__(self, rule: str, detail: str):
+        super().__init__(f"{rule}: {detail}")
+        self.rule, self.detail = rule, detail
+
+
+def file_frames(
+    open_file: Opener, fmt: str, encoding: str, chunk_rows: int
+) -> Iterator[pd.DataFrame]:
+    """The file's records, ``chunk_rows`` at a time (a file without records: one empty frame
+    with its columns, none for JSON Lines)."""
+    if fmt == "parquet":
+        yield from _parquet_frames(open_file, chunk_rows)
+        return
+    has_content = _check_text(open_file, encoding)
+    if fmt == "jsonl":
+        if has_content:
+            yield from _jsonl_frames(open_file, encoding, chunk_rows)
+        return
+    if not has_content:
+        raise FileProblem("file_empty", "the file has no content, not even a header")
+    yield from _csv_frames(open_file, encoding, chunk_rows)
+
+
+def _codec(encoding: str) -> str:
+    return "gbk" if encoding == "gbk" else "utf-8-sig"  # utf-8-sig: with or without Excel's BOM
+
+
+def _check_text(open_file: Opener, encoding: str) -> bool:
+    """Raises the file's encoding problem, if any; returns whether it has non-blank content."""
+    if encoding == "gbk" and _utf8_beyond_ascii(open_file):
+        raise FileProblem("encoding", "the registry says GBK but the file is UTF-8")
+    decoder = codecs.getincrementaldecoder(_codec(encoding))()
+    offset, has_content, bom = 0, False, 0
+    with open_file() as stream:
+        while block := stream.read(BLOCK_BYTES):
+            if not offset and block.startswith(UTF8_BOM) and encoding != "gbk":
+                bom = len(UTF8_BOM)
+            has_content = has_content or bool(block.strip())
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                # the first block's positions already leave the BOM out, as decoding whole does
+                at = exc.start if not offset else offset - pending + exc.start - bom
+                raise FileProblem(
+                    "encoding", f"not valid {encoding.upper()} at byte {at}"
+                ) from None
+            offset += len(block)
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            at = offset - pending + exc.start - bom
+            raise FileProblem("encoding", f"not valid {encoding.upper()} at byte {at}") from None
+    return has_content
+
+
+def _utf8_beyond_ascii(open_file: Opener) -> bool:
+    """Starts with a UTF-8 BOM, or is valid UTF-8 and not only ASCII."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    ascii_only = True
+    with open_file() as stream:
+        first = True
+        while block := stream.read(BLOCK_BYTES):
+            if first and block.startswith(UTF8_BOM):
+                return True
+            first = False
+            ascii_only = ascii_only and block.isascii()
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                return False
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return not ascii_only
+
+
+def _text_lines(open_file: Opener, encoding: str) -> Iterator[str]:
+    """Lines with their endings (``\\n``, ``\\r\\n`` or ``\\r``), decoded."""
+    with open_file() as stream:
+        yield from io.TextIOWrapper(stream, encoding=_codec(encoding), newline="")
+
+
+def _csv_frames(open_file: Opener, encoding: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    records = (r for r in csv.reader(_text_lines(open_file, encoding)) if r)
+    try:
+        header = next(records)
+        body, given = [], False
+        for record in records:
+            body.append(record)
+            if len(body) == chunk_rows:
+                yield _csv_frame(header, body)
+                body, given = [], True
+        if body or not given:
+            yield _csv_frame(header, body)
+    except csv.Error as exc:
+        raise FileProblem("file_unreadable", f"CSV does not parse ({exc})") from None
+
+
+def _csv_frame(header: list[str], body: list[list[str]]) -> pd.DataFrame:
+    """Cells as text (empty -> None); a record whose field count differs from the header's
+    (a cut line, a stray separator) is kept, padded or cut, and flagged in ``_cut``."""
+    width = len(header)
+    cut = np.array([len(r) != width for r in body], dtype=bool)
+    if cut.any():
+        body = [(r + [""] * width)[:width] for r in body]
+    frame = pd.DataFrame(body, columns=header, dtype=object)
+    frame = frame.where(frame != "", None)
+    if cut.any():
+        frame["_cut"] = cut
+    return frame
+
+
+def _jsonl_frames(open_file: Opener, encoding: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    records, number = [], 0
+    for physical in _text_lines(open_file, encoding):
+        for line in physical.splitlines():  # str.splitlines' line breaks, as a whole read has
+            number += 1
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                raise FileProblem("file_unreadable", f"line {number} is not JSON") from None
+            if not isinstance(record, dict):
+                raise FileProblem("file_unreadable", f"line {number} is not a JSON object")
+            records.append(record)
+            if len(records) == chunk_rows:
+                yield _jsonl_frame(records)
+                records = []
+    if records:
+        yield _jsonl_frame(records)
+
+
+def _jsonl_frame(records: list[dict]) -> pd.DataFrame:
+    # Straight from the parsed values: a frame would turn an int column with a null into floats.
+    names = list(dict.fromkeys(k for r in records for k in r))
+    return pd.DataFrame(
+        {str(n): [text_cell(r.get(n)) for r in records] for n in names}, dtype=object
+    )
+
+
+def _parquet_frames(open_file: Opener, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    with open_file() as stream:
+        try:
+            # buffered column chunks: a row group is read a page at a time, never whole
+            parquet = pq.ParquetFile(stream, buffer_size=BLOCK_BYTES, pre_buffer=False)
+            given = False
+            for batch in parquet.iter_batches(batch_size=chunk_rows):
+                given = True
+                yield _parquet_frame(batch)
+            if not given:
+                yield _parquet_frame(parquet.schema_arrow.empty_table())
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise FileProblem("file_unreadable", f"not a readable Parquet file ({exc})") from None
+
+
+def _parquet_frame(batch: pa.RecordBatch | pa.Table) -> pd.DataFrame:
+    return pd.DataFrame(
+        {n: [text_cell(v) for v in batch.column(n).to_pylist()] for n in batch.schema.names},
+        dtype=object,
+    )
+
+
+def text_cell(value) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, datetime):
+        return value.isoformat() if value.tzinfo else value.isoformat() + "(no offset)"
+    if isinstance(value, float | np.floating):
+        return repr(float(value))
+    text = str(value)
+    return text if text != "" else None

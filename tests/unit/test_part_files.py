@@ -1,0 +1,63 @@
+"""part_files: a file read block by block and chunk by chunk reads as the whole file does."""
+
+import io
+
+import pandas as pd
+import pytest
+
+from alliance_pipeline import part_files
+from alliance_pipeline.part_files import FileProblem, file_frames
+
+pytestmark = pytest.mark.unit
+
+
+def frames(data: bytes, fmt: str, encoding: str, chunk_rows: int) -> list[pd.DataFrame]:
+    return list(file_frames(lambda: io.BytesIO(data), fmt, encoding, chunk_rows))
+
+
+def whole_decode_error(data: bytes, codec: str) -> int:
+    with pytest.raises(UnicodeDecodeError) as info:
+        data.decode(codec)
+    return info.value.start
+
+
+@pytest.mark.parametrize("block", [4, 5, 7, 64])
+@pytest.mark.parametrize(
+    ("data", "encoding", "codec"),
+    [
+        ("a,b\n北京,1\n上海,2\n".encode() + b"\xff,3\n", "utf-8", "utf-8-sig"),
+        (b"\xef\xbb\xbf" + "a,b\n北京,1\n上海,2\n".encode() + b"\xff,3\n", "utf-8", "utf-8-sig"),
+        ("a,b\n北京,1\n上海,2\n".encode() + b"\xe5\x8c", "utf-8", "utf-8-sig"),  # cut at the end
+        ("a,b\n北京,1\n上海,2\n".encode("gbk") + b"\x81\x20,3\n", "gbk", "gbk"),
+    ],
+)
+def test_an_encoding_error_names_the_byte_a_whole_decode_names(
+    data, encoding, codec, block, monkeypatch
+):
+    monkeypatch.setattr(part_files, "BLOCK_BYTES", block)
+    with pytest.raises(FileProblem) as info:
+        frames(data, "csv", encoding, 2)
+    at = whole_decode_error(data, codec)
+    assert info.value.detail == f"not valid {encoding.upper()} at byte {at}"
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 2, 3, 100])
+def test_csv_in_chunks_reads_as_one_frame(chunk_rows, monkeypatch):
+    monkeypatch.setattr(part_files, "BLOCK_BYTES", 5)
+    text = 'id,note\r\n1,"two\nlines"\r\n\r\n2,\r\n3,cut,extra\r\n4\r\n5,"深圳"\r\n'
+    data = text.encode("gbk")
+    parts = frames(data, "csv", "gbk", chunk_rows)
+    assert all(len(p) <= chunk_rows for p in parts)
+    joined = pd.concat(parts, ignore_index=True)
+    assert joined["note"].tolist() == ["two\nlines", None, "cut", None, "深圳"]
+    assert joined["_cut"].eq(True).tolist() == [False, False, True, True, False]
+
+
+def test_jsonl_in_chunks_reads_as_one_frame_with_line_numbers_of_the_whole(monkeypatch):
+    monkeypatch.setattr(part_files, "BLOCK_BYTES", 4)
+    data = b'{"a": 1}\n\n{"b": "x"}\r\n{"a": null}\n'
+    parts = frames(data, "jsonl", "utf-8", 1)
+    assert [p.columns.tolist() for p in parts] == [["a"], ["b"], ["a"]]
+    broken = '{"a": 1}\n\n{"a": 2}\u2028{"a": 3}\nnot json\n'.encode()
+    with pytest.raises(FileProblem, match="line 5 is not JSON"):
+        frames(broken, "jsonl", "utf-8", 1)  # str.splitlines breaks at U+2028 too
