@@ -9,8 +9,8 @@ Setup, not measured: the clean zone is written directly (the tests' ``generate_l
 of every rate and attribution model, touches, orders in three currencies with refunds and
 chargebacks, fx, delivery); then, as the DAGs would have, every month before the measured night's
 is settled as of its last night and closed by the monthly close, and the night before is settled
-(DuckDB warehouse). The measured night then runs in a fresh process (peak memory: its maximum
-RSS, the imports included). Beside it, in another fresh process, the same night computed over the
+(DuckDB warehouse). The measured night then runs in a fresh process (peak memory: its RSS
+sampled every 50 ms, the imports included). Beside it, in another fresh process, the same night computed over the
 whole history (what every night read before settlement.window), without writing.
 Writes bench/results/settlement_history.json and .md.
 """
@@ -22,7 +22,6 @@ import datetime
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -37,18 +36,17 @@ END = datetime.date(2026, 11, 23)
 TARGET = 1.2
 
 
-def _peak_mb() -> int:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-
-
 def measure(lake: str, url: str, dt: str, whole: bool) -> dict:
     """One night in this (fresh) process: seconds and peak RSS."""
+    from night_bench import TreeMemory
+
     from alliance_pipeline.config import pipeline_config
     from alliance_pipeline.settlement.publish import marts, run_settlement, settlement_as_of
     from alliance_pipeline.warehouse.connect import open_warehouse
 
     wh = open_warehouse(url)
-    before = _peak_mb()
+    memory = TreeMemory(interval=0.05)  # sampled: ru_maxrss would carry the parent's at fork
+    before = memory.peaks_mb()[0]
     t0 = time.perf_counter()
     if whole:
         inputs, s, _, closed_lines = settlement_as_of(wh, dt, lake, whole_history=True)
@@ -59,7 +57,7 @@ def measure(lake: str, url: str, dt: str, whole: bool) -> dict:
     seconds = time.perf_counter() - t0
     return {
         "seconds": round(seconds, 3),
-        "peak_rss_mb": _peak_mb(),
+        "peak_rss_mb": memory.peaks_mb()[0],
         "rss_before_mb": before,
         "orders_read": counts.get("orders", counts.get("mart.fct_order")),
         "read_from": counts.get("read_from"),
