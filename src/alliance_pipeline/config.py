@@ -54,7 +54,6 @@ class RecommendationConfig(Section):
     max_iter: int = 10
     seed: int = 42
     checkpoint_interval: int = 5
-    blocks: int = 4
     k: int = 10
     top_n: int = 10
     candidate_pool: int = 100
