@@ -49,7 +49,7 @@ class RecommendationConfig(Section):
         "purchase": 10.0,
     }
     rank: int = 4
-    reg_param: float = 0.5
+    reg_param: float = 0.1
     alpha: float = 1.0
     max_iter: int = 10
     seed: int = 42
