@@ -113,7 +113,7 @@ def test_index_keeps_ids_and_appends_new_keys_above_the_max(spark):
 
 
 def test_index_numbers_new_keys_by_rank_whatever_the_partitioning(spark):
-    keys = [f"k{i:03d}" for i in range(200)]
+    keys = sorted([f"k{i:03d}" for i in range(200)] + ["a", "k", "k1", "k10x", "z"])
     shuffled = spark.createDataFrame([(k,) for k in reversed(keys)] * 2, ["key"])
     for parts in (1, 7):
         got = indexing.positions(shuffled.repartition(parts)).collect()

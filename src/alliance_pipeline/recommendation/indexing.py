@@ -5,14 +5,15 @@ The index table (curated/rec_index/run_date={dt}/: entity, key, idx) holds every
 latest earlier run's table, keeps every id, and appends new keys above the entity's maximum,
 numbered in key order, so a rerun of a date gives the same ids.
 
-Numbering without a one-partition window: the new keys are range-sorted across partitions,
-each partition counts its rows, and a key's position is the rows of the partitions before its
-own plus its place in its own. Positions are the keys' ranks, whatever the partitioning.
+Numbering without a one-partition window: keys fall into buckets by their first characters
+(cutting keys short keeps their order, so bucket order is key order); a key's position is the
+number of keys in earlier buckets plus its row number inside its own bucket. Every step is a
+function of the keys alone, so the same keys get the same ids however Spark partitions them.
 """
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -32,29 +33,24 @@ def latest_before(index_runs: DataFrame, dt: str) -> DataFrame:
     return earlier.join(last, "run_date").select("entity", "key", "idx")
 
 
-_ROW_BITS = 33  # monotonically_increasing_id: partition id above, row in partition below
+# person_keys are hex HMACs: 2 characters make 256 even buckets (and 256² bucket pairs to sum
+# the earlier buckets over); content ids are few.
+BUCKET_CHARS = 2
 
 
 def positions(keys: DataFrame) -> DataFrame:
     """(key, pos): 0-based rank of each distinct ``key`` in key order."""
-    ordered = (
-        keys.select("key")
-        .distinct()
-        .orderBy("key")
-        .select("key", F.monotonically_increasing_id().alias("_id"))
-        .localCheckpoint()  # the ids depend on the partitioning: count and number one copy
-    )
-    part = F.shiftright("_id", _ROW_BITS)
-    sizes = ordered.groupBy(part.alias("_part")).agg(F.count("*").alias("_rows"))
+    bucketed = keys.select("key").distinct().withColumn("_b", F.substring("key", 1, BUCKET_CHARS))
+    sizes = bucketed.groupBy("_b").agg(F.count("*").alias("_n"))
     before = (
         sizes.alias("p")
-        .join(sizes.alias("q"), F.col("q._part") < F.col("p._part"), "left")
-        .groupBy(F.col("p._part").alias("_part"))
-        .agg(F.coalesce(F.sum("q._rows"), F.lit(0)).alias("_before"))
+        .join(sizes.alias("q"), F.col("q._b") < F.col("p._b"), "left")
+        .groupBy(F.col("p._b").alias("_b"))
+        .agg(F.coalesce(F.sum("q._n"), F.lit(0)).alias("_before"))
     )
-    row = F.col("_id").bitwiseAND(F.lit((1 << _ROW_BITS) - 1))
-    return ordered.join(F.broadcast(before), part == F.col("_part")).select(
-        "key", (F.col("_before") + row).alias("pos")
+    in_bucket = F.row_number().over(Window.partitionBy("_b").orderBy("key"))
+    return bucketed.join(F.broadcast(before), "_b").select(
+        "key", (F.col("_before") + in_bucket - 1).alias("pos")
     )
 
 
