@@ -253,6 +253,8 @@ def warehouse(tmp_path):
     return wh
 
 
+# Two nights of the job: ~55 s each on two idle cores, and more on a shared machine.
+@pytest.mark.timeout(300)
 def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tmp_path, warehouse):
     job = load_job()
     root = tmp_path / "lake"
