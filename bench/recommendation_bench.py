@@ -6,7 +6,9 @@ A planted-preference sample (alliance_pipeline.recommendation.sample) of 2,000 x
 and 300 x scale items goes through the job's own interaction code; the training matrix and the
 holdout are then handed to both libraries with the same rank, regularisation, alpha, iterations.
 Reported: fit time ratio (Spark / implicit), top-N scoring time of every person, NDCG@10 ratio
-(Spark / implicit) with the metric code of alliance_pipeline.recommendation.metrics.
+(Spark / implicit) with the metric code of alliance_pipeline.recommendation.metrics, and the
+popularity baseline (distinct persons per item) on the same split. The Spark model is the job's
+one nightly fit: trained without the holdout, evaluated on it, and the one whose lists publish.
 Writes bench/results/recommendation.json and bench/results/recommendation.md.
 """
 
@@ -35,7 +37,9 @@ def parse_args(argv=None):
     p.add_argument("--reg", type=float, default=cfg.reg_param)
     p.add_argument("--alpha", type=float, default=cfg.alpha)
     p.add_argument("--iters", type=int, default=cfg.max_iter)
-    p.add_argument("--blocks", type=int, default=cfg.blocks, help="Spark ALS user/item blocks")
+    p.add_argument(
+        "--blocks", type=int, help="Spark ALS user/item blocks (default: the job's sizing)"
+    )
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--master", default="local[2]")
     return p.parse_args(argv)
@@ -124,12 +128,11 @@ def run_spark(spark, tr, relevant, args, n_items):
         reg_param=args.reg,
         alpha=args.alpha,
         max_iter=args.iters,
-        blocks=args.blocks,
     )
     df = spark.createDataFrame(tr).cache()
     df.count()
     t0 = time.perf_counter()
-    model = train.fit(df, params)
+    model = train.fit(df, params, args.blocks)
     model.userFactors.count()
     fit_s = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -171,13 +174,32 @@ def run_implicit(tr, relevant, args, n_users, n_items):
     return fit_s, score_s, metrics.mean_metrics(pairs, args.k, n_items)
 
 
+def run_popularity(tr, relevant, args, n_items):
+    """The job's baseline: items by distinct persons in training, ties by item id, minus seen."""
+    from alliance_pipeline.recommendation import metrics
+
+    counts = tr.groupby("item")["user"].nunique().reset_index()
+    ranked = counts.sort_values(["user", "item"], ascending=[False, True])["item"].tolist()
+    seen = tr.groupby("user")["item"].agg(set)
+    pairs = [
+        ([i for i in ranked if i not in seen.get(u, set())][: args.k], r)
+        for u, r in relevant.items()
+    ]
+    return metrics.mean_metrics(pairs, args.k, n_items)
+
+
 def main(argv=None) -> dict:
+    from alliance_pipeline.spark_session import als_blocks
+
     args = parse_args(argv)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     spark = spark_session(args.master)
     tr, relevant, n_users, n_items = matrices(spark, args.scale, args.k)
+    if args.blocks is None:
+        args.blocks = als_blocks(len(tr), spark.sparkContext.defaultParallelism)
     s_fit, s_score, s_m = run_spark(spark, tr, relevant, args, n_items)
     i_fit, i_score, i_m = run_implicit(tr, relevant, args, n_users, n_items)
+    p_m = run_popularity(tr, relevant, args, n_items)
     spark.stop()
     out = {
         "scale": args.scale,
@@ -196,6 +218,7 @@ def main(argv=None) -> dict:
         },
         "spark": {"fit_s": s_fit, "score_all_top_n_s": s_score, **s_m},
         "implicit": {"fit_s": i_fit, "score_all_top_n_s": i_score, **i_m},
+        "popularity": p_m,
         "fit_time_ratio_spark_over_implicit": s_fit / i_fit,
         "score_time_ratio_spark_over_implicit": s_score / i_score,
         "ndcg_ratio_spark_over_implicit": s_m["ndcg"] / i_m["ndcg"] if i_m["ndcg"] else None,
@@ -214,6 +237,7 @@ def main(argv=None) -> dict:
             f"| {name} | {r['fit_s']:.2f} | {r['score_all_top_n_s']:.2f} | {r['ndcg']:.4f} | {r['map']:.4f} | {r['coverage']:.3f} |\n"
             for name, r in (("Spark ALS", out["spark"]), ("implicit", out["implicit"]))
         )
+        + f"| popularity | | | {p_m['ndcg']:.4f} | {p_m['map']:.4f} | {p_m['coverage']:.3f} |\n"
         + f"\nfit ratio Spark/implicit {out['fit_time_ratio_spark_over_implicit']:.1f}x, "
         f"scoring ratio {out['score_time_ratio_spark_over_implicit']:.1f}x, "
         f"NDCG ratio {out['ndcg_ratio_spark_over_implicit']:.3f}.\n\n"

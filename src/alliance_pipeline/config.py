@@ -49,12 +49,11 @@ class RecommendationConfig(Section):
         "purchase": 10.0,
     }
     rank: int = 4
-    reg_param: float = 0.5
+    reg_param: float = 0.1
     alpha: float = 1.0
     max_iter: int = 10
     seed: int = 42
     checkpoint_interval: int = 5
-    blocks: int = 4
     k: int = 10
     top_n: int = 10
     candidate_pool: int = 100

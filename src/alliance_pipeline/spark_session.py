@@ -7,6 +7,9 @@ spark-submit.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Generator
+from contextlib import contextmanager
 from types import MappingProxyType
 
 # The HMAC key of privacy.deid enters Spark plans as literals: shown plans hide what matches.
@@ -34,3 +37,34 @@ def job_session(app_name: str):
     from pyspark.sql import SparkSession
 
     return SparkSession.builder.appName(app_name).config(map=dict(SPARK_CONF)).getOrCreate()
+
+
+# Sizing from the data, in one place. A shuffle partition of ~1M interaction rows is ~100 MB
+# (a 64-character key, an id, a day, a weight); adaptive execution coalesces smaller ones. An
+# ALS block of 200k ratings is a fraction of a second of one task's solves: a small night runs
+# one block per side (each more block adds shuffled factors, not speed), a big one a block per
+# core, as Spark's own fixed default of 10 assumes.
+SHUFFLE_ROWS_PER_PARTITION = 1_000_000
+ALS_RATINGS_PER_BLOCK = 200_000
+
+
+def shuffle_partitions(rows: int, parallelism: int) -> int:
+    """At least one per core, one per ``SHUFFLE_ROWS_PER_PARTITION`` rows beyond that."""
+    return max(1, parallelism, math.ceil(rows / SHUFFLE_ROWS_PER_PARTITION))
+
+
+def als_blocks(ratings: int, parallelism: int) -> int:
+    """User (and item) blocks: one per ``ALS_RATINGS_PER_BLOCK`` ratings, 1 to ``parallelism``."""
+    return max(1, min(parallelism, math.ceil(ratings / ALS_RATINGS_PER_BLOCK)))
+
+
+@contextmanager
+def sized_shuffles(spark, rows: int) -> Generator[int]:
+    """``spark.sql.shuffle.partitions`` sized for ``rows`` inside the block, restored after."""
+    before = spark.conf.get("spark.sql.shuffle.partitions")
+    n = shuffle_partitions(rows, spark.sparkContext.defaultParallelism)
+    spark.conf.set("spark.sql.shuffle.partitions", str(n))
+    try:
+        yield n
+    finally:
+        spark.conf.set("spark.sql.shuffle.partitions", before)

@@ -6,13 +6,14 @@ import shutil
 
 import pandas as pd
 import pytest
-from pyspark.sql import Row
+from pyspark.sql import Row, Window
 from pyspark.sql import functions as F
 
 from alliance_pipeline.config import RecommendationConfig
 from alliance_pipeline.lake import paths
 from alliance_pipeline.recommendation import evaluate, indexing, interactions, metrics, scoring
 from alliance_pipeline.recommendation.publish import publish_recommendations
+from alliance_pipeline.recommendation.run import run
 from alliance_pipeline.recommendation.sample import (
     planted,
     write_clean,
@@ -21,6 +22,7 @@ from alliance_pipeline.recommendation.sample import (
 )
 from alliance_pipeline.settings import JOBS_DIR, MIGRATIONS_DIR
 from alliance_pipeline.warehouse import open_warehouse
+from tests.fixtures.spark import jvm_log
 
 pytestmark = [pytest.mark.unit, pytest.mark.spark]
 DS = "2026-11-23"
@@ -110,6 +112,14 @@ def test_index_keeps_ids_and_appends_new_keys_above_the_max(spark):
     assert indexing.latest_before(runs, DS).count() == len(got)  # the 23rd itself is ignored
 
 
+def test_index_numbers_new_keys_by_rank_whatever_the_partitioning(spark):
+    keys = sorted([f"k{i:03d}" for i in range(200)] + ["a", "k", "k1", "k10x", "z"])
+    shuffled = spark.createDataFrame([(k,) for k in reversed(keys)] * 2, ["key"])
+    for parts in (1, 7):
+        got = indexing.positions(shuffled.repartition(parts)).collect()
+        assert sorted((r.pos, r.key) for r in got) == list(enumerate(keys))
+
+
 def test_top_n_quota_consent_and_owned_content(spark):
     catalog = spark.createDataFrame(
         [
@@ -181,6 +191,50 @@ def test_spark_metrics_use_the_numpy_definitions(spark):
     assert got == pytest.approx(want)
 
 
+WINDOW_LOGGER = "org.apache.spark.sql.execution.window.WindowExec"
+
+
+def test_the_run_plans_no_window_without_a_partition(spark):
+    """Spark warns when it plans a window over all rows (one task gets every row)."""
+    with jvm_log(spark, WINDOW_LOGGER) as control:
+        spark.range(3).select(F.row_number().over(Window.orderBy("id"))).collect()
+    assert any("No Partition Defined" in m for m in control)  # the warning is seen
+
+    s = planted(DS, persons=30, items=12)
+    frame = lambda df: spark.createDataFrame(df)  # ruff: ignore[lambda-assignment]
+    orders = s.orders[
+        [
+            "source",
+            "order_id",
+            "person_key",
+            "content_id",
+            "status",
+            "ordered_at",
+            "updated_at",
+            "dt",
+        ]
+    ]
+    params = RecommendationConfig(
+        lookback_days=60, holdout_days=7, rank=2, max_iter=1, k=3, top_n=3
+    )
+    with jvm_log(spark, WINDOW_LOGGER) as warnings:
+        out = run(
+            frame(s.events[["person_key", "content_id", "event_type", "event_at"]]),
+            frame(orders),
+            spark.createDataFrame(
+                s.catalog[["content_id", "owner_source", "co_brand_partners"]],
+                "content_id string, owner_source string, co_brand_partners string",
+            ),
+            frame(s.persons[["person_key", "home_source", "marketing_consent"]]),
+            frame(s.segments[["person_key", "segment_id"]]),
+            spark.createDataFrame([], indexing.INDEX_SCHEMA),
+            DS,
+            params,
+        )
+        assert out.recommendations.count() > 0
+    assert not [m for m in warnings if "No Partition Defined" in m]
+
+
 def load_job():
     spec = importlib.util.spec_from_file_location("recommend_job", JOBS_DIR / "recommend.py")
     module = importlib.util.module_from_spec(spec)
@@ -199,6 +253,8 @@ def warehouse(tmp_path):
     return wh
 
 
+# Two nights of the job: ~55 s each on two idle cores, and more on a shared machine.
+@pytest.mark.timeout(300)
 def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tmp_path, warehouse):
     job = load_job()
     root = tmp_path / "lake"
@@ -215,8 +271,6 @@ def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tm
         "rank=8",
         "--param",
         "max_iter=5",
-        "--param",
-        "blocks=2",
         "--param",
         "k=5",
         "--param",

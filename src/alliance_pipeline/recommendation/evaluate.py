@@ -62,9 +62,8 @@ def popularity(train: DataFrame) -> DataFrame:
 def popular_top_k(
     train: DataFrame, users: DataFrame, seen: DataFrame, k: int, pool: int
 ) -> DataFrame:
-    w = Window.orderBy(F.col("score").desc(), F.col("item"))
-    top = popularity(train).withColumn("p", F.row_number().over(w)).where(F.col("p") <= k + pool)
-    return _top(users.select("user").crossJoin(top.select("item", "score")), seen, k)
+    top = popularity(train).orderBy(F.col("score").desc(), F.col("item")).limit(k + pool)
+    return _top(users.select("user").crossJoin(top), seen, k)
 
 
 def ranking_metrics(recs: DataFrame, relevant: DataFrame, k: int, catalog_size: int) -> dict:

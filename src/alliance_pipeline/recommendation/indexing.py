@@ -4,6 +4,11 @@ The index table (curated/rec_index/run_date={dt}/: entity, key, idx) holds every
 (entity ``person``) and content_id (entity ``content``) ever indexed. A run starts from the
 latest earlier run's table, keeps every id, and appends new keys above the entity's maximum,
 numbered in key order, so a rerun of a date gives the same ids.
+
+Numbering without a one-partition window: keys fall into buckets by their first characters
+(cutting keys short keeps their order, so bucket order is key order); a key's position is the
+number of keys in earlier buckets plus its row number inside its own bucket. Every step is a
+function of the keys alone, so the same keys get the same ids however Spark partitions them.
 """
 
 from __future__ import annotations
@@ -28,15 +33,40 @@ def latest_before(index_runs: DataFrame, dt: str) -> DataFrame:
     return earlier.join(last, "run_date").select("entity", "key", "idx")
 
 
+# person_keys are hex HMACs: 2 characters make 256 even buckets (and 256² bucket pairs to sum
+# the earlier buckets over); content ids are few.
+BUCKET_CHARS = 2
+
+
+def positions(keys: DataFrame) -> DataFrame:
+    """(key, pos): 0-based rank of each distinct ``key`` in key order."""
+    bucketed = keys.select("key").distinct().withColumn("_b", F.substring("key", 1, BUCKET_CHARS))
+    sizes = bucketed.groupBy("_b").agg(F.count("*").alias("_n"))
+    before = (
+        sizes.alias("p")
+        .join(sizes.alias("q"), F.col("q._b") < F.col("p._b"), "left")
+        .groupBy(F.col("p._b").alias("_b"))
+        .agg(F.coalesce(F.sum("q._n"), F.lit(0)).alias("_before"))
+    )
+    in_bucket = F.row_number().over(Window.partitionBy("_b").orderBy("key"))
+    return bucketed.join(F.broadcast(before), "_b").select(
+        "key", (F.col("_before") + in_bucket - 1).alias("pos")
+    )
+
+
 def extend_index(previous: DataFrame, keys: DataFrame, entity: str) -> DataFrame:
     """``previous`` (entity, key, idx) for all entities, plus ``keys.key`` new to ``entity``."""
     mine = previous.where(F.col("entity") == entity)
-    new = keys.select(F.col("key").cast("string")).distinct().join(mine, "key", "left_anti")
+    new = keys.select(F.col("key").cast("string")).join(mine, "key", "left_anti")
     base = mine.agg(F.coalesce(F.max("idx"), F.lit(-1)).alias("base"))
-    numbered = new.crossJoin(base).select(
-        F.lit(entity).alias("entity"),
-        "key",
-        (F.col("base") + F.row_number().over(Window.orderBy("key"))).cast("int").alias("idx"),
+    numbered = (
+        positions(new)
+        .crossJoin(base)
+        .select(
+            F.lit(entity).alias("entity"),
+            "key",
+            (F.col("base") + 1 + F.col("pos")).cast("int").alias("idx"),
+        )
     )
     return previous.select("entity", "key", F.col("idx").cast("int")).unionByName(numbered)
 

@@ -13,6 +13,7 @@ from pyspark.sql import functions as F
 
 from alliance_pipeline.config import RecommendationConfig
 from alliance_pipeline.recommendation import evaluate, indexing, interactions, scoring, train
+from alliance_pipeline.spark_session import als_blocks, sized_shuffles
 
 
 @dataclass
@@ -47,47 +48,57 @@ def run(
     dt: str,
     params: RecommendationConfig,
 ) -> RunOutput:
+    """One ALS fit, on the window without its last ``holdout_days``: that model is evaluated on
+    the held-out days against popularity and is the model whose lists are published, so the
+    gate judges exactly what it lets through. The held-out days still count for the index, for
+    cold-start popularity and for what a person owns; a person the model has not seen enough of
+    gets the segment's popular items."""
+    spark = events.sparkSession
     weighted = interactions.weighted_events(events, orders, params.event_weights).cache()
-    first, last = interactions.window_bounds(dt, params.lookback_days)
-    full = interactions.confidence(weighted, first, last).cache()
+    with sized_shuffles(spark, weighted.count()):
+        first, last = interactions.window_bounds(dt, params.lookback_days)
+        full = interactions.confidence(weighted, first, last).cache()
+        index = indexing.build_index(
+            previous_index,
+            full.select(F.col("person_key").alias("key")),
+            full.select(F.col("content_id").alias("key")).unionByName(
+                catalog.select(F.col("content_id").alias("key"))
+            ),
+        ).localCheckpoint()
 
-    index = indexing.build_index(
-        previous_index,
-        full.select(F.col("person_key").alias("key")),
-        full.select(F.col("content_id").alias("key")).unionByName(
-            catalog.select(F.col("content_id").alias("key"))
-        ),
-    ).localCheckpoint()
-
-    train_conf, holdout = evaluate.holdout_split(
-        weighted, dt, params.lookback_days, params.holdout_days
-    )
-    train_ix = _indexed(train_conf, index).cache()
-    holdout_ix = _indexed(holdout.withColumn("confidence", F.lit(1.0)), index)
-    catalog_size = catalog.select("content_id").distinct().count()
-    if train_ix.isEmpty():  # no day before the holdout yet: nothing to evaluate on
-        metrics = [unevaluated(name, params.k) for name in ("als", "popularity")]
-    else:
-        eval_model = train.fit(train_ix, params)
-        metrics = evaluate.evaluate(
-            eval_model, train_ix, holdout_ix, params.k, params.candidate_pool, catalog_size
+        train_conf, holdout = evaluate.holdout_split(
+            weighted, dt, params.lookback_days, params.holdout_days
         )
-    settings = json.dumps(params.model_dump(), sort_keys=True)
-    evaluation = [{**m, "params": settings} for m in metrics]
+        train_ix = _indexed(train_conf, index).cache()
+        ratings = train_ix.count()
+        holdout_ix = _indexed(holdout.withColumn("confidence", F.lit(1.0)), index)
+        catalog_size = catalog.select("content_id").distinct().count()
+        if ratings == 0:  # no day before the holdout yet: no model, nothing to evaluate on
+            model = None
+            metrics = [unevaluated(name, params.k) for name in ("als", "popularity")]
+        else:
+            blocks = als_blocks(ratings, spark.sparkContext.defaultParallelism)
+            model = train.fit(train_ix, params, blocks)
+            metrics = evaluate.evaluate(
+                model, train_ix, holdout_ix, params.k, params.candidate_pool, catalog_size
+            )
+        settings = json.dumps(params.model_dump(), sort_keys=True)
+        evaluation = [{**m, "params": settings} for m in metrics]
 
-    full_ix = _indexed(full, index)
-    model = None if full_ix.isEmpty() else train.fit(full_ix, params)
-    recs = scoring.recommend(
-        model,
-        index,
-        persons,
-        segments,
-        catalog,
-        full,
-        interactions.owned(orders),
-        n=params.top_n,
-        share=params.cross_brand_share,
-        pool=params.candidate_pool,
-        min_history=params.min_history,
-    )
+        recs = scoring.recommend(
+            model,
+            index,
+            persons,
+            segments,
+            catalog,
+            full,
+            train_conf,
+            interactions.owned(orders),
+            n=params.top_n,
+            share=params.cross_brand_share,
+            pool=params.candidate_pool,
+            min_history=params.min_history,
+        ).localCheckpoint()  # computed while the inputs are cached
+    for df in (weighted, full, train_ix):
+        df.unpersist()
     return RunOutput(index=index, recommendations=recs, evaluation=evaluation)

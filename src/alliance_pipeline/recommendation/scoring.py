@@ -160,6 +160,7 @@ def recommend(
     segments: DataFrame,
     catalog: DataFrame,
     interactions: DataFrame,
+    trained: DataFrame,
     owned: DataFrame,
     *,
     n: int,
@@ -167,9 +168,10 @@ def recommend(
     pool: int,
     min_history: int,
 ) -> DataFrame:
-    """Every person of ``persons`` gets up to ``n`` items: reason ``als`` when the person touched
-    at least ``min_history`` items in the window, ``segment_popular`` otherwise."""
-    history = interactions.groupBy("person_key").agg(F.count("*").alias("items"))
+    """Every person of ``persons`` gets up to ``n`` items: reason ``als`` when ``model`` was
+    fitted on at least ``min_history`` items of the person (``trained``: its person_key,
+    content_id pairs), ``segment_popular`` (from ``interactions``, the window) otherwise."""
+    history = trained.groupBy("person_key").agg(F.count("*").alias("items"))
     people = persons.select("person_key", "home_source", "marketing_consent")
     warm = (
         history.where(F.col("items") >= min_history)

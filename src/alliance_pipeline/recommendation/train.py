@@ -13,7 +13,7 @@ from pyspark.sql import DataFrame
 from alliance_pipeline.config import RecommendationConfig
 
 
-def als(params: RecommendationConfig) -> ALS:
+def als(params: RecommendationConfig, blocks: int) -> ALS:
     return ALS(
         userCol="user",
         itemCol="item",
@@ -25,13 +25,14 @@ def als(params: RecommendationConfig) -> ALS:
         maxIter=params.max_iter,
         seed=params.seed,
         checkpointInterval=params.checkpoint_interval,
-        numUserBlocks=params.blocks,
-        numItemBlocks=params.blocks,
+        numUserBlocks=blocks,
+        numItemBlocks=blocks,
         nonnegative=False,
         coldStartStrategy="drop",
     )
 
 
-def fit(train: DataFrame, params: RecommendationConfig) -> ALSModel:
-    """``train``: (user int, item int, confidence float)."""
-    return als(params).fit(train.select("user", "item", "confidence"))
+def fit(train: DataFrame, params: RecommendationConfig, blocks: int) -> ALSModel:
+    """``train``: (user int, item int, confidence float); ``blocks``: see
+    :func:`alliance_pipeline.spark_session.als_blocks`."""
+    return als(params, blocks).fit(train.select("user", "item", "confidence"))
