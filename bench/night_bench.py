@@ -42,6 +42,8 @@ import duckdb
 import night_baselines as base
 import night_report
 import psutil
+import validation_sql
+from pseudonymise_bench import openssl_ceiling
 
 from alliance_pipeline.lake import paths
 
@@ -239,6 +241,24 @@ class Night:
         with self.measured(table, "validate") as row:
             checked = [nightly.validate(b, self.run_id, interval_end) for b in batches]
             row["rows_in"] = sum(b["rows_passed"] + b["rows_quarantined"] for b in checked)
+            row["rows_quarantined"] = sum(b["rows_quarantined"] for b in checked)
+        if timed:
+            lake = Path(os.environ["ALLIANCE_LAKE_ROOT"])
+            with self.measured(self.baselines, "validate") as row:
+                row["what"] = "the same row checks in DuckDB SQL"
+                done = [
+                    validation_sql.validate(
+                        lake,
+                        b["source"],
+                        b["dataset"],
+                        night,
+                        interval_end,
+                        self.home / "sql_validate" / b["source"] / b["dataset"],
+                    )
+                    for b in batches
+                ]
+                row["rows_in"] = sum(d["rows_in"] for d in done)
+                row["rows_quarantined"] = sum(d["rows_quarantined"] for d in done)
         self.out["deliveries_per_night"] = len(batches)
         return checked
 
@@ -294,6 +314,12 @@ class Night:
         with self.measured(self.stages, "deidentify", submits=1) as row:
             nightly.deidentify(self.dt)
             row["rows_in"] = sum(b["rows_passed"] for b in checked)
+        with self.measured(self.baselines, "deidentify") as row:
+            row["what"] = "openssl speed -hmac sha256, one HMAC per row, both cores"
+            row["hmac_per_s"] = round(openssl_ceiling(psutil.cpu_count(), 3))
+            row["rows_in"] = self.stages["deidentify"]["rows_in"]
+        row["seconds"] = round(row["rows_in"] / row["hmac_per_s"], 3)
+        row["rows_per_s"] = row["hmac_per_s"]
         self.models(lake, ops, args)
         self.settlement(lake)
         self.publish()
@@ -418,6 +444,12 @@ def main(argv: list[str] | None = None) -> int:
         help="nights the window's volume is delivered in (at least 2)",
     )
     ap.add_argument("--no-half", action="store_true", help="skip the run at half the scale")
+    ap.add_argument(
+        "--scales",
+        type=float,
+        nargs="+",
+        help="run these scales instead (results written after each), e.g. 0.1 1 0.5",
+    )
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--home", type=Path, help="working folder, kept (default: a temporary one)")
     ap.add_argument(
@@ -430,7 +462,6 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["ALLIANCE_SOURCES"] = str(args.registry.resolve())
     from alliance_pipeline.local.airflow_home import local_airflow_environ
     from alliance_pipeline.local.demo import local_landing
-    from alliance_pipeline.registry import active_sources
 
     started = time.perf_counter()
     runs = []
@@ -439,7 +470,8 @@ def main(argv: list[str] | None = None) -> int:
         home.mkdir(parents=True, exist_ok=True)
         say(f"logs: {home / 'night_bench.log'}")
         memory = TreeMemory()
-        for scale in [args.scale] + ([] if args.no_half else [args.scale / 2]):
+        scales = args.scales or [args.scale] + ([] if args.no_half else [args.scale / 2])
+        for scale in scales:
             folder = home / f"scale-{scale:g}"
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
@@ -455,6 +487,14 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 os.environ.clear()
                 os.environ.update(saved)
+            write_results(args, argv, runs, started)
+    say(f"done in {(time.perf_counter() - started) / 60:.1f} min: {RESULTS / 'night.md'}")
+    return 0
+
+
+def write_results(args, argv, runs: list[dict], started: float) -> None:
+    from alliance_pipeline.registry import active_sources
+
     result = {
         "reference": REFERENCE,
         "sources": len(active_sources()),
@@ -468,8 +508,6 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "night.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
     (RESULTS / "night.md").write_text(night_report.markdown(result))
-    say(f"done in {result['wall_s'] / 60:.1f} min: {RESULTS / 'night.md'}")
-    return 0
 
 
 if __name__ == "__main__":
