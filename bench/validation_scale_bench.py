@@ -171,112 +171,14 @@ def child_validate(lake: Path) -> dict:
     }
 
 
-def duckdb_checks(dataset_name: str, window: tuple[str, str], now: str) -> list[tuple[str, str]]:
-    """(rule, SQL that is true for an offending row) for the contract's row checks, over the
-    typed columns ``t_<name>`` and the text columns ``<name>``."""
-    from alliance_pipeline.contracts import dataset
-    from alliance_pipeline.validation.suites import expectation_configs
-
-    contract = dataset(dataset_name)
-    checks = []
-    for col in contract.columns:
-        if col.dtype != "string":
-            checks.append(
-                (f"type_{col.dtype}:{col.name}", f"{col.name} IS NOT NULL AND t_{col.name} IS NULL")
-            )
-    for cfg in expectation_configs(contract):
-        kw, rule, kind = cfg["kwargs"], cfg["meta"]["rule"], cfg["type"]
-        if kind.startswith("expect_table_"):
-            continue
-        if kind == "expect_column_values_to_be_unique":
-            col = kw["column"]
-            checks.append((rule, f"t_{col} IS NOT NULL AND n_{col} > 1"))
-        elif kind == "expect_column_values_to_not_be_null":
-            checks.append((rule, f"t_{kw['column']} IS NULL"))
-        elif kind == "expect_column_values_to_be_in_set":
-            allowed = ", ".join(f"'{v}'" for v in kw["value_set"])
-            checks.append((rule, f"t_{kw['column']} NOT IN ({allowed})"))
-        elif kind == "expect_column_values_to_be_between":
-            col, lo, hi = f"t_{kw['column']}", kw.get("min_value"), kw.get("max_value")
-            params = {"window_start": window[0], "window_end": window[1], "now": now}
-            lo = f"TIMESTAMPTZ '{params[lo['$PARAMETER']]}'" if isinstance(lo, dict) else lo
-            hi = f"TIMESTAMPTZ '{params[hi['$PARAMETER']]}'" if isinstance(hi, dict) else hi
-            parts = [f"{col} < {lo}" for _ in [1] if lo is not None]
-            parts += [f"{col} > {hi}" for _ in [1] if hi is not None]
-            checks.append((rule, " OR ".join(parts)))
-        elif kind == "expect_column_pair_values_a_to_be_greater_than_b":
-            checks.append((rule, f"t_{kw['column_A']} < t_{kw['column_B']}"))
-        else:
-            raise NotImplementedError(kind)
-    for column in contract.references:
-        checks.append((f"ref:{column}", f"{column} IS NOT NULL AND ref_{column} IS NULL"))
-    return checks
-
-
 def child_duckdb(lake: Path) -> dict:
-    import duckdb
+    """The same row checks in DuckDB SQL (validation_sql.py)."""
+    os.environ["ALLIANCE_LAKE_ROOT"] = str(lake)
+    import validation_sql
 
-    from alliance_pipeline.contracts import dataset
-
-    contract = dataset("orders")
-    sql_types = {"int": "BIGINT", "money": "DECIMAL(18,2)", "timestamp": "TIMESTAMPTZ"}
-    typed = [
-        f"TRY_CAST(trim({c.name}) AS {sql_types[c.dtype]}) AS t_{c.name}"
-        if c.dtype in sql_types
-        else f"{c.name} AS t_{c.name}"
-        for c in contract.columns
-    ]
-    typed += [f"count({k}) OVER (PARTITION BY {k}) AS n_{k}" for k in contract.key]
-    refs = {
-        "source_user_id": lake / "validated/users" / f"dt={DT}" / f"source={SOURCE}",
-        "content_id": lake / "validated/catalog" / f"dt={DT}" / "source=platform",
-    }
-    joins = " ".join(
-        f"LEFT JOIN (SELECT DISTINCT {col} AS id FROM read_parquet('{folder}/*.parquet')) "
-        f"ref_{col} ON d.{col} = ref_{col}.id"
-        for col, folder in refs.items()
-    )
-    known = ", ".join(f"ref_{col}.id AS ref_{col}" for col in refs)
-    checks = duckdb_checks(
-        "orders", ("2026-11-19T16:00Z", "2026-11-23T16:00Z"), "2026-11-23T16:00Z"
-    )
-    flags = ", ".join(f"coalesce({sql}, false) AS f{i}" for i, (_, sql) in enumerate(checks))
-    rules = ", ".join(f"CASE WHEN f{i} THEN '{rule}' END" for i, (rule, _) in enumerate(checks))
-    path = lake / "raw" / SOURCE / "orders" / f"dt={DT}" / "part-00000.csv"
-    out = lake / "duckdb_baseline"
-    out.mkdir(exist_ok=True)
-    con = duckdb.connect()
-    con.execute("SET preserve_insertion_order = false")
     start = time.perf_counter()
-    con.execute(
-        f"CREATE TEMP TABLE delivery AS SELECT *, row_number() OVER () - 1 AS _row "
-        f"FROM read_csv('{path}', all_varchar = true, header = true)"
-    )
-    con.execute(
-        f"CREATE TEMP TABLE checked AS SELECT *, concat_ws(';', {rules}) AS _rules FROM "
-        f"(SELECT d.*, {', '.join(typed)}, {known} FROM delivery d {joins}) typed_rows, "
-        f"LATERAL (SELECT {flags})"
-    )
-    con.execute("DROP TABLE delivery")
-    typed_out = ", ".join(f"t_{c.name} AS {c.name}" for c in contract.columns)
-    raw_out = ", ".join(c.name for c in contract.columns)
-    con.execute(
-        f"COPY (SELECT {typed_out} FROM checked WHERE _rules = '') TO '{out}/passed.parquet'"
-    )
-    con.execute(
-        f"COPY (SELECT _row, {raw_out}, _rules FROM checked WHERE _rules <> '') "
-        f"TO '{out}/quarantine.parquet'"
-    )
-    wall = time.perf_counter() - start
-    counts = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE _rules = '') FROM checked"
-    ).fetchone()
-    return {
-        "wall_s": round(wall, 2),
-        "rows_in": counts[0],
-        "rows_passed": counts[1],
-        "rows_quarantined": counts[0] - counts[1],
-    }
+    counts = validation_sql.validate(lake, SOURCE, "orders", DT, NOW, lake / "duckdb_baseline")
+    return {"wall_s": round(time.perf_counter() - start, 2), **counts}
 
 
 # --- the parent ---------------------------------------------------------------------------
