@@ -203,7 +203,12 @@ class Night:
         self.run_id = f"night_bench__{self.dt}"
         self.stages: dict[str, dict] = {}
         self.baselines: dict[str, dict] = {}
-        self.out: dict = {"scale": scale, "days": days, "night": self.dt}
+        self.out: dict = {
+            "scale": scale,
+            "days": days,
+            "night": self.dt,
+            "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        }
 
     @contextmanager
     def measured(self, table: dict | None, name: str, submits: int = 0):
@@ -450,6 +455,9 @@ def main(argv: list[str] | None = None) -> int:
         nargs="+",
         help="run these scales instead (results written after each), e.g. 0.1 1 0.5",
     )
+    ap.add_argument(
+        "--fresh", action="store_true", help="drop the results file's runs at other scales"
+    )
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--home", type=Path, help="working folder, kept (default: a temporary one)")
     ap.add_argument(
@@ -493,17 +501,27 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_results(args, argv, runs: list[dict], started: float) -> None:
+    """night.json/.md with ``runs`` and, unless --fresh, the earlier file's runs at other scales
+    (each run says when it was measured)."""
     from alliance_pipeline.registry import active_sources
 
+    earlier = []
+    if not args.fresh and (RESULTS / "night.json").exists():
+        done = {r["scale"] for r in runs}
+        old = json.loads((RESULTS / "night.json").read_text())
+        earlier = [r for r in old["runs"] if r["scale"] not in done and "measured_at" in r]
+    command = " ".join(["bench/night_bench.py", *(sys.argv[1:] if argv is None else argv)])
+    for run in runs:
+        run.setdefault("command", command)
     result = {
         "reference": REFERENCE,
         "sources": len(active_sources()),
         "days": args.days,
-        "command": " ".join(["bench/night_bench.py", *(sys.argv[1:] if argv is None else argv)]),
+        "command": command,
         "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, Python "
         f"{platform.python_version()}, Spark local[2] (spark_default)",
         "wall_s": round(time.perf_counter() - started, 1),
-        "runs": runs,
+        "runs": earlier + runs,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "night.json").write_text(json.dumps(result, indent=2, default=str) + "\n")

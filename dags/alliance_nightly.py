@@ -53,7 +53,7 @@ from alliance_pipeline import assets
 from alliance_pipeline.alerts import AllianceAlertNotifier
 from alliance_pipeline.dag_policy import Tag, default_args
 from alliance_pipeline.settings import JOBS_DIR, SPARK_CONN_ID, lake_root
-from alliance_pipeline.spark_session import SPARK_CONF
+from alliance_pipeline.spark_session import SUBMIT_CONF
 from alliance_pipeline.tasks import nightly
 
 DAG_ID = "alliance_nightly"
@@ -100,7 +100,7 @@ def spark_job(task_id: str, script: str, **kwargs) -> SparkSubmitOperator:
         application=str(JOBS_DIR / script),
         application_args=nightly.spark_job_args(DT),
         conn_id=SPARK_CONN_ID,
-        conf=dict(SPARK_CONF),
+        conf=dict(SUBMIT_CONF),
         name=f"alliance-{task_id}",
         pool="spark",
         **kwargs,

@@ -1,7 +1,7 @@
 """The one Spark configuration and SparkSession recipe of every job (and of the test kit), local
 or on a cluster. How jobs read and write the lake: :mod:`alliance_pipeline.lake.spark_io`.
 
-Light to import (pyspark only inside functions): the DAG files pass :data:`SPARK_CONF` to
+Light to import (pyspark only inside functions): the DAG files pass :data:`SUBMIT_CONF` to
 spark-submit.
 """
 
@@ -31,6 +31,13 @@ SPARK_CONF = MappingProxyType(
         "spark.sql.sources.parallelPartitionDiscovery.threshold": "1024",
     }
 )
+
+
+# What spark-submit adds (the DAG's and de-identification's submits): the driver's heap, set
+# before its JVM starts. In local mode the driver is the executor too, and Spark's 1 GB default
+# runs out on the recommender's scoring at a tenth of the reference scale; 6 GB keeps the process
+# under the 8 GB a night's task may take. On a cluster, executors take theirs from the cluster.
+SUBMIT_CONF = MappingProxyType({**SPARK_CONF, "spark.driver.memory": "6g"})
 
 
 def job_session(app_name: str):

@@ -86,7 +86,7 @@ def test_parsing_does_no_io(dag_file: Path):
 
 
 def test_spark_tasks_submit_with_the_one_spark_conf(dagbag):
-    from alliance_pipeline.spark_session import SPARK_CONF
+    from alliance_pipeline.spark_session import SUBMIT_CONF
 
     submits = [
         t
@@ -95,4 +95,4 @@ def test_spark_tasks_submit_with_the_one_spark_conf(dagbag):
         if type(t).__name__ == "SparkSubmitOperator"
     ]
     assert submits
-    assert all(t.conf == SPARK_CONF for t in submits)
+    assert all(t.conf == SUBMIT_CONF for t in submits)

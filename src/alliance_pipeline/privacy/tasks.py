@@ -11,7 +11,7 @@ from __future__ import annotations
 from alliance_pipeline.config import pipeline_config
 from alliance_pipeline.privacy.pseudonym import key_env, pseudonym_key_from_airflow
 from alliance_pipeline.settings import JOBS_DIR, SPARK_CONN_ID
-from alliance_pipeline.spark_session import SPARK_CONF
+from alliance_pipeline.spark_session import SUBMIT_CONF
 
 
 def submit_spec(script: str, application_args: list[str]) -> dict:
@@ -19,7 +19,7 @@ def submit_spec(script: str, application_args: list[str]) -> dict:
     return {
         "application": str(JOBS_DIR / script),
         "application_args": application_args,
-        "conf": dict(SPARK_CONF),
+        "conf": dict(SUBMIT_CONF),
     }
 
 
