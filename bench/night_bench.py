@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -180,6 +181,14 @@ def count(sql: str) -> int:
     return duckdb.sql(sql).fetchall()[0][0]
 
 
+def maybe_count(sql: str) -> int | None:
+    """count(sql), or None when what it reads is not there (the stage that writes it failed)."""
+    try:
+        return count(sql)
+    except duckdb.Error:
+        return None
+
+
 def clean_rows(lake: Path, name: str, dt: str, first: datetime.date | None = None) -> int:
     since = f" AND dt >= DATE '{first}'" if first else ""
     table = base.CLEAN.format(folder=paths.path(paths.clean(name), lake))
@@ -212,17 +221,24 @@ class Night:
 
     @contextmanager
     def measured(self, table: dict | None, name: str, submits: int = 0):
-        """Time a step into ``table[name]`` (None: not kept); the body sets ``rows_in``."""
+        """Time a step into ``table[name]`` (None: not kept); the body sets ``rows_in``. A kept
+        step that fails is recorded as failed (traceback in the log) and the night goes on."""
         row = {"spark_submits": submits}
         self.memory.reset()
         started = time.perf_counter()
         try:
             yield row
+        except Exception as exc:
+            if table is None:
+                raise
+            traceback.print_exc()
+            row["failed"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+            say(f"  {name} FAILED: {row['failed'][:120]}")
         finally:
             row["seconds"] = round(time.perf_counter() - started, 3)
         row["bench_peak_rss_mb"], row["children_peak_rss_mb"] = self.memory.peaks_mb()
         row["load_1min"] = round(os.getloadavg()[0], 1)  # other work on the machine
-        if "rows_in" in row:
+        if "rows_in" in row and "failed" not in row:
             row["rows_per_s"] = round(row["rows_in"] / row["seconds"])
         if table is not None:
             table[name] = row
@@ -335,7 +351,8 @@ class Night:
                 row["net_of_spark_overhead_s"] = round(
                     row["seconds"] - row["spark_submits"] * overhead, 3
                 )
-            if name in self.baselines:
+            base_row = self.baselines.get(name, {})
+            if base_row and "failed" not in row and "failed" not in base_row:
                 row["ratio_to_baseline"] = round(
                     row["seconds"] / self.baselines[name]["seconds"], 2
                 )
@@ -382,12 +399,12 @@ class Night:
             spark_submit(ops["features"], args)
             row["rows_in"] = events + orders + persons
         features = paths.partition(paths.FEATURES, lake, run_date=self.dt)
-        feature_rows = count(f"SELECT count(*) FROM '{features}/*.parquet'")
+        feature_rows = maybe_count(f"SELECT count(*) FROM '{features}/*.parquet'")
         with self.measured(self.stages, "segment", submits=1) as row:
             spark_submit(ops["segment"], args)
             row["rows_in"] = feature_rows
         profile = paths.partition(paths.SEGMENT_PROFILE, lake, run_date=self.dt)
-        row["k"] = count(f"SELECT max(k) FROM '{profile}/*.parquet'")
+        row["k"] = maybe_count(f"SELECT max(k) FROM '{profile}/*.parquet'")
         with self.measured(self.baselines, "segment") as row:
             row["what"] = "scikit-learn KMeans, k by silhouette"
             row.update(base.kmeans(features), rows_in=feature_rows)
@@ -397,7 +414,10 @@ class Night:
         evaluation = (
             f"'{paths.partition(paths.MODEL_EVALUATION, lake, run_date=self.dt)}/*.parquet'"
         )
-        row["ndcg"] = dict(duckdb.sql(f"SELECT model, round(ndcg, 4) FROM {evaluation}").fetchall())
+        with suppress(duckdb.Error):  # none when the stage failed
+            row["ndcg"] = dict(
+                duckdb.sql(f"SELECT model, round(ndcg, 4) FROM {evaluation}").fetchall()
+            )
         with self.measured(self.baselines, "recommend") as row:
             row["what"] = "DuckDB SQL interactions + implicit ALS"
             row.update(base.implicit_als(lake, self.dt), rows_in=events + orders)

@@ -34,11 +34,12 @@ NOTES = (
 
 
 def _stage_row(name: str, s: dict, b: dict | None) -> str:
+    failed = f" **failed**: {s['failed'][:160]}" if "failed" in s else ""
     cells = [
-        name,
+        name + failed,
         f"{s['seconds']:.2f}",
-        f"{s['rows_in']:,}",
-        f"{s['rows_per_s']:,}",
+        f"{s.get('rows_in', 0):,}",
+        f"{s.get('rows_per_s', 0):,}",
         f"{s['bench_peak_rss_mb']} / {s['children_peak_rss_mb']}",
         str(s.get("net_of_spark_overhead_s", "")),
         str(s["load_1min"]),
@@ -47,9 +48,9 @@ def _stage_row(name: str, s: dict, b: dict | None) -> str:
         cells += [
             b["what"],
             f"{b['seconds']:.2f}",
-            f"{b['rows_per_s']:,}",
+            f"{b.get('rows_per_s', 0):,}",
             f"{b['bench_peak_rss_mb']}",
-            f"**{s['ratio_to_baseline']}**",
+            f"**{s.get('ratio_to_baseline', 'n/a')}**",
         ]
     else:
         cells += ["none", "", "", "", ""]
@@ -59,7 +60,7 @@ def _stage_row(name: str, s: dict, b: dict | None) -> str:
 def _run(run: dict) -> list[str]:
     g, setup, over = run["generated"], run["setup_s"], run["spark_overhead"]
     stages, baselines = run["stages"], run["baselines"]
-    ndcg = stages["recommend"]["ndcg"]
+    ndcg = stages["recommend"].get("ndcg", {})
     return [
         "",
         f"## Scale {run['scale']:g}: {g['persons']:,} persons, {g['rows'].get('events', 0):,} "
@@ -78,11 +79,11 @@ def _run(run: dict) -> list[str]:
         *[_stage_row(n, stages[n], baselines.get(n)) for n in STAGES],
         f"| **night** | **{run['night_s']:.1f}** | | | | | | | | | | |",
         "",
-        f"Segments: Spark chose k={stages['segment']['k']}, scikit-learn "
-        f"k={baselines['segment']['k']}. Recommendations, NDCG@10 on the holdout day: Spark ALS "
+        f"Segments: Spark chose k={stages['segment'].get('k')}, scikit-learn "
+        f"k={baselines['segment'].get('k')}. Recommendations, NDCG@10 on the holdout day: Spark ALS "
         f"{ndcg.get('als')}, popularity {ndcg.get('popularity')}, implicit "
-        f"{baselines['recommend']['ndcg']:.4f}; the night's lists published: "
-        f"{stages['publish']['recommendations']['published']}.",
+        f"{baselines['recommend'].get('ndcg', 0):.4f}; the night's lists published: "
+        f"{stages['publish'].get('recommendations', {}).get('published')}.",
     ]
 
 
@@ -175,6 +176,15 @@ def targets(runs: list[dict]) -> list[str]:
         ),
     ]
     for run in runs:
+        failed = [n for n, row in run["stages"].items() if "failed" in row]
+        rows.append(
+            (
+                f"no stage failing at {run['scale']:g}",
+                ", ".join(failed) or "none failed",
+                not failed,
+            )
+        )
+    for run in runs:
         for name in STAGES:
             ratio = run["stages"][name].get("ratio_to_baseline")
             if ratio is not None:
@@ -205,8 +215,8 @@ def targets(runs: list[dict]) -> list[str]:
         )
     )
     for run in runs:
-        als = run["stages"]["recommend"]["ndcg"].get("als") or 0
-        imp = run["baselines"]["recommend"]["ndcg"]
+        als = run["stages"]["recommend"].get("ndcg", {}).get("als") or 0
+        imp = run["baselines"]["recommend"].get("ndcg", 0)
         rows.append(
             (
                 f"NDCG@10 of ALS at least implicit's at {run['scale']:g}",
