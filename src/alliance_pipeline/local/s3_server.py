@@ -118,7 +118,9 @@ def _wait_until_serving(endpoint: S3Endpoint, proc: subprocess.Popen, timeout_s:
 def ensure_bucket(client, bucket: str) -> None:
     existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
     if bucket not in existing:
-        client.create_bucket(Bucket=bucket)
+        # a restarted server may list its buckets only once they are loaded
+        with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
+            client.create_bucket(Bucket=bucket)
 
 
 def empty_bucket(client, bucket: str) -> None:

@@ -8,6 +8,7 @@ digits in a mobile, padding or case in an e-mail): reported at info level, never
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 
@@ -59,13 +60,19 @@ def email_checks(values: pd.Series) -> dict[str, np.ndarray]:
     return {"spelling": present & (text != text.str.strip().str.lower()).to_numpy()}
 
 
+BIRTH_RANGE = (pd.Timestamp.min.date(), pd.Timestamp.max.date())
+
+
 def resident_id_valid(value: str) -> bool:
     """CN resident id (GB 11643): 17 digits, a valid birth date, and the ISO 7064 check char."""
     value = value.strip().upper()
     if not RESIDENT_ID.match(value):
         return False
-    birth = pd.to_datetime(value[6:14], format="%Y%m%d", errors="coerce")
-    if pd.isna(birth):
+    try:  # a real calendar date, within what the lake's timestamps can hold
+        birth = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    if not BIRTH_RANGE[0] <= birth <= BIRTH_RANGE[1]:
         return False
     total = sum(int(d) * w for d, w in zip(value[:17], RESIDENT_ID_WEIGHTS, strict=True))
     return RESIDENT_ID_CHECK[total % 11] == value[17]
