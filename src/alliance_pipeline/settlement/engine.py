@@ -72,10 +72,11 @@ def touches_of(events: pd.DataFrame) -> dict[str, list[Touch]]:
     ev = events[events["event_type"].isin(TOUCH_TYPES) & events["campaign_id"].notna()]
     ev = ev.drop_duplicates(["source", "event_id"], keep="last")
     out: dict[str, list[Touch]] = defaultdict(list)
-    for pk, cid, at, kind in zip(
-        ev["person_key"], ev["campaign_id"], ev["event_at"], ev["event_type"], strict=True
+    at = pd.DatetimeIndex(ev["event_at"]).to_pydatetime()  # once, not per row
+    for pk, cid, when, kind in zip(
+        ev["person_key"], ev["campaign_id"], at, ev["event_type"], strict=True
     ):
-        out[pk].append(Touch(cid, pd.Timestamp(at).to_pydatetime(), kind))
+        out[pk].append(Touch(cid, when, kind))
     return out
 
 

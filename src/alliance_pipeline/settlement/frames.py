@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
@@ -58,6 +59,7 @@ LINE_COLUMNS = [
 ]
 
 
+@functools.lru_cache(maxsize=65536)  # weights and rates repeat: 1, 1/2, 2/5, a day's rate
 def six_places(value: Fraction) -> Decimal:
     with localcontext() as ctx:
         ctx.prec = 40
@@ -167,9 +169,14 @@ def order_rows(s: Settlement) -> tuple[pd.DataFrame, pd.DataFrame]:
         by_order[c.order.key].append(c)
     firsts = first_order_keys(s)
     orders, credits = [], []
+    rates: dict[tuple, tuple[Decimal, Fraction, Decimal]] = {}
     for o in s.orders:
         cs = by_order.get(o.key, [])
-        rate = s.fx.cny_per_unit(o.currency, o.order_date)
+        day = (o.currency, o.order_date)
+        if day not in rates:
+            rate = s.fx.cny_per_unit(*day)
+            rates[day] = rate, Fraction(rate), rate.quantize(SIX)
+        rate, exact_rate, rate_six = rates[day]
         orders.append(
             dict(
                 order_source=o.source,
@@ -184,8 +191,8 @@ def order_rows(s: Settlement) -> tuple[pd.DataFrame, pd.DataFrame]:
                 amount=from_minor(o.amount_minor, o.currency),
                 refund_amount=from_minor(o.refund_minor, o.currency),
                 net_amount=from_minor(o.net_minor, o.currency),
-                fx_cny_per_unit=rate.quantize(SIX),
-                net_amount_cny=from_minor(round_half_even(o.net_minor * Fraction(rate))),
+                fx_cny_per_unit=rate_six,
+                net_amount_cny=from_minor(round_half_even(o.net_minor * exact_rate)),
                 is_first_order=o.key in firsts,
                 attribution_method=cs[0].method if cs else None,
                 partner_id=cs[0].partner_id if cs else None,

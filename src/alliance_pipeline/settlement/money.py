@@ -40,8 +40,8 @@ def from_minor(minor: int, currency: str = "CNY") -> Decimal:
     """Integer minor units to a ``Decimal`` in major units with the currency's places."""
     if not isinstance(minor, int):
         raise TypeError(f"minor units must be int, got {type(minor).__name__}")
-    exp = _exponent(currency)
-    return Decimal(minor).scaleb(-exp).quantize(Decimal(1).scaleb(-exp))
+    # an integer's digits with the currency's exponent: exactly the places, no rounding
+    return Decimal(minor).scaleb(-_exponent(currency))
 
 
 def round_half_even(value: Exact) -> int:
