@@ -62,7 +62,7 @@ def allocate(total: int, weights: Sequence[Exact]) -> list[int]:
     """
     if not isinstance(total, int):
         raise TypeError("total must be int minor units")
-    fracs = [w if isinstance(w, int) else Fraction(w) for w in weights]
+    fracs = [w if isinstance(w, int | Fraction) else Fraction(w) for w in weights]
     if any(w < 0 for w in fracs):
         raise ValueError("allocation weights must be non-negative")
     # exact in integers: weights over their common denominator

@@ -111,6 +111,7 @@ class FxRates:
 
     def __init__(self, fx: pd.DataFrame):
         self._rates: dict[tuple[str, datetime.date], Decimal] = {}
+        self._exact: dict[tuple[str, str, datetime.date], Fraction] = {}
         for row in fx.sort_values(["dt"], kind="mergesort").to_dict("records"):
             rate = row["cny_per_unit"]
             if not isinstance(rate, Decimal):
@@ -132,7 +133,12 @@ class FxRates:
         """Units of ``to_ccy`` for one unit of ``from_ccy`` on ``day``, exact."""
         if from_ccy == to_ccy:
             return Fraction(1)
-        return Fraction(self.cny_per_unit(from_ccy, day)) / Fraction(self.cny_per_unit(to_ccy, day))
+        key = (from_ccy, to_ccy, day)
+        if key not in self._exact:  # asked once per credit and line: a day's rate repeats
+            self._exact[key] = Fraction(self.cny_per_unit(from_ccy, day)) / Fraction(
+                self.cny_per_unit(to_ccy, day)
+            )
+        return self._exact[key]
 
 
 def _as_date(value) -> datetime.date:
