@@ -406,3 +406,37 @@ def test_logistic_growth_recovers_a_known_curve():
     assert abs(row["saturation_k"] - k_true) < 5 and abs(row["growth_rate_r"] - r_true) < 0.02
     assert row["midpoint_date"] == datetime.date(2026, 3, 16)
     assert row["r_squared"] > 0.999
+
+
+def test_foreign_order_split_over_campaigns_is_converted_once(lake):
+    """1.00 USD at 7.25 is 7.25 CNY: credited linearly 0.34/0.33/0.33 USD, each credit converted
+    and rounded on its own gave 2.46 + 2.39 + 2.39 = 7.24; converted once and split by largest
+    remainder the lines sum to the order's converted net, as mart.fct_order has it."""
+    from alliance_pipeline.settlement.frames import order_rows
+
+    k = contract("k-moon", "moonbay", [("0.00", "0.10")], attribution="linear")
+    reference_data(lake, "2026-03-31", [k], [campaign(f"m-{i}", "moonbay") for i in (1, 2, 3)])
+    write_clean(lake, "fx_rates", "2026-03-31", "platform", [fx("2026-03-20", "USD", "7.250000")])
+    write_clean(
+        lake,
+        "events",
+        "2026-03-20",
+        "moonbay",
+        [touch(f"e{i}", "p1", f"m-{i}", f"2026-03-1{i} 10:00") for i in (1, 2, 3)],
+    )
+    write_clean(
+        lake,
+        "orders",
+        "2026-03-20",
+        "platform",
+        [order("o1", "p1", "1.00", "2026-03-20 10:00", currency="USD")],
+    )
+    s = run(lake, "2026-03-31")
+    head, body = statement(s, "k-moon", "2026-03")
+    assert [(b[3], b[4]) for b in body] == [
+        ("m-1", D("2.47")),
+        ("m-2", D("2.39")),
+        ("m-3", D("2.39")),
+    ]
+    orders, _ = order_rows(s)
+    assert head["net"] == orders.loc[0, "net_amount_cny"] == D("7.25")

@@ -24,7 +24,7 @@ from alliance_pipeline.settlement.attribution import (
     touch_weights,
 )
 from alliance_pipeline.settlement.frames import header_rows, line_rows
-from alliance_pipeline.settlement.money import allocate
+from alliance_pipeline.settlement.money import allocate, round_half_even
 from alliance_pipeline.settlement.net import FxRates, OrderNet, business_date
 from alliance_pipeline.settlement.rates import Contract, Tier
 from alliance_pipeline.settlement.statements import build_statements, own_period_lines
@@ -286,3 +286,18 @@ def test_reading_only_the_open_period_and_the_re_read_orders_gives_the_same_stat
         reread={o.key for o in read},
     )
     assert bounded == whole
+
+
+@FAST
+@given(worlds())
+def test_the_lines_of_an_order_sum_to_its_net_converted_once(world):
+    orders, touches, ks = world
+    _, lines = build_statements(attribute(orders, touches, ks), ks, FX, set(), [], "2026-03")
+    by_order: dict = {}
+    for ln in lines:
+        if ln.line_type == "order":
+            by_order.setdefault((ln.source, ln.order_id), []).append(ln.net_minor)
+    for o in orders:
+        if (o.source, o.order_id) in by_order:
+            converted = round_half_even(o.net_minor * FX.rate(o.currency, "CNY", o.order_date))
+            assert sum(by_order[o.source, o.order_id]) == converted, o.order_id

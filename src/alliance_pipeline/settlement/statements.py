@@ -2,8 +2,8 @@
 
 A statement is a header plus lines, all amounts in the contract currency's minor units:
 
-- ``order`` lines: one per (order, credited campaign); the net is the credit converted at the
-  order date's fx rate and rounded half-even once. The period's rate share (rounded once) is
+- ``order`` lines: one per (order, credited campaign); the order's net is converted once at its
+  order date's fx rate, rounded half-even once, and split over its credits by largest remainder. The period's rate share (rounded once) is
   spread over the order lines by largest remainder, so the lines sum to the header.
 - ``top_up`` (minimum guarantee) and ``cap`` lines: net 0, partner share +/-.
 - ``adjustment`` lines: corrections of a closed period P posted in the next open period after P.
@@ -122,14 +122,38 @@ def next_open_period(period: str, closed: set[str]) -> str:
     return p
 
 
+def converted_credits(credits: list[Credit], fx: FxRates) -> list[int | None]:
+    """Each credit's net in its contract's currency (None without a contract).
+
+    An order's net is converted once per contract currency, at its order date's rate, rounded
+    half-even once, then split over all the order's credits by largest remainder (weights: the
+    credits in the order currency): the lines of one order sum to its converted net to the fen.
+    """
+    by_order: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, c in enumerate(credits):
+        by_order[c.order.key].append(i)
+    out: list[int | None] = [None] * len(credits)
+    for idxs in by_order.values():
+        o = credits[idxs[0]].order
+        weights = [credits[i].credit_minor for i in idxs]
+        currencies = {credits[i].contract.currency for i in idxs if credits[i].contract}
+        for currency in sorted(currencies):
+            total = round_half_even(o.net_minor * fx.rate(o.currency, currency, o.order_date))
+            parts = allocate(total, weights)
+            for i, part in zip(idxs, parts, strict=True):
+                contract = credits[i].contract
+                if contract is not None and contract.currency == currency:
+                    out[i] = part
+    return out
+
+
 def order_lines(credits: list[Credit], fx: FxRates) -> dict[tuple[str, str], list[Line]]:
     """(contract_id, period) -> unnumbered order lines with their net in the contract currency."""
     out: dict[tuple[str, str], list[Line]] = defaultdict(list)
-    for c in credits:
+    for c, net in zip(credits, converted_credits(credits, fx), strict=True):
         if c.contract is None:
             continue
         o = c.order
-        rate = fx.rate(o.currency, c.contract.currency, o.order_date)
         out[c.contract.contract_id, o.period].append(
             Line(
                 period=o.period,
@@ -138,7 +162,7 @@ def order_lines(credits: list[Credit], fx: FxRates) -> dict[tuple[str, str], lis
                 line_no=0,
                 line_type="order",
                 currency=c.contract.currency,
-                net_minor=round_half_even(c.credit_minor * rate),
+                net_minor=net,
                 partner_minor=0,
                 source=o.source,
                 order_id=o.order_id,
@@ -147,7 +171,7 @@ def order_lines(credits: list[Credit], fx: FxRates) -> dict[tuple[str, str], lis
                 order_status=o.status,
                 order_currency=o.currency,
                 credit_minor=c.credit_minor,
-                fx_rate=rate,
+                fx_rate=fx.rate(o.currency, c.contract.currency, o.order_date),
             )
         )
     for lines in out.values():
