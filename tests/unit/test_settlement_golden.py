@@ -440,3 +440,88 @@ def test_foreign_order_split_over_campaigns_is_converted_once(lake):
     ]
     orders, _ = order_rows(s)
     assert head["net"] == orders.loc[0, "net_amount_cny"] == D("7.25")
+
+
+def _february_closed_then(lake, k, feb_amount, after):
+    """Contract ``k``: February holds o1 (``feb_amount``, code MOON) and is closed on 2 March;
+    ``after`` (order rows) arrive on 5 March. Returns March's adjustment lines."""
+    one_partner(
+        lake,
+        k,
+        orders=[order("o1", "p1", feb_amount, "2026-02-10 10:00", code="MOON")],
+        day="2026-02-10",
+    )
+    closed = _close(run(lake, "2026-03-02", periods={"2026-02"}), "2026-02")
+    write_clean(lake, "orders", "2026-03-05", "platform", after)
+    march = run(lake, "2026-03-31", {"2026-02"}, closed)
+    return [b for b in statement(march, k["contract_id"], "2026-03")[1] if b[0] == "adjustment"]
+
+
+def _chargeback(order_id, amount, when):
+    return order(
+        order_id, "p1", amount, when, code="MOON", status="chargeback", updated="2026-03-05 09:00"
+    )
+
+
+def _late(order_id, amount, when):
+    return order(order_id, "p2", amount, when, code="MOON", updated="2026-03-05 09:00")
+
+
+@pytest.mark.parametrize(
+    ("k", "feb_amount", "expected"),
+    [
+        # flat 10%: each line carries its own order's share; nothing else changed
+        (
+            contract("k-flat", "moonbay", [("0.00", "0.10")]),
+            "500.00",
+            [
+                ("CHARGEBACK_AFTER_CLOSE", "o1", D("-500.00"), D("-50.00")),
+                ("LATE_ORDER", "o2", D("80.00"), D("8.00")),
+            ],
+        ),
+        # the guarantee (100) decides February before and after: no order changes the total
+        (
+            contract("k-mg", "moonbay", [("0.00", "0.10")], mg="100.00"),
+            "500.00",
+            [
+                ("CHARGEBACK_AFTER_CLOSE", "o1", D("-500.00"), D("0.00")),
+                ("LATE_ORDER", "o2", D("80.00"), D("0.00")),
+            ],
+        ),
+        # 2000 at 10% = 200 was above the guarantee; 80 gives 8, topped up by 92: the orders
+        # carry their 10%, the guarantee crossing goes on RATE_RECALC
+        (
+            contract("k-mg", "moonbay", [("0.00", "0.10")], mg="100.00"),
+            "2000.00",
+            [
+                ("RATE_RECALC", None, D("0.00"), D("92.00")),
+                ("CHARGEBACK_AFTER_CLOSE", "o1", D("-2000.00"), D("-200.00")),
+                ("LATE_ORDER", "o2", D("80.00"), D("8.00")),
+            ],
+        ),
+    ],
+)
+def test_a_closed_month_corrected_both_ways_keeps_each_orders_partner_share(
+    lake, k, feb_amount, expected
+):
+    body = _february_closed_then(
+        lake,
+        k,
+        feb_amount,
+        [
+            _chargeback("o1", feb_amount, "2026-02-10 10:00"),
+            _late("o2", "80.00", "2026-02-27 10:00"),
+        ],
+    )
+    assert [(b[1], b[2], b[4], b[5]) for b in body] == expected
+
+
+def test_a_tier_crossing_is_on_rate_recalc_not_on_the_order_that_crossed(lake):
+    # graduated 10% to 1000, 20% above: February settled 900 (90.00); a late 300 makes it
+    # 1200 (100 + 40 = 140.00): the order carries 300 at February's 10%, the tier crossing 20.00
+    k = contract("k-grad", "moonbay", [("0.00", "0.10"), ("1000.00", "0.20")], model="graduated")
+    body = _february_closed_then(lake, k, "900.00", [_late("o2", "300.00", "2026-02-27 10:00")])
+    assert [(b[1], b[2], b[4], b[5]) for b in body] == [
+        ("RATE_RECALC", None, D("0.00"), D("20.00")),
+        ("LATE_ORDER", "o2", D("300.00"), D("30.00")),
+    ]

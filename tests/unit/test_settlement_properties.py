@@ -24,7 +24,7 @@ from alliance_pipeline.settlement.attribution import (
     touch_weights,
 )
 from alliance_pipeline.settlement.frames import header_rows, line_rows
-from alliance_pipeline.settlement.money import allocate, round_half_even
+from alliance_pipeline.settlement.money import allocate, round_half_even, round_parts
 from alliance_pipeline.settlement.net import FxRates, OrderNet, business_date
 from alliance_pipeline.settlement.rates import Contract, Tier
 from alliance_pipeline.settlement.statements import build_statements, own_period_lines
@@ -67,6 +67,19 @@ def test_allocation_sums_and_stays_within_one_unit(total, weights):
     wsum = sum(weights)
     for p, w in zip(parts, weights, strict=True):
         assert abs(Fraction(p) - Fraction(total * w, wsum)) < 1
+
+
+@FAST
+@given(
+    st.lists(st.fractions(min_value=-(10**6), max_value=10**6), min_size=1, max_size=20),
+    st.integers(-3, 3),
+)
+def test_signed_parts_round_to_their_total_within_a_unit(parts, off):
+    total = round_half_even(sum(parts, Fraction(0))) + off
+    rounded = round_parts(total, parts)
+    assert sum(rounded) == total
+    if off == 0:
+        assert all(abs(r - p) < 1 for r, p in zip(rounded, parts, strict=True))
 
 
 @st.composite

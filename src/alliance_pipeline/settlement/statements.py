@@ -9,8 +9,9 @@ A statement is a header plus lines, all amounts in the contract currency's minor
 - ``adjustment`` lines: corrections of a closed period P posted in the next open period after P.
   P is recomputed "as if" with today's data and compared with what was settled for P (its closed
   lines plus adjustments to P already in closed statements): every order whose net moved gets a
-  line with a reason code; the change of P's partner total is spread over those lines (or, when
-  their signs disagree, posted on one ``RATE_RECALC`` line).
+  line with a reason code and the partner-share change its own order caused (its net change at
+  the settled period's marginal rate); what no single order caused (a tier, guarantee or cap
+  crossing, changed contract terms) goes on one ``RATE_RECALC`` line.
 
 Every line has platform share = net - partner share, so shares sum to net to the fen.
 Closed statements are inputs here and are never rebuilt.
@@ -24,9 +25,15 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from alliance_pipeline.settlement.attribution import Credit
-from alliance_pipeline.settlement.money import allocate, round_half_even
+from alliance_pipeline.settlement.money import allocate, round_half_even, round_parts
 from alliance_pipeline.settlement.net import FxRates, period_of
-from alliance_pipeline.settlement.rates import Contract, partner_share
+from alliance_pipeline.settlement.rates import (
+    Contract,
+    marginal_rate,
+    partner_share,
+    partner_total,
+    regime,
+)
 
 LINE_TYPES = ("order", "top_up", "cap", "adjustment")
 REASON_CODES = {
@@ -214,6 +221,35 @@ def _reason(delta: int, asif: Line | None, settled_keys: set, order_seen: set, k
     return "CORRECTION"
 
 
+def _partner_changes(
+    contract: Contract, asif: list[Line], settled: list[Line], deltas: list[int]
+) -> tuple[list[int], int]:
+    """The partner-share change each order's net change caused, and what no single order
+    caused (the ``RATE_RECALC`` amount).
+
+    An order's own change is its net change at the marginal rate of the period as settled
+    (0 where the guarantee or the cap decided the total). When the recomputed period stays in
+    the settled one's regime (tier, guarantee, cap) under the same terms, the orders' changes
+    are all there is and they carry the whole change (rounded by largest remainder); otherwise
+    they carry their own changes rounded, and the rest (a tier, guarantee or cap crossing, a
+    contract's changed terms) goes on one RATE_RECALC line.
+    """
+    settled_net = sum(ln.net_minor for ln in settled)
+    settled_partner = sum(ln.partner_minor for ln in settled)
+    change = sum(ln.partner_minor for ln in asif) - settled_partner
+    rate = marginal_rate(contract, settled_net)
+    own = [d * rate for d in deltas]
+    same = (
+        bool(deltas)
+        and regime(contract, settled_net) == regime(contract, sum(ln.net_minor for ln in asif))
+        and partner_total(contract, settled_net) == settled_partner
+    )
+    if same:
+        return round_parts(change, own), 0
+    parts = round_parts(round_half_even(sum(own, Fraction(0))), own)
+    return parts, change - sum(parts)
+
+
 def adjustment_lines(
     contract: Contract, closed_period: str, target: str, asif: list[Line], settled: list[Line]
 ) -> list[Line]:
@@ -231,10 +267,7 @@ def adjustment_lines(
         d = (asif_by_key[key].net_minor if key in asif_by_key else 0) - settled_net.get(key, 0)
         if d:
             deltas.append((key, d))
-    partner_delta = sum(ln.partner_minor for ln in asif) - sum(ln.partner_minor for ln in settled)
-    signs = {d > 0 for _, d in deltas}
-    carried = len(signs) == 1 and (partner_delta == 0 or (partner_delta > 0) in signs)
-    parts = allocate(partner_delta, [abs(d) for _, d in deltas]) if carried else [0] * len(deltas)
+    parts, recalc = _partner_changes(contract, asif, settled, [d for _, d in deltas])
     out = []
     for (key, d), p in zip(deltas, parts, strict=True):
         src = asif_by_key.get(key) or info[key]
@@ -251,7 +284,7 @@ def adjustment_lines(
                 credit_minor=None,
             )
         )
-    if partner_delta and not carried:
+    if recalc:
         out.append(
             Line(
                 period=target,
@@ -261,7 +294,7 @@ def adjustment_lines(
                 line_type="adjustment",
                 currency=contract.currency,
                 net_minor=0,
-                partner_minor=partner_delta,
+                partner_minor=recalc,
                 reason_code="RATE_RECALC",
                 adjusts_period=closed_period,
             )
