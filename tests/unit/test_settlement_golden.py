@@ -525,3 +525,26 @@ def test_a_tier_crossing_is_on_rate_recalc_not_on_the_order_that_crossed(lake):
         ("RATE_RECALC", None, D("0.00"), D("20.00")),
         ("LATE_ORDER", "o2", D("300.00"), D("30.00")),
     ]
+
+
+@pytest.mark.parametrize(
+    ("rate", "net", "partner"),
+    [("6.900000", D("-10.00"), D("-1.00")), ("7.100000", D("10.00"), D("1.00"))],
+)
+def test_an_fx_rate_redelivered_for_a_closed_date_has_its_own_reason(lake, rate, net, partner):
+    k = contract("k-flat", "moonbay", [("0.00", "0.10")])
+    one_partner(
+        lake,
+        k,
+        orders=[order("o1", "p1", "100.00", "2026-02-10 10:00", currency="USD", code="MOON")],
+        day="2026-02-10",
+        fx_rows=[fx("2026-02-10", "USD", "7.000000")],
+    )
+    feb = run(lake, "2026-03-02", periods={"2026-02"})
+    assert statement(feb, "k-flat", "2026-02")[0]["net"] == D("700.00")
+    write_clean(lake, "fx_rates", "2026-03-05", "platform", [fx("2026-02-10", "USD", rate)])
+    march = run(lake, "2026-03-31", {"2026-02"}, _close(feb, "2026-02"))
+    body = [b for b in statement(march, "k-flat", "2026-03")[1] if b[0] == "adjustment"]
+    assert body == [("adjustment", "FX_RATE_CHANGE", "o1", "m-1", net, partner, net - partner)]
+    [line] = [ln for ln in march.lines if ln.line_type == "adjustment"]
+    assert line.credit_minor == 0  # the order itself did not change

@@ -42,6 +42,7 @@ REASON_CODES = {
     "CHARGEBACK_AFTER_CLOSE": "A chargeback, after the close, of an order of a closed period.",
     "REATTRIBUTION": "An order of a closed period credited to another campaign after the close.",
     "CORRECTION": "A re-delivered order of a closed period with a higher net amount.",
+    "FX_RATE_CHANGE": "A re-delivered fx rate of a closed period's order date that moved an order's converted net.",
     "RATE_RECALC": "Change of a closed period's partner total not carried by one order line.",
 }
 
@@ -209,16 +210,56 @@ def own_period_lines(contract: Contract, period: str, lines: list[Line]) -> list
     return out
 
 
-def _reason(delta: int, asif: Line | None, settled_keys: set, order_seen: set, key) -> str:
+def _reason(delta: int, asif: Line | None, settled: _Settled | None, order_seen: set) -> str:
     if asif is None:
         return "REATTRIBUTION"
-    if key not in settled_keys:
-        return "REATTRIBUTION" if key[:2] in order_seen else "LATE_ORDER"
+    if settled is None:
+        return "REATTRIBUTION" if asif.key[:2] in order_seen else "LATE_ORDER"
+    if (
+        settled.credit == asif.credit_minor
+        and settled.rate is not None
+        and _six_places(settled.rate) != _six_places(asif.fx_rate)
+    ):
+        return "FX_RATE_CHANGE"
     if delta < 0:
         return (
             "CHARGEBACK_AFTER_CLOSE" if asif.order_status == "chargeback" else "REFUND_AFTER_CLOSE"
         )
     return "CORRECTION"
+
+
+def _six_places(rate: Fraction) -> int:
+    """An fx rate as the mart shows it (6 places, half-even): closed lines read back so."""
+    return round(rate * 1_000_000)
+
+
+@dataclass
+class _Settled:
+    """What was settled for one (order, campaign) of a closed period over its lines."""
+
+    first: Line
+    net: int = 0
+    credit: int | None = 0  # in the order currency; None: a line without it (older lines)
+    rate: Fraction | None = None  # of its latest line
+    latest: tuple[str, int] = ("", 0)
+
+    def add(self, ln: Line) -> None:
+        self.net += ln.net_minor
+        self.credit = (
+            None
+            if self.credit is None or ln.credit_minor is None
+            else (self.credit + ln.credit_minor)
+        )
+        if ln.fx_rate is not None and (ln.period, ln.line_no) >= self.latest:
+            self.rate, self.latest = ln.fx_rate, (ln.period, ln.line_no)
+
+
+def settled_by_key(settled: list[Line]) -> dict[tuple[str, str, str], _Settled]:
+    out: dict[tuple[str, str, str], _Settled] = {}
+    for ln in settled:
+        if ln.key is not None:
+            out.setdefault(ln.key, _Settled(ln)).add(ln)
+    return out
 
 
 def _partner_changes(
@@ -254,34 +295,36 @@ def adjustment_lines(
     contract: Contract, closed_period: str, target: str, asif: list[Line], settled: list[Line]
 ) -> list[Line]:
     """Lines that bring what was settled for ``closed_period`` to its as-if recomputation."""
-    settled_net: dict = defaultdict(int)
-    info: dict = {}
-    for ln in settled:
-        if ln.key is not None:
-            settled_net[ln.key] += ln.net_minor
-            info.setdefault(ln.key, ln)
+    before = settled_by_key(settled)
     asif_by_key = {ln.key: ln for ln in asif if ln.key is not None}
-    order_seen = {k[:2] for k in settled_net}
+    order_seen = {k[:2] for k in before}
     deltas = []
-    for key in sorted(set(settled_net) | set(asif_by_key)):
-        d = (asif_by_key[key].net_minor if key in asif_by_key else 0) - settled_net.get(key, 0)
+    for key in sorted(set(before) | set(asif_by_key)):
+        was = before[key].net if key in before else 0
+        d = (asif_by_key[key].net_minor if key in asif_by_key else 0) - was
         if d:
             deltas.append((key, d))
     parts, recalc = _partner_changes(contract, asif, settled, [d for _, d in deltas])
     out = []
     for (key, d), p in zip(deltas, parts, strict=True):
-        src = asif_by_key.get(key) or info[key]
+        now, was = asif_by_key.get(key), before.get(key)
+        src = now or was.first
+        credit = (
+            (now.credit_minor if now else 0) - (was.credit if was else 0)
+            if (was is None or was.credit is not None)
+            else None
+        )
         out.append(
             replace(
                 src,
                 period=target,
                 line_no=0,
                 line_type="adjustment",
-                reason_code=_reason(d, asif_by_key.get(key), set(settled_net), order_seen, key),
+                reason_code=_reason(d, now, was, order_seen),
                 adjusts_period=closed_period,
                 net_minor=d,
                 partner_minor=p,
-                credit_minor=None,
+                credit_minor=credit,
             )
         )
     if recalc:
@@ -304,24 +347,20 @@ def adjustment_lines(
 
 def as_settled(settled: list[Line], reread: set[tuple[str, str]]) -> list[Line]:
     """Order lines carrying what was settled for each order not in ``reread``."""
-    net: dict = defaultdict(int)
-    first: dict = {}
-    for ln in settled:
-        if ln.key is not None and ln.key[:2] not in reread:
-            net[ln.key] += ln.net_minor
-            first.setdefault(ln.key, ln)
     return [
         replace(
-            first[key],
-            period=first[key].accounting_period,
+            was.first,
+            period=was.first.accounting_period,
             line_type="order",
             reason_code=None,
             adjusts_period=None,
-            net_minor=n,
+            net_minor=was.net,
             partner_minor=0,
+            credit_minor=was.credit,
+            fx_rate=was.rate,
         )
-        for key, n in net.items()
-        if n
+        for key, was in settled_by_key(settled).items()
+        if key[:2] not in reread and was.net
     ]
 
 
