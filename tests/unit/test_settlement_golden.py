@@ -111,7 +111,8 @@ def test_volume_contract_applies_reached_rate_to_everything(lake):
 def test_minimum_guarantee_tops_up(lake):
     k = contract("k-mg", "moonbay", [("0.00", "0.10")], mg="500.00")
     one_partner(lake, k, orders=[order("o1", "p1", "1000.00", "2026-03-02 10:00", code="MOON")])
-    head, body = statement(run(lake, "2026-03-31"), "k-mg", "2026-03")
+    # the guarantee accrues once the month has ended (issue 15): settled on 1 April
+    head, body = statement(run(lake, "2026-04-01"), "k-mg", "2026-03")
     assert head == dict(net=D("1000.00"), partner=D("500.00"), platform=D("500.00"), status="open")
     assert body == [
         ("order", None, "o1", "m-1", D("1000.00"), D("100.00"), D("900.00")),
@@ -270,7 +271,9 @@ def test_referral_code_wins_over_competing_clicks(lake):
     assert [(c.campaign_id, c.method, c.credit_minor) for c in s.credits] == [
         ("m-1", "referral_code", 10000)
     ]
-    assert [h.contract_id for h in s.headers] == ["k-moon"]
+    assert [h.contract_id for h in s.headers if h.net_minor] == ["k-moon"]
+    # tidewave's contract is in force too: its months have statements, with nothing in them
+    assert all(h.partner_minor == h.line_count == 0 for h in s.headers if h.contract_id == "k-tide")
 
 
 @pytest.mark.parametrize(
@@ -548,3 +551,30 @@ def test_an_fx_rate_redelivered_for_a_closed_date_has_its_own_reason(lake, rate,
     assert body == [("adjustment", "FX_RATE_CHANGE", "o1", "m-1", net, partner, net - partner)]
     [line] = [ln for ln in march.lines if ln.line_type == "adjustment"]
     assert line.credit_minor == 0  # the order itself did not change
+
+
+def test_the_guarantee_accrues_for_ended_months_and_every_month_in_force_has_a_statement(lake):
+    """A full month's guarantee used to top up March on its 10th day, and January and February
+    (in force, before the first order anywhere) had no statement at all."""
+    k = contract("k-mg", "moonbay", [("0.00", "0.10")], mg="500.00", start="2026-01-15")
+    k2 = contract("k-tide", "tidewave", [("0.00", "0.20")], start="2026-02-01")
+    reference_data(lake, "2026-03-10", [k, k2], [campaign("m-1", "moonbay", "MOON")])
+    write_clean(lake, "fx_rates", "2026-03-10", "platform", [])
+    write_clean(
+        lake,
+        "orders",
+        "2026-03-10",
+        "platform",
+        [order("o1", "p1", "1000.00", "2026-03-02 10:00", code="MOON")],
+    )
+    s = run(lake, "2026-03-10")
+    assert [(h.contract_id, h.period, h.partner_minor, h.top_up_minor) for h in s.headers] == [
+        ("k-mg", "2026-01", 50000, 50000),
+        ("k-mg", "2026-02", 50000, 50000),
+        ("k-mg", "2026-03", 10000, 0),  # under way: its rate share only
+        ("k-tide", "2026-02", 0, 0),
+        ("k-tide", "2026-03", 0, 0),
+    ]
+    assert statement(s, "k-tide", "2026-02")[1] == []
+    april = run(lake, "2026-04-01")
+    assert statement(april, "k-mg", "2026-03")[0]["partner"] == D("500.00")

@@ -105,7 +105,15 @@ def compute(
     credits = attributor.attribute_all(orders)
     reread = None if inputs.start is None else {o.key for o in orders}
     headers, lines = build_statements(
-        credits, contracts, fx, closed_periods, closed_lines, current, periods, reread
+        credits,
+        contracts,
+        fx,
+        closed_periods,
+        closed_lines,
+        current,
+        periods,
+        reread,
+        None if inputs.start is None else period_of(inputs.start),
     )
     firsts = first_orders(orders, earlier_firsts)
     return Settlement(orders, credits, contracts, fx, headers, lines, firsts)

@@ -120,11 +120,13 @@ class ShareBreakdown:
     cap_adjustment: int  # <= 0: brings the total down to the cap
 
 
-def partner_share(contract: Contract, net_minor: int) -> ShareBreakdown:
+def partner_share(contract: Contract, net_minor: int, guarantee: bool = True) -> ShareBreakdown:
+    """A period's partner share; ``guarantee=False``: before the minimum guarantee (a period
+    that has not ended yet)."""
     rate_share = round_half_even(exact_share(contract.rate_model, contract.tiers, net_minor))
     top_up = 0
     mg = contract.minimum_guarantee_minor
-    if mg is not None and rate_share < mg:
+    if guarantee and mg is not None and rate_share < mg:
         top_up = mg - rate_share
     cap_adj = 0
     if contract.cap_minor is not None and rate_share + top_up > contract.cap_minor:

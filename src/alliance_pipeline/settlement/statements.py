@@ -5,7 +5,9 @@ A statement is a header plus lines, all amounts in the contract currency's minor
 - ``order`` lines: one per (order, credited campaign); the order's net is converted once at its
   order date's fx rate, rounded half-even once, and split over its credits by largest remainder. The period's rate share (rounded once) is
   spread over the order lines by largest remainder, so the lines sum to the header.
-- ``top_up`` (minimum guarantee) and ``cap`` lines: net 0, partner share +/-.
+- ``top_up`` (minimum guarantee) and ``cap`` lines: net 0, partner share +/-. The guarantee
+  accrues once the month has ended (a month under way shows its rate share only).
+- Every month in which a contract is in force has a statement, with or without orders.
 - ``adjustment`` lines: corrections of a closed period P posted in the next open period after P.
   P is recomputed "as if" with today's data and compared with what was settled for P (its closed
   lines plus adjustments to P already in closed statements): every order whose net moved gets a
@@ -187,10 +189,13 @@ def order_lines(credits: list[Credit], fx: FxRates) -> dict[tuple[str, str], lis
     return out
 
 
-def own_period_lines(contract: Contract, period: str, lines: list[Line]) -> list[Line]:
-    """The order lines of one period with their partner share, plus top-up and cap lines."""
+def own_period_lines(
+    contract: Contract, period: str, lines: list[Line], ended: bool = True
+) -> list[Line]:
+    """The order lines of one period with their partner share, plus top-up and cap lines (the
+    minimum guarantee only once the period has ``ended``)."""
     net = sum(ln.net_minor for ln in lines)
-    share = partner_share(contract, net)
+    share = partner_share(contract, net, guarantee=ended)
     parts = allocate(share.rate_share, [ln.net_minor for ln in lines]) if lines else []
     out = [ln.with_(partner_minor=p) for ln, p in zip(lines, parts, strict=True)]
     base = dict(
@@ -403,8 +408,11 @@ def build_statements(
     current_period: str,
     periods: set[str] | None = None,
     reread: set[tuple[str, str]] | None = None,
+    from_period: str | None = None,
 ) -> tuple[list[Header], list[Line]]:
-    """Open statements of every non-closed period up to ``current_period`` (or of ``periods``).
+    """Open statements of every non-closed period up to ``current_period`` (or of ``periods``)
+    in which a contract is in force, from ``from_period`` on (the first open one) when given.
+    A period that has not ended on the run date accrues no minimum guarantee yet.
 
     ``closed_lines`` are the lines of closed statements; they are read, never rebuilt. With
     ``reread`` (the (source, order_id) of every order read), ``credits`` hold a closed period's
@@ -417,18 +425,22 @@ def build_statements(
         settled[ln.contract_id, ln.accounting_period].append(ln)
 
     bodies: dict[tuple[str, str], list[Line]] = defaultdict(list)
-    first_period = min([*(p for _, p in fresh), *(periods or ()), current_period])
+    in_force: set[tuple[str, str]] = set()
     wanted = periods if periods is not None else None
     for contract in contracts:
-        p = max(first_period, period_of(contract.effective_from))
+        p = max(from_period or "", period_of(contract.effective_from))
         while p <= current_period:
             if (
                 p not in closed_periods
                 and (wanted is None or p in wanted)
                 and _in_force_during(contract, p)
             ):
+                in_force.add((contract.contract_id, p))
                 bodies[contract.contract_id, p] = own_period_lines(
-                    contract, p, fresh.get((contract.contract_id, p), [])
+                    contract,
+                    p,
+                    fresh.get((contract.contract_id, p), []),
+                    ended=p < current_period,
                 )
             p = next_period(p)
     for cid, p in sorted(set(fresh) | set(settled)):
@@ -452,7 +464,7 @@ def build_statements(
         )
 
     headers, lines = [], []
-    filled = {k: v for k, v in bodies.items() if v}
+    filled = {k: v for k, v in bodies.items() if v or k in in_force}
     for (cid, p), body in sorted(
         filled.items(), key=lambda kv: (by_id[kv[0][0]].partner_id, kv[0][0], kv[0][1])
     ):
