@@ -1,6 +1,10 @@
 -- Issue 15: an fx rate re-delivered for a closed period's date has its own reason code, adjustment
--- lines carry the partner-share change their own order caused and the change of its credit.
+-- lines carry the partner-share change their own order caused and the change of its credit, an
+-- order touched by several partners is shared by the platform's cross-partner rule.
 COMMENT ON COLUMN mart.fct_settlement_line.reason_code IS 'Adjustments only: LATE_ORDER, REFUND_AFTER_CLOSE, CHARGEBACK_AFTER_CLOSE, REATTRIBUTION, CORRECTION, FX_RATE_CHANGE (a re-delivered fx rate of the order date) or RATE_RECALC (partner share change of the closed period no single order caused: a tier, guarantee or cap crossing, changed contract terms).';
 COMMENT ON COLUMN mart.fct_settlement_line.order_credit_amount IS 'Order lines: the campaign''s credit of the order net amount, in the order currency (major units); credits of one order sum to its net amount. Adjustment lines: the change of that credit (0 when only the fx rate moved; NULL on lines settled before issue 15).';
 COMMENT ON COLUMN mart.fct_settlement_line.net_amount IS 'Net revenue of the line in the contract currency (major units): the order net converted once and split over its credits by largest remainder; 0 on top_up and cap lines; the change for adjustments.';
 COMMENT ON COLUMN mart.fct_settlement_line.partner_share IS 'Partner''s part (major units): the period''s rate share spread over order lines by largest remainder; the top-up or cap amount; on adjustments the change its own order caused (its net change at the settled period''s marginal rate), the rest on one RATE_RECALC line.';
+COMMENT ON COLUMN mart.fct_order.partner_id IS 'Partner the order is attributed to, NULL if none; when the platform''s cross-partner rule (settlement.cross_partner_rule) shares an order between partners, the one of the latest eligible touch (mart.fct_order_attribution has every share).';
+COMMENT ON COLUMN mart.fct_order.contract_id IS 'Contract that settles the order (of partner_id), NULL if none covers it.';
+COMMENT ON COLUMN mart.fct_order_attribution.weight IS 'The campaign''s share of the order: the partner''s share under the cross-partner rule times its contract model''s weight (weights of an order sum to 1), 6 places.';

@@ -578,3 +578,81 @@ def test_the_guarantee_accrues_for_ended_months_and_every_month_in_force_has_a_s
     assert statement(s, "k-tide", "2026-02")[1] == []
     april = run(lake, "2026-04-01")
     assert statement(april, "k-mg", "2026-03")[0]["partner"] == D("500.00")
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        # today's rule: the partner of the latest eligible touch takes all, whatever the
+        # contracts' fractional models (moonbay's is linear)
+        ("latest_partner", {("t-1", "tidewave"): "100.00"}),
+        # 3 moonbay touches (m-1 twice), 2 tidewave ones: 60 / 40, moonbay's linear 2:1
+        (
+            "by_touches",
+            {
+                ("m-1", "moonbay"): "40.00",
+                ("m-2", "moonbay"): "20.00",
+                ("t-1", "tidewave"): "40.00",
+            },
+        ),
+        (
+            "equal",
+            {
+                ("m-1", "moonbay"): "33.33",
+                ("m-2", "moonbay"): "16.67",
+                ("t-1", "tidewave"): "50.00",
+            },
+        ),
+    ],
+)
+def test_an_order_touched_by_two_partners_is_shared_by_the_platform_rule(lake, rule, expected):
+    from alliance_pipeline.config import SettlementConfig
+    from alliance_pipeline.settlement.attribution import CROSS_PARTNER_RULES
+
+    assert SettlementConfig().cross_partner_rule == "latest_partner"
+    assert SettlementConfig(cross_partner_rule=rule).cross_partner_rule in CROSS_PARTNER_RULES
+    k1 = contract("k-moon", "moonbay", [("0.00", "0.10")], attribution="linear")
+    k2 = contract("k-tide", "tidewave", [("0.00", "0.20")])
+    reference_data(
+        lake,
+        "2026-03-31",
+        [k1, k2],
+        [campaign("m-1", "moonbay"), campaign("m-2", "moonbay"), campaign("t-1", "tidewave")],
+    )
+    write_clean(lake, "fx_rates", "2026-03-31", "platform", [])
+    write_clean(
+        lake,
+        "events",
+        "2026-03-20",
+        "platform",
+        [
+            touch("e1", "p1", "m-1", "2026-03-10 10:00"),
+            touch("e2", "p1", "m-2", "2026-03-12 10:00"),
+            touch("e3", "p1", "t-1", "2026-03-15 10:00"),
+            touch("e4", "p1", "m-1", "2026-03-18 10:00"),
+            touch("e5", "p1", "t-1", "2026-03-19 10:00"),
+        ],
+    )
+    write_clean(
+        lake, "orders", "2026-03-20", "platform", [order("o1", "p1", "100.00", "2026-03-20 10:00")]
+    )
+    s = compute(load_inputs(lake, "2026-03-31"), "2026-03-31", set(), [], cross_partner=rule)
+    assert {(c.campaign_id, c.partner_id): from_minor(c.credit_minor) for c in s.credits} == {
+        k: D(v) for k, v in expected.items()
+    }
+    assert sum(c.weight for c in s.credits) == 1
+    shares = {h.contract_id: h.partner_minor for h in s.headers if h.period == "2026-03"}
+    moon = sum(D(v) for (_, p), v in expected.items() if p == "moonbay")
+    assert shares == {"k-moon": int(moon * 10), "k-tide": int(D(expected["t-1", "tidewave"]) * 20)}
+
+
+def test_the_cross_partner_rules_are_the_configs():
+    import typing
+
+    from alliance_pipeline.config import SettlementConfig
+    from alliance_pipeline.settlement.attribution import CROSS_PARTNER_RULES
+
+    field = SettlementConfig.model_fields["cross_partner_rule"].annotation
+    assert set(typing.get_args(field)) == set(CROSS_PARTNER_RULES)
+    with pytest.raises(ValueError, match="cross_partner_rule"):
+        SettlementConfig(cross_partner_rule="nope")

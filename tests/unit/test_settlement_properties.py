@@ -151,9 +151,9 @@ def worlds(draw):
     return orders, touches, ks
 
 
-def attribute(orders, touches, ks):
+def attribute(orders, touches, ks, rule="latest_partner"):
     return Attributor(
-        CAMPAIGNS, ks, {"c-1": Content("platform", frozenset())}, touches
+        CAMPAIGNS, ks, {"c-1": Content("platform", frozenset())}, touches, cross_partner=rule
     ).attribute_all(orders)
 
 
@@ -169,6 +169,24 @@ def test_credits_of_each_order_sum_to_its_net(world):
         assert sum(c.credit_minor for c in cs) == cs[0].order.net_minor, key
         assert sum(c.weight for c in cs) == 1
         assert len({c.partner_id for c in cs}) == 1
+
+
+@FAST
+@given(worlds(), st.sampled_from(["by_touches", "equal"]))
+def test_every_cross_partner_rule_credits_each_order_its_net(world, rule):
+    orders, touches, ks = world
+    by_order = {}
+    for c in attribute(orders, touches, ks, rule):
+        by_order.setdefault(c.order.key, []).append(c)
+    latest = {c.order.key: c.partner_id for c in attribute(orders, touches, ks)}
+    for key, cs in by_order.items():
+        assert sum(c.credit_minor for c in cs) == cs[0].order.net_minor, key
+        assert sum(c.weight for c in cs) == 1
+        assert cs[0].partner_id == latest[key]  # the latest-touching partner first
+    headers, lines = build_statements(
+        attribute(orders, touches, ks, rule), ks, FX, set(), [], "2026-03"
+    )
+    check_statements(headers, lines)
 
 
 @FAST

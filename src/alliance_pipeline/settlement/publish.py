@@ -75,9 +75,18 @@ def settlement_as_of(
     closed_periods, closed_lines = closed_state(
         wh, None if start is None else _periods_before(inputs.orders, start)
     )
-    half_life = pipeline_config().settlement.time_decay_half_life_days
+    config = pipeline_config().settlement
     firsts = None if carried is None else carried.firsts
-    s = compute(inputs, dt, closed_periods, closed_lines, periods, half_life, firsts)
+    s = compute(
+        inputs,
+        dt,
+        closed_periods,
+        closed_lines,
+        periods,
+        config.time_decay_half_life_days,
+        firsts,
+        config.cross_partner_rule,
+    )
     return inputs, s, closed_periods, closed_lines
 
 
