@@ -39,19 +39,16 @@ CAMPAIGNS = [
     for p in ("moonbay", "tidewave")
     for i in range(3)
 ]
-FX = FxRates(
-    pd.DataFrame(
-        [
-            {
-                "date": (START + datetime.timedelta(days=d)).date() + datetime.timedelta(days=1),
-                "currency": "USD",
-                "cny_per_unit": Decimal("7.1") + Decimal(d) / 1000,
-                "dt": None,
-            }
-            for d in range(-1, 70)
-        ]
-    )
-)
+FX_ROWS = [
+    {
+        "date": (START + datetime.timedelta(days=d)).date() + datetime.timedelta(days=1),
+        "currency": "USD",
+        "cny_per_unit": Decimal("7.1") + Decimal(d) / 1000,
+        "dt": None,
+    }
+    for d in range(-1, 70)
+]
+FX = FxRates(pd.DataFrame(FX_ROWS))
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 amounts = st.integers(min_value=0, max_value=5_000_000)
@@ -283,7 +280,8 @@ def _fresh(credits, contract):
 @given(worlds(), st.data())
 def test_reading_only_the_open_period_and_the_re_read_orders_gives_the_same_statements(world, data):
     """What a night reads from the first open day on (settlement.window) settles exactly as the
-    whole history: a closed period's orders that were not re-read count as they were settled."""
+    whole history: a closed period's orders that were not re-read count as they were settled,
+    re-priced where their date's fx rate was re-delivered."""
     orders, touches, ks = world
     feb = [o for o in orders if o.period == "2026-02"]
     early = [o for o in feb if data.draw(st.booleans())]
@@ -299,7 +297,23 @@ def test_reading_only_the_open_period_and_the_re_read_orders_gives_the_same_stat
         else o
         for o in orders
     ]
-    whole = build_statements(attribute(later, touches, ks), ks, FX, {"2026-02"}, closed, "2026-03")
+    # and maybe some of February's fx rates re-delivered since the close
+    moved = data.draw(st.sets(st.integers(0, 27), max_size=5))
+    fx = FxRates(
+        pd.DataFrame(
+            [
+                {
+                    "date": datetime.date(2026, 2, 1) + datetime.timedelta(days=d),
+                    "currency": "USD",
+                    "cny_per_unit": Decimal("6.9") + Decimal(d) / 997,
+                    "dt": "z",  # delivered after the others
+                }
+                for d in moved
+            ]
+            + [{**r, "dt": "a"} for r in FX_ROWS]
+        )
+    )
+    whole = build_statements(attribute(later, touches, ks), ks, fx, {"2026-02"}, closed, "2026-03")
     # re-read: March, February's late and changed orders, and any others (deliveries of the
     # slack days before the open period)
     read = [
@@ -310,7 +324,7 @@ def test_reading_only_the_open_period_and_the_re_read_orders_gives_the_same_stat
     bounded = build_statements(
         attribute(read, touches, ks),
         ks,
-        FX,
+        fx,
         {"2026-02"},
         closed,
         "2026-03",

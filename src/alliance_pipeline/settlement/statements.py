@@ -132,28 +132,42 @@ def next_open_period(period: str, closed: set[str]) -> str:
     return p
 
 
-def converted_credits(credits: list[Credit], fx: FxRates) -> list[int | None]:
-    """Each credit's net in its contract's currency (None without a contract).
+def _convert_once(
+    net: int, currency: str, day: datetime.date, credits: list[tuple], fx: FxRates
+) -> list[int | None]:
+    """Nets in the contract currencies of one order's credits, given as (campaign_id, credit in
+    the order currency, contract currency or None): the order's net is converted once per
+    contract currency, rounded half-even once, and split over all its credits by largest
+    remainder (in campaign order), so that its lines sum to its converted net."""
+    order = sorted(range(len(credits)), key=lambda i: credits[i][0])
+    weights = [credits[i][1] for i in order]
+    out: list[int | None] = [None] * len(credits)
+    for to in sorted({c[2] for c in credits if c[2] is not None}):
+        parts = allocate(round_half_even(net * fx.rate(currency, to, day)), weights)
+        for i, part in zip(order, parts, strict=True):
+            if credits[i][2] == to:
+                out[i] = part
+    return out
 
-    An order's net is converted once per contract currency, at its order date's rate, rounded
-    half-even once, then split over all the order's credits by largest remainder (weights: the
-    credits in the order currency): the lines of one order sum to its converted net to the fen.
-    """
+
+def converted_credits(credits: list[Credit], fx: FxRates) -> list[int | None]:
+    """Each credit's net in its contract's currency (None without a contract)."""
     by_order: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, c in enumerate(credits):
         by_order[c.order.key].append(i)
     out: list[int | None] = [None] * len(credits)
     for idxs in by_order.values():
         o = credits[idxs[0]].order
-        weights = [credits[i].credit_minor for i in idxs]
-        currencies = {credits[i].contract.currency for i in idxs if credits[i].contract}
-        for currency in sorted(currencies):
-            total = round_half_even(o.net_minor * fx.rate(o.currency, currency, o.order_date))
-            parts = allocate(total, weights)
-            for i, part in zip(idxs, parts, strict=True):
-                contract = credits[i].contract
-                if contract is not None and contract.currency == currency:
-                    out[i] = part
+        mine = [credits[i] for i in idxs]
+        nets = _convert_once(
+            o.net_minor,
+            o.currency,
+            o.order_date,
+            [(c.campaign_id, c.credit_minor, c.contract and c.contract.currency) for c in mine],
+            fx,
+        )
+        for i, net in zip(idxs, nets, strict=True):
+            out[i] = net
     return out
 
 
@@ -350,23 +364,68 @@ def adjustment_lines(
     return out
 
 
-def as_settled(settled: list[Line], reread: set[tuple[str, str]]) -> list[Line]:
-    """Order lines carrying what was settled for each order not in ``reread``."""
-    return [
-        replace(
-            was.first,
-            period=was.first.accounting_period,
-            line_type="order",
-            reason_code=None,
-            adjusts_period=None,
-            net_minor=was.net,
-            partner_minor=0,
-            credit_minor=was.credit,
-            fx_rate=was.rate,
+def repriced(
+    closed_lines: list[Line], reread: set[tuple[str, str]], fx: FxRates
+) -> dict[tuple[str, str, str], tuple[int, Fraction]]:
+    """(order, campaign) -> (net, rate) of settled orders not re-read whose order date's fx rate
+    differs from the one they were settled at (a rate re-delivered for a closed date): their
+    settled credits converted once at the rate read, as a whole-history night would."""
+    by_order: dict[tuple[str, str], dict] = defaultdict(dict)
+    for key, was in settled_by_key(closed_lines).items():
+        if key[:2] not in reread:
+            by_order[key[:2]][key] = was
+    out = {}
+    for keys in by_order.values():
+        items = sorted(keys.items())
+        first = items[0][1].first
+        if any(w.credit is None or w.rate is None for _, w in items):
+            continue  # settled before adjustments carried their credit: left as settled
+        try:
+            rates = {
+                w.first.currency: fx.rate(first.order_currency, w.first.currency, first.order_date)
+                for _, w in items
+            }
+        except LookupError:  # no rate of that date read: none was re-delivered
+            continue
+        if all(_six_places(rates[w.first.currency]) == _six_places(w.rate) for _, w in items):
+            continue
+        nets = _convert_once(
+            sum(w.credit for _, w in items),
+            first.order_currency,
+            first.order_date,
+            [(k[2], w.credit, w.first.currency) for k, w in items],
+            fx,
         )
-        for key, was in settled_by_key(settled).items()
-        if key[:2] not in reread and was.net
-    ]
+        for (key, w), net in zip(items, nets, strict=True):
+            out[key] = (net, rates[w.first.currency])
+    return out
+
+
+def as_settled(
+    settled: list[Line], reread: set[tuple[str, str]], prices: dict | None = None
+) -> list[Line]:
+    """Order lines carrying what was settled for each order not in ``reread`` (at the rate of
+    ``prices``, :func:`repriced`, where its order date's rate was re-delivered)."""
+    out = []
+    for key, was in settled_by_key(settled).items():
+        if key[:2] in reread:
+            continue
+        net, rate = (prices or {}).get(key, (was.net, was.rate))
+        if net:
+            out.append(
+                replace(
+                    was.first,
+                    period=was.first.accounting_period,
+                    line_type="order",
+                    reason_code=None,
+                    adjusts_period=None,
+                    net_minor=net,
+                    partner_minor=0,
+                    credit_minor=was.credit,
+                    fx_rate=rate,
+                )
+            )
+    return out
 
 
 def header_for(contract: Contract, period: str, lines: list[Line], status: str = "open") -> Header:
@@ -443,6 +502,7 @@ def build_statements(
                     ended=p < current_period,
                 )
             p = next_period(p)
+    prices = {} if reread is None else repriced(closed_lines, reread, fx)
     for cid, p in sorted(set(fresh) | set(settled)):
         if p not in closed_periods or cid not in by_id:
             continue
@@ -455,7 +515,7 @@ def build_statements(
         ordered = fresh.get((cid, p), [])
         if reread is not None:
             ordered = sorted(
-                [*ordered, *as_settled(settled.get((cid, p), []), reread)],
+                [*ordered, *as_settled(settled.get((cid, p), []), reread, prices)],
                 key=lambda ln: (ln.order_date, ln.source, ln.order_id, ln.campaign_id),
             )
         asif = own_period_lines(contract, p, ordered)
