@@ -3,8 +3,9 @@
 A statement is a header plus lines, all amounts in the contract currency's minor units:
 
 - ``order`` lines: one per (order, credited campaign); the order's net is converted once at its
-  order date's fx rate, rounded half-even once, and split over its credits by largest remainder. The period's rate share (rounded once) is
-  spread over the order lines by largest remainder, so the lines sum to the header.
+  order date's fx rate, rounded half-even once, and split over its credits by largest
+  remainder. The period's rate share (rounded once) is spread over the order lines by largest
+  remainder, so the lines sum to the header.
 - ``top_up`` (minimum guarantee) and ``cap`` lines: net 0, partner share +/-. The guarantee
   accrues once the month has ended (a month under way shows its rate share only).
 - Every month in which a contract is in force has a statement, with or without orders.
@@ -44,8 +45,13 @@ REASON_CODES = {
     "CHARGEBACK_AFTER_CLOSE": "A chargeback, after the close, of an order of a closed period.",
     "REATTRIBUTION": "An order of a closed period credited to another campaign after the close.",
     "CORRECTION": "A re-delivered order of a closed period with a higher net amount.",
-    "FX_RATE_CHANGE": "A re-delivered fx rate of a closed period's order date that moved an order's converted net.",
-    "RATE_RECALC": "Change of a closed period's partner total not carried by one order line.",
+    "FX_RATE_CHANGE": (
+        "A re-delivered fx rate of a closed period's order date that moved an order's net."
+    ),
+    "RATE_RECALC": (
+        "Change of a closed period's partner total no single order caused (a tier, guarantee "
+        "or cap crossing, changed contract terms)."
+    ),
 }
 
 
