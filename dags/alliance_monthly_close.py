@@ -9,8 +9,9 @@ statements.
    closed periods), writes them with status `closed` and records the period in
    `ops.settlement_period`, in one transaction. A closed statement never changes again: later
    changes become adjustment lines, with a reason code, in the next open period. Closing a
-   period twice changes nothing.
-2. **send_statements**: each closed statement as CSV and a readable HTML page to the partner's
+   period twice changes nothing. Periods close in order: an earlier month still open (a
+   contract in force before the first order) is closed with it.
+2. **send_statements**: each statement the close closed as CSV and a readable HTML page to the partner's
    outbound S3 prefix (`<outbound_prefix>/statements/period=YYYY-MM/`), holding only that
    partner's figures.
 
@@ -59,11 +60,11 @@ def alliance_monthly_close():
         return monthly_close.close_period(period, run_date)
 
     @task
-    def send_statements(period: str) -> list[str]:
-        return monthly_close.send_statements(period)
+    def send_statements(closed: dict) -> list[str]:
+        return monthly_close.send_statements(closed)
 
     chosen = period()
-    close_period(chosen["period"], chosen["run_date"]) >> send_statements(chosen["period"])
+    send_statements(close_period(chosen["period"], chosen["run_date"]))
 
 
 alliance_monthly_close()

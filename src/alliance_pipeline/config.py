@@ -12,7 +12,7 @@ import itertools
 import os
 from functools import cache
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 import yaml
 from pydantic import BaseModel, ConfigDict, PositiveInt, model_validator
@@ -108,6 +108,9 @@ class SegmentationConfig(Section):
 
 class SettlementConfig(Section):
     time_decay_half_life_days: int = 7
+    # how an order touched by several partners' campaigns is shared between the partners
+    # (alliance_pipeline.settlement.attribution.CROSS_PARTNER_RULES)
+    cross_partner_rule: Literal["latest_partner", "by_touches", "equal"] = "latest_partner"
 
 
 class PipelineConfig(Section):

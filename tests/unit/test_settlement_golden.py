@@ -111,7 +111,8 @@ def test_volume_contract_applies_reached_rate_to_everything(lake):
 def test_minimum_guarantee_tops_up(lake):
     k = contract("k-mg", "moonbay", [("0.00", "0.10")], mg="500.00")
     one_partner(lake, k, orders=[order("o1", "p1", "1000.00", "2026-03-02 10:00", code="MOON")])
-    head, body = statement(run(lake, "2026-03-31"), "k-mg", "2026-03")
+    # the guarantee accrues once the month has ended (issue 15): settled on 1 April
+    head, body = statement(run(lake, "2026-04-01"), "k-mg", "2026-03")
     assert head == dict(net=D("1000.00"), partner=D("500.00"), platform=D("500.00"), status="open")
     assert body == [
         ("order", None, "o1", "m-1", D("1000.00"), D("100.00"), D("900.00")),
@@ -270,7 +271,9 @@ def test_referral_code_wins_over_competing_clicks(lake):
     assert [(c.campaign_id, c.method, c.credit_minor) for c in s.credits] == [
         ("m-1", "referral_code", 10000)
     ]
-    assert [h.contract_id for h in s.headers] == ["k-moon"]
+    assert [h.contract_id for h in s.headers if h.net_minor] == ["k-moon"]
+    # tidewave's contract is in force too: its months have statements, with nothing in them
+    assert all(h.partner_minor == h.line_count == 0 for h in s.headers if h.contract_id == "k-tide")
 
 
 @pytest.mark.parametrize(
@@ -406,3 +409,250 @@ def test_logistic_growth_recovers_a_known_curve():
     assert abs(row["saturation_k"] - k_true) < 5 and abs(row["growth_rate_r"] - r_true) < 0.02
     assert row["midpoint_date"] == datetime.date(2026, 3, 16)
     assert row["r_squared"] > 0.999
+
+
+def test_foreign_order_split_over_campaigns_is_converted_once(lake):
+    """1.00 USD at 7.25 is 7.25 CNY: credited linearly 0.34/0.33/0.33 USD, each credit converted
+    and rounded on its own gave 2.46 + 2.39 + 2.39 = 7.24; converted once and split by largest
+    remainder the lines sum to the order's converted net, as mart.fct_order has it."""
+    from alliance_pipeline.settlement.frames import order_rows
+
+    k = contract("k-moon", "moonbay", [("0.00", "0.10")], attribution="linear")
+    reference_data(lake, "2026-03-31", [k], [campaign(f"m-{i}", "moonbay") for i in (1, 2, 3)])
+    write_clean(lake, "fx_rates", "2026-03-31", "platform", [fx("2026-03-20", "USD", "7.250000")])
+    write_clean(
+        lake,
+        "events",
+        "2026-03-20",
+        "moonbay",
+        [touch(f"e{i}", "p1", f"m-{i}", f"2026-03-1{i} 10:00") for i in (1, 2, 3)],
+    )
+    write_clean(
+        lake,
+        "orders",
+        "2026-03-20",
+        "platform",
+        [order("o1", "p1", "1.00", "2026-03-20 10:00", currency="USD")],
+    )
+    s = run(lake, "2026-03-31")
+    head, body = statement(s, "k-moon", "2026-03")
+    assert [(b[3], b[4]) for b in body] == [
+        ("m-1", D("2.47")),
+        ("m-2", D("2.39")),
+        ("m-3", D("2.39")),
+    ]
+    orders, _ = order_rows(s)
+    assert head["net"] == orders.loc[0, "net_amount_cny"] == D("7.25")
+
+
+def _february_closed_then(lake, k, feb_amount, after):
+    """Contract ``k``: February holds o1 (``feb_amount``, code MOON) and is closed on 2 March;
+    ``after`` (order rows) arrive on 5 March. Returns March's adjustment lines."""
+    one_partner(
+        lake,
+        k,
+        orders=[order("o1", "p1", feb_amount, "2026-02-10 10:00", code="MOON")],
+        day="2026-02-10",
+    )
+    closed = _close(run(lake, "2026-03-02", periods={"2026-02"}), "2026-02")
+    write_clean(lake, "orders", "2026-03-05", "platform", after)
+    march = run(lake, "2026-03-31", {"2026-02"}, closed)
+    return [b for b in statement(march, k["contract_id"], "2026-03")[1] if b[0] == "adjustment"]
+
+
+def _chargeback(order_id, amount, when):
+    return order(
+        order_id, "p1", amount, when, code="MOON", status="chargeback", updated="2026-03-05 09:00"
+    )
+
+
+def _late(order_id, amount, when):
+    return order(order_id, "p2", amount, when, code="MOON", updated="2026-03-05 09:00")
+
+
+@pytest.mark.parametrize(
+    ("k", "feb_amount", "expected"),
+    [
+        # flat 10%: each line carries its own order's share; nothing else changed
+        (
+            contract("k-flat", "moonbay", [("0.00", "0.10")]),
+            "500.00",
+            [
+                ("CHARGEBACK_AFTER_CLOSE", "o1", D("-500.00"), D("-50.00")),
+                ("LATE_ORDER", "o2", D("80.00"), D("8.00")),
+            ],
+        ),
+        # the guarantee (100) decides February before and after: no order changes the total
+        (
+            contract("k-mg", "moonbay", [("0.00", "0.10")], mg="100.00"),
+            "500.00",
+            [
+                ("CHARGEBACK_AFTER_CLOSE", "o1", D("-500.00"), D("0.00")),
+                ("LATE_ORDER", "o2", D("80.00"), D("0.00")),
+            ],
+        ),
+        # 2000 at 10% = 200 was above the guarantee; 80 gives 8, topped up by 92: the orders
+        # carry their 10%, the guarantee crossing goes on RATE_RECALC
+        (
+            contract("k-mg", "moonbay", [("0.00", "0.10")], mg="100.00"),
+            "2000.00",
+            [
+                ("RATE_RECALC", None, D("0.00"), D("92.00")),
+                ("CHARGEBACK_AFTER_CLOSE", "o1", D("-2000.00"), D("-200.00")),
+                ("LATE_ORDER", "o2", D("80.00"), D("8.00")),
+            ],
+        ),
+    ],
+)
+def test_a_closed_month_corrected_both_ways_keeps_each_orders_partner_share(
+    lake, k, feb_amount, expected
+):
+    body = _february_closed_then(
+        lake,
+        k,
+        feb_amount,
+        [
+            _chargeback("o1", feb_amount, "2026-02-10 10:00"),
+            _late("o2", "80.00", "2026-02-27 10:00"),
+        ],
+    )
+    assert [(b[1], b[2], b[4], b[5]) for b in body] == expected
+
+
+def test_a_tier_crossing_is_on_rate_recalc_not_on_the_order_that_crossed(lake):
+    # graduated 10% to 1000, 20% above: February settled 900 (90.00); a late 300 makes it
+    # 1200 (100 + 40 = 140.00): the order carries 300 at February's 10%, the tier crossing 20.00
+    k = contract("k-grad", "moonbay", [("0.00", "0.10"), ("1000.00", "0.20")], model="graduated")
+    body = _february_closed_then(lake, k, "900.00", [_late("o2", "300.00", "2026-02-27 10:00")])
+    assert [(b[1], b[2], b[4], b[5]) for b in body] == [
+        ("RATE_RECALC", None, D("0.00"), D("20.00")),
+        ("LATE_ORDER", "o2", D("300.00"), D("30.00")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rate", "net", "partner"),
+    [("6.900000", D("-10.00"), D("-1.00")), ("7.100000", D("10.00"), D("1.00"))],
+)
+def test_an_fx_rate_redelivered_for_a_closed_date_has_its_own_reason(lake, rate, net, partner):
+    k = contract("k-flat", "moonbay", [("0.00", "0.10")])
+    one_partner(
+        lake,
+        k,
+        orders=[order("o1", "p1", "100.00", "2026-02-10 10:00", currency="USD", code="MOON")],
+        day="2026-02-10",
+        fx_rows=[fx("2026-02-10", "USD", "7.000000")],
+    )
+    feb = run(lake, "2026-03-02", periods={"2026-02"})
+    assert statement(feb, "k-flat", "2026-02")[0]["net"] == D("700.00")
+    write_clean(lake, "fx_rates", "2026-03-05", "platform", [fx("2026-02-10", "USD", rate)])
+    march = run(lake, "2026-03-31", {"2026-02"}, _close(feb, "2026-02"))
+    body = [b for b in statement(march, "k-flat", "2026-03")[1] if b[0] == "adjustment"]
+    assert body == [("adjustment", "FX_RATE_CHANGE", "o1", "m-1", net, partner, net - partner)]
+    [line] = [ln for ln in march.lines if ln.line_type == "adjustment"]
+    assert line.credit_minor == 0  # the order itself did not change
+
+
+def test_the_guarantee_accrues_for_ended_months_and_every_month_in_force_has_a_statement(lake):
+    """A full month's guarantee used to top up March on its 10th day, and January and February
+    (in force, before the first order anywhere) had no statement at all."""
+    k = contract("k-mg", "moonbay", [("0.00", "0.10")], mg="500.00", start="2026-01-15")
+    k2 = contract("k-tide", "tidewave", [("0.00", "0.20")], start="2026-02-01")
+    reference_data(lake, "2026-03-10", [k, k2], [campaign("m-1", "moonbay", "MOON")])
+    write_clean(lake, "fx_rates", "2026-03-10", "platform", [])
+    write_clean(
+        lake,
+        "orders",
+        "2026-03-10",
+        "platform",
+        [order("o1", "p1", "1000.00", "2026-03-02 10:00", code="MOON")],
+    )
+    s = run(lake, "2026-03-10")
+    assert [(h.contract_id, h.period, h.partner_minor, h.top_up_minor) for h in s.headers] == [
+        ("k-mg", "2026-01", 50000, 50000),
+        ("k-mg", "2026-02", 50000, 50000),
+        ("k-mg", "2026-03", 10000, 0),  # under way: its rate share only
+        ("k-tide", "2026-02", 0, 0),
+        ("k-tide", "2026-03", 0, 0),
+    ]
+    assert statement(s, "k-tide", "2026-02")[1] == []
+    april = run(lake, "2026-04-01")
+    assert statement(april, "k-mg", "2026-03")[0]["partner"] == D("500.00")
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        # today's rule: the partner of the latest eligible touch takes all, whatever the
+        # contracts' fractional models (moonbay's is linear)
+        ("latest_partner", {("t-1", "tidewave"): "100.00"}),
+        # 3 moonbay touches (m-1 twice), 2 tidewave ones: 60 / 40, moonbay's linear 2:1
+        (
+            "by_touches",
+            {
+                ("m-1", "moonbay"): "40.00",
+                ("m-2", "moonbay"): "20.00",
+                ("t-1", "tidewave"): "40.00",
+            },
+        ),
+        (
+            "equal",
+            {
+                ("m-1", "moonbay"): "33.33",
+                ("m-2", "moonbay"): "16.67",
+                ("t-1", "tidewave"): "50.00",
+            },
+        ),
+    ],
+)
+def test_an_order_touched_by_two_partners_is_shared_by_the_platform_rule(lake, rule, expected):
+    from alliance_pipeline.config import SettlementConfig
+    from alliance_pipeline.settlement.attribution import CROSS_PARTNER_RULES
+
+    assert SettlementConfig().cross_partner_rule == "latest_partner"
+    assert SettlementConfig(cross_partner_rule=rule).cross_partner_rule in CROSS_PARTNER_RULES
+    k1 = contract("k-moon", "moonbay", [("0.00", "0.10")], attribution="linear")
+    k2 = contract("k-tide", "tidewave", [("0.00", "0.20")])
+    reference_data(
+        lake,
+        "2026-03-31",
+        [k1, k2],
+        [campaign("m-1", "moonbay"), campaign("m-2", "moonbay"), campaign("t-1", "tidewave")],
+    )
+    write_clean(lake, "fx_rates", "2026-03-31", "platform", [])
+    write_clean(
+        lake,
+        "events",
+        "2026-03-20",
+        "platform",
+        [
+            touch("e1", "p1", "m-1", "2026-03-10 10:00"),
+            touch("e2", "p1", "m-2", "2026-03-12 10:00"),
+            touch("e3", "p1", "t-1", "2026-03-15 10:00"),
+            touch("e4", "p1", "m-1", "2026-03-18 10:00"),
+            touch("e5", "p1", "t-1", "2026-03-19 10:00"),
+        ],
+    )
+    write_clean(
+        lake, "orders", "2026-03-20", "platform", [order("o1", "p1", "100.00", "2026-03-20 10:00")]
+    )
+    s = compute(load_inputs(lake, "2026-03-31"), "2026-03-31", set(), [], cross_partner=rule)
+    assert {(c.campaign_id, c.partner_id): from_minor(c.credit_minor) for c in s.credits} == {
+        k: D(v) for k, v in expected.items()
+    }
+    assert sum(c.weight for c in s.credits) == 1
+    shares = {h.contract_id: h.partner_minor for h in s.headers if h.period == "2026-03"}
+    moon = sum(D(v) for (_, p), v in expected.items() if p == "moonbay")
+    assert shares == {"k-moon": int(moon * 10), "k-tide": int(D(expected["t-1", "tidewave"]) * 20)}
+
+
+def test_the_cross_partner_rules_are_the_configs():
+    import typing
+
+    from alliance_pipeline.config import SettlementConfig
+    from alliance_pipeline.settlement.attribution import CROSS_PARTNER_RULES
+
+    field = SettlementConfig.model_fields["cross_partner_rule"].annotation
+    assert set(typing.get_args(field)) == set(CROSS_PARTNER_RULES)
+    with pytest.raises(ValueError, match="cross_partner_rule"):
+        SettlementConfig(cross_partner_rule="nope")

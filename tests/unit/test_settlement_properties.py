@@ -24,7 +24,7 @@ from alliance_pipeline.settlement.attribution import (
     touch_weights,
 )
 from alliance_pipeline.settlement.frames import header_rows, line_rows
-from alliance_pipeline.settlement.money import allocate
+from alliance_pipeline.settlement.money import allocate, round_half_even, round_parts
 from alliance_pipeline.settlement.net import FxRates, OrderNet, business_date
 from alliance_pipeline.settlement.rates import Contract, Tier
 from alliance_pipeline.settlement.statements import build_statements, own_period_lines
@@ -39,19 +39,16 @@ CAMPAIGNS = [
     for p in ("moonbay", "tidewave")
     for i in range(3)
 ]
-FX = FxRates(
-    pd.DataFrame(
-        [
-            {
-                "date": (START + datetime.timedelta(days=d)).date() + datetime.timedelta(days=1),
-                "currency": "USD",
-                "cny_per_unit": Decimal("7.1") + Decimal(d) / 1000,
-                "dt": None,
-            }
-            for d in range(-1, 70)
-        ]
-    )
-)
+FX_ROWS = [
+    {
+        "date": (START + datetime.timedelta(days=d)).date() + datetime.timedelta(days=1),
+        "currency": "USD",
+        "cny_per_unit": Decimal("7.1") + Decimal(d) / 1000,
+        "dt": None,
+    }
+    for d in range(-1, 70)
+]
+FX = FxRates(pd.DataFrame(FX_ROWS))
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 amounts = st.integers(min_value=0, max_value=5_000_000)
@@ -67,6 +64,19 @@ def test_allocation_sums_and_stays_within_one_unit(total, weights):
     wsum = sum(weights)
     for p, w in zip(parts, weights, strict=True):
         assert abs(Fraction(p) - Fraction(total * w, wsum)) < 1
+
+
+@FAST
+@given(
+    st.lists(st.fractions(min_value=-(10**6), max_value=10**6), min_size=1, max_size=20),
+    st.integers(-3, 3),
+)
+def test_signed_parts_round_to_their_total_within_a_unit(parts, off):
+    total = round_half_even(sum(parts, Fraction(0))) + off
+    rounded = round_parts(total, parts)
+    assert sum(rounded) == total
+    if off == 0:
+        assert all(abs(r - p) < 1 for r, p in zip(rounded, parts, strict=True))
 
 
 @st.composite
@@ -138,9 +148,9 @@ def worlds(draw):
     return orders, touches, ks
 
 
-def attribute(orders, touches, ks):
+def attribute(orders, touches, ks, rule="latest_partner"):
     return Attributor(
-        CAMPAIGNS, ks, {"c-1": Content("platform", frozenset())}, touches
+        CAMPAIGNS, ks, {"c-1": Content("platform", frozenset())}, touches, cross_partner=rule
     ).attribute_all(orders)
 
 
@@ -156,6 +166,24 @@ def test_credits_of_each_order_sum_to_its_net(world):
         assert sum(c.credit_minor for c in cs) == cs[0].order.net_minor, key
         assert sum(c.weight for c in cs) == 1
         assert len({c.partner_id for c in cs}) == 1
+
+
+@FAST
+@given(worlds(), st.sampled_from(["by_touches", "equal"]))
+def test_every_cross_partner_rule_credits_each_order_its_net(world, rule):
+    orders, touches, ks = world
+    by_order = {}
+    for c in attribute(orders, touches, ks, rule):
+        by_order.setdefault(c.order.key, []).append(c)
+    latest = {c.order.key: c.partner_id for c in attribute(orders, touches, ks)}
+    for key, cs in by_order.items():
+        assert sum(c.credit_minor for c in cs) == cs[0].order.net_minor, key
+        assert sum(c.weight for c in cs) == 1
+        assert cs[0].partner_id == latest[key]  # the latest-touching partner first
+    headers, lines = build_statements(
+        attribute(orders, touches, ks, rule), ks, FX, set(), [], "2026-03"
+    )
+    check_statements(headers, lines)
 
 
 @FAST
@@ -252,7 +280,8 @@ def _fresh(credits, contract):
 @given(worlds(), st.data())
 def test_reading_only_the_open_period_and_the_re_read_orders_gives_the_same_statements(world, data):
     """What a night reads from the first open day on (settlement.window) settles exactly as the
-    whole history: a closed period's orders that were not re-read count as they were settled."""
+    whole history: a closed period's orders that were not re-read count as they were settled,
+    re-priced where their date's fx rate was re-delivered."""
     orders, touches, ks = world
     feb = [o for o in orders if o.period == "2026-02"]
     early = [o for o in feb if data.draw(st.booleans())]
@@ -268,7 +297,23 @@ def test_reading_only_the_open_period_and_the_re_read_orders_gives_the_same_stat
         else o
         for o in orders
     ]
-    whole = build_statements(attribute(later, touches, ks), ks, FX, {"2026-02"}, closed, "2026-03")
+    # and maybe some of February's fx rates re-delivered since the close
+    moved = data.draw(st.sets(st.integers(0, 27), max_size=5))
+    fx = FxRates(
+        pd.DataFrame(
+            [
+                {
+                    "date": datetime.date(2026, 2, 1) + datetime.timedelta(days=d),
+                    "currency": "USD",
+                    "cny_per_unit": Decimal("6.9") + Decimal(d) / 997,
+                    "dt": "z",  # delivered after the others
+                }
+                for d in moved
+            ]
+            + [{**r, "dt": "a"} for r in FX_ROWS]
+        )
+    )
+    whole = build_statements(attribute(later, touches, ks), ks, fx, {"2026-02"}, closed, "2026-03")
     # re-read: March, February's late and changed orders, and any others (deliveries of the
     # slack days before the open period)
     read = [
@@ -279,10 +324,25 @@ def test_reading_only_the_open_period_and_the_re_read_orders_gives_the_same_stat
     bounded = build_statements(
         attribute(read, touches, ks),
         ks,
-        FX,
+        fx,
         {"2026-02"},
         closed,
         "2026-03",
         reread={o.key for o in read},
     )
     assert bounded == whole
+
+
+@FAST
+@given(worlds())
+def test_the_lines_of_an_order_sum_to_its_net_converted_once(world):
+    orders, touches, ks = world
+    _, lines = build_statements(attribute(orders, touches, ks), ks, FX, set(), [], "2026-03")
+    by_order: dict = {}
+    for ln in lines:
+        if ln.line_type == "order":
+            by_order.setdefault((ln.source, ln.order_id), []).append(ln.net_minor)
+    for o in orders:
+        if (o.source, o.order_id) in by_order:
+            converted = round_half_even(o.net_minor * FX.rate(o.currency, "CNY", o.order_date))
+            assert sum(by_order[o.source, o.order_id]) == converted, o.order_id

@@ -5,9 +5,12 @@ Rules (DESIGN.md, Money):
 2. Otherwise the person's campaign touches count: clicks, and views where the contract's
    ``count_views`` is set, inside the contract's ``window_days`` before the order. A touch is
    eligible only for a campaign whose partner holds a contract in force on the order date that
-   covers the content. The partner of the most recent eligible touch wins the order (ties by
-   campaign id), and that contract's model splits the order over that partner's touches: last
-   touch, first touch, linear, position-based 40/20/40 or time decay (half-life: settlement.time_decay_half_life_days).
+   covers the content. When the eligible touches belong to several partners, the platform's
+   cross-partner rule (settlement.cross_partner_rule, ``CROSS_PARTNER_RULES``) shares the order
+   between them: by default the partner of the most recent eligible touch wins it all (ties by
+   campaign id). Each partner's contract model then splits its share over that partner's
+   touches: last touch, first touch, linear, position-based 40/20/40 or time decay (half-life:
+   settlement.time_decay_half_life_days).
 3. Credits of one order are integer minor units that sum exactly to its net amount
    (largest-remainder allocation over the model's weights).
 """
@@ -28,6 +31,7 @@ from alliance_pipeline.settlement.rates import SCOPE_PRIORITY, Contract
 
 TOUCH_TYPES = ("click", "view")
 DEFAULT_HALF_LIFE_DAYS = SettlementConfig().time_decay_half_life_days
+DEFAULT_CROSS_PARTNER = SettlementConfig().cross_partner_rule
 POSITION_WEIGHTS = (Fraction(2, 5), Fraction(1, 5), Fraction(2, 5))
 
 
@@ -98,6 +102,18 @@ def touch_weights(
     raise ValueError(f"unknown attribution model {model!r}")
 
 
+# The cross-partner rules (settlement.cross_partner_rule): each partner's eligible touches (the
+# partner of the latest touch first) -> the share of the order each partner gets (sum 1).
+CROSS_PARTNER_RULES = {
+    # the partner of the latest eligible touch takes the whole order
+    "latest_partner": lambda paths: [Fraction(1)] + [Fraction(0)] * (len(paths) - 1),
+    # in proportion to the partners' numbers of eligible touches
+    "by_touches": lambda paths: [Fraction(len(p), sum(map(len, paths))) for p in paths],
+    # the same share each
+    "equal": lambda paths: [Fraction(1, len(paths)) for _ in paths],
+}
+
+
 def split_order(net_minor: int, touches: list[Touch], weights: list[Fraction]) -> dict[str, tuple]:
     """campaign_id -> (weight, credit_minor); credits sum to ``net_minor`` exactly."""
     per_campaign: dict[str, Fraction] = defaultdict(Fraction)
@@ -116,7 +132,11 @@ class Attributor:
         catalog: dict[str, Content],
         touches_by_person: dict[str, list[Touch]],
         half_life_days: int = DEFAULT_HALF_LIFE_DAYS,
+        cross_partner: str = DEFAULT_CROSS_PARTNER,
     ):
+        if cross_partner not in CROSS_PARTNER_RULES:
+            raise ValueError(f"unknown settlement.cross_partner_rule {cross_partner!r}")
+        self.partner_shares = CROSS_PARTNER_RULES[cross_partner]
         self.campaigns = {c.campaign_id: c for c in campaigns}
         self.by_code = {c.referral_code: c for c in campaigns if c.referral_code}
         self.contracts_by_partner: dict[str, list[Contract]] = defaultdict(list)
@@ -199,16 +219,33 @@ class Attributor:
         ]
         if not eligible:
             return []
-        winner = eligible[-1][1]
-        path = [t for t, c in eligible if c.contract_id == winner.contract_id]
-        weights = touch_weights(
-            winner.attribution_model, path, order.ordered_at, self.half_life_days
-        )
-        split = split_order(order.net_minor, path, weights)
-        return [
-            Credit(order, cid, winner.partner_id, winner, winner.attribution_model, w, m)
-            for cid, (w, m) in split.items()
-        ]
+        paths: dict[str, tuple[Contract, list[Touch]]] = {}
+        for t, c in reversed(eligible):  # the latest touch's partner first
+            paths.setdefault(c.contract_id, (c, []))[1].append(t)
+        for _, path in paths.values():
+            path.reverse()
+        shares = self.partner_shares([path for _, path in paths.values()])
+        parts = allocate(order.net_minor, shares)
+        credits = []
+        for (contract, path), share, part in zip(paths.values(), shares, parts, strict=True):
+            if share == 0:
+                continue
+            weights = touch_weights(
+                contract.attribution_model, path, order.ordered_at, self.half_life_days
+            )
+            credits.extend(
+                Credit(
+                    order,
+                    cid,
+                    contract.partner_id,
+                    contract,
+                    contract.attribution_model,
+                    share * w,
+                    m,
+                )
+                for cid, (w, m) in split_order(part, path, weights).items()
+            )
+        return credits
 
     def attribute_all(self, orders: list[OrderNet]) -> list[Credit]:
         return [credit for order in orders for credit in self.attribute(order)]

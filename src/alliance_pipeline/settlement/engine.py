@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from alliance_pipeline.settlement.attribution import (
+    DEFAULT_CROSS_PARTNER,
     DEFAULT_HALF_LIFE_DAYS,
     TOUCH_TYPES,
     Attributor,
@@ -88,6 +89,7 @@ def compute(
     periods: set[str] | None = None,
     half_life_days: int = DEFAULT_HALF_LIFE_DAYS,
     earlier_firsts: FirstOrders | None = None,
+    cross_partner: str = DEFAULT_CROSS_PARTNER,
 ) -> Settlement:
     """Settle ``inputs`` as of ``dt``. Read from a first open day (``inputs.start``), only the
     re-read orders of closed periods are recomputed for their adjustments; ``earlier_firsts``
@@ -102,11 +104,20 @@ def compute(
         catalog_of(inputs.catalog),
         touches_of(inputs.events),
         half_life_days,
+        cross_partner,
     )
     credits = attributor.attribute_all(orders)
     reread = None if inputs.start is None else {o.key for o in orders}
     headers, lines = build_statements(
-        credits, contracts, fx, closed_periods, closed_lines, current, periods, reread
+        credits,
+        contracts,
+        fx,
+        closed_periods,
+        closed_lines,
+        current,
+        periods,
+        reread,
+        None if inputs.start is None else period_of(inputs.start),
     )
     firsts = first_orders(orders, earlier_firsts)
     return Settlement(orders, credits, contracts, fx, headers, lines, firsts)

@@ -81,3 +81,28 @@ def allocate(total: int, weights: Sequence[Exact]) -> list[int]:
     for i in order[:left]:
         parts[i] += 1
     return [sign * p for p in parts]
+
+
+def round_parts(total: int, parts: Sequence[Exact]) -> list[int]:
+    """Round exact amounts of any sign to whole minor units that sum to ``total``.
+
+    Largest remainder again: every part gets its floor, then the units left over go one each to
+    the parts with the largest fractional remainders (ties: earlier first); a total further from
+    the floors' sum than there are parts first adds (or takes) whole units to every part alike.
+    """
+    if not isinstance(total, int):
+        raise TypeError("total must be int minor units")
+    if any(isinstance(p, float) for p in parts):
+        raise TypeError("money must not be a float")
+    if not parts:
+        if total:
+            raise ValueError("cannot round no parts to a non-zero total")
+        return []
+    fracs = [Fraction(p) for p in parts]
+    floors = [math.floor(f) for f in fracs]
+    each, extra = divmod(total - sum(floors), len(fracs))
+    order = sorted(range(len(fracs)), key=lambda i: (floors[i] - fracs[i], i))
+    out = [f + each for f in floors]
+    for i in order[:extra]:
+        out[i] += 1
+    return out

@@ -55,8 +55,13 @@ def closed_state(wh, periods: set[str] | None = None) -> tuple[set[str], list[Li
     return closed, frames.lines_from_rows(frames.LINE_COLUMNS, wh.query(sql, params))
 
 
-def _periods_before(orders: pd.DataFrame, start: datetime.date) -> set[str]:
-    return {period_of(d) for d in set(business_days(orders)) if d < start}
+def _periods_before(inputs: CleanInputs, start: datetime.date) -> set[str]:
+    """The closed periods a bounded night recomputes: those of the orders it re-read and of
+    the fx rates delivered since ``start`` for their dates (a rate re-delivered after a close)."""
+    fx = inputs.fx_rates
+    redelivered = fx.loc[fx["dt"] >= start, "date"] if len(fx) else []
+    days = set(business_days(inputs.orders)) | set(redelivered)
+    return {period_of(d) for d in days if d < start}
 
 
 def settlement_as_of(
@@ -73,11 +78,20 @@ def settlement_as_of(
     start = None if whole_history else first_open_day(closed)
     inputs = load_inputs(lake_root, dt, start)
     closed_periods, closed_lines = closed_state(
-        wh, None if start is None else _periods_before(inputs.orders, start)
+        wh, None if start is None else _periods_before(inputs, start)
     )
-    half_life = pipeline_config().settlement.time_decay_half_life_days
+    config = pipeline_config().settlement
     firsts = None if carried is None else carried.firsts
-    s = compute(inputs, dt, closed_periods, closed_lines, periods, half_life, firsts)
+    s = compute(
+        inputs,
+        dt,
+        closed_periods,
+        closed_lines,
+        periods,
+        config.time_decay_half_life_days,
+        firsts,
+        config.cross_partner_rule,
+    )
     return inputs, s, closed_periods, closed_lines
 
 

@@ -120,13 +120,44 @@ class ShareBreakdown:
     cap_adjustment: int  # <= 0: brings the total down to the cap
 
 
-def partner_share(contract: Contract, net_minor: int) -> ShareBreakdown:
+def partner_share(contract: Contract, net_minor: int, guarantee: bool = True) -> ShareBreakdown:
+    """A period's partner share; ``guarantee=False``: before the minimum guarantee (a period
+    that has not ended yet)."""
     rate_share = round_half_even(exact_share(contract.rate_model, contract.tiers, net_minor))
     top_up = 0
     mg = contract.minimum_guarantee_minor
-    if mg is not None and rate_share < mg:
+    if guarantee and mg is not None and rate_share < mg:
         top_up = mg - rate_share
     cap_adj = 0
     if contract.cap_minor is not None and rate_share + top_up > contract.cap_minor:
         cap_adj = contract.cap_minor - (rate_share + top_up)
     return ShareBreakdown(rate_share, top_up, cap_adj)
+
+
+def partner_total(contract: Contract, net_minor: int) -> int:
+    s = partner_share(contract, net_minor)
+    return s.rate_share + s.top_up + s.cap_adjustment
+
+
+def regime(contract: Contract, net_minor: int) -> tuple[int, str]:
+    """Where a period's net lies for the partner share: the tier reached (-1 below zero) and
+    what decides the total (``rate``, ``guarantee`` or ``cap``). Within one regime the partner
+    total moves with the net at one marginal rate (up to its one rounding)."""
+    if net_minor < 0:
+        return -1, "rate"
+    tier = 0 if contract.rate_model == "flat" else _reached(contract.tiers, net_minor)
+    s = partner_share(contract, net_minor)
+    return tier, "cap" if s.cap_adjustment else "guarantee" if s.top_up else "rate"
+
+
+def marginal_rate(contract: Contract, net_minor: int) -> Fraction:
+    """The partner's share of one more minor unit of net at ``net_minor`` (0 where the
+    guarantee or the cap decides the total)."""
+    tier, decides = regime(contract, net_minor)
+    if tier < 0 or decides != "rate":
+        return Fraction(0)
+    return Fraction(contract.tiers[tier].rate)
+
+
+def _reached(tiers: tuple[Tier, ...], net_minor: int) -> int:
+    return max(i for i, t in enumerate(tiers) if t.from_minor <= net_minor)

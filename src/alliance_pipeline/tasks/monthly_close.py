@@ -30,8 +30,14 @@ def close_period(period: str, run_date: str) -> dict:
     return close(warehouse_from_airflow(), period, lake_root(), run_date)
 
 
-def send_statements(period: str) -> list[str]:
+def send_statements(closed: dict) -> list[str]:
+    """The closed statements of every period the close closed (``close_period``'s result)."""
     from alliance_pipeline.settlement.outbound import write_partner_statements
     from alliance_pipeline.warehouse import warehouse_from_airflow
 
-    return write_partner_statements(warehouse_from_airflow(), period, s3_client(), landing_bucket())
+    wh = warehouse_from_airflow()
+    return [
+        key
+        for period in closed["periods"]
+        for key in write_partner_statements(wh, period, s3_client(), landing_bucket())
+    ]
