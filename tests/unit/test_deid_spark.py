@@ -11,7 +11,7 @@ from alliance_pipeline.privacy import deid
 from alliance_pipeline.privacy import normalise as N
 from alliance_pipeline.privacy.identity import deidentify_night
 from alliance_pipeline.privacy.pseudonym import PseudonymKey, person_key
-from tests.unit.test_normalise import EMAILS, FREE_TEXT, MOBILES
+from tests.unit.test_normalise import EMAILS, FREE_TEXT, MOBILES, NAMED_TEXT, NAMES
 
 pytestmark = [pytest.mark.unit, pytest.mark.spark]
 
@@ -62,6 +62,20 @@ def test_spark_functions_equal_python_reference(spark):
         assert row.t == N.redact_text(t), t
         assert (row.p, row.tier) == N.city_generalised(c)
     assert [r.t for r in out[: len(FREE_TEXT)]] == [expected for _, expected in FREE_TEXT]
+
+
+def test_spark_name_redaction_equals_python_reference(spark):
+    names = spark.createDataFrame([(n,) for n in NAMES], "full_name string")
+    keys = names.select(F.explode(deid.name_keys(F.col("full_name"))).alias("key"))
+    texts = [t for t, _ in NAMED_TEXT] + [FREE_TEXT[0][0], None, ""]
+    df = spark.createDataFrame(list(enumerate(texts)), "i int, comment string")
+    candidates = df.select(deid.name_candidates(F.col("comment")).alias("c")).collect()
+    for row, text in zip(candidates, texts, strict=True):
+        assert [tuple(c) for c in row.c or []] == N.name_candidates(text), text
+    out = deid.redact_names(df, "comment", keys).orderBy("i").collect()
+    py_keys = set().union(*map(N.name_keys, NAMES))
+    assert [r.comment for r in out] == [N.redact_names(t, py_keys) for t in texts]
+    assert len(out) == len(texts)
 
 
 USERS = (

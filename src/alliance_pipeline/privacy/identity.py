@@ -6,7 +6,7 @@ Identity map (restricted zone ``identity/person_map/dt={dt}/``): one row per
     key material, kept so that a rotation can re-key), person_key, key_version, first_seen_dt,
     and the latest de-identifiable profile of the source user: registered_at, updated_at,
     membership_tier, marketing_consent, gender, birth_date (for the age band at any later date),
-    province, city_tier.
+    province, city_tier, full_name (what free text is searched for: :func:`name_keys`).
 A user's person_key is sticky: computed the night the user is first seen (a user record, or
 events/orders of a user the source has not delivered) and kept afterwards, with one exception:
 a user first seen through activity only (key of ``source_user:...``) moves to the key of its
@@ -41,6 +41,7 @@ PROFILE_TYPES = {
     "birth_date": "date",
     "province": "string",
     "city_tier": "string",
+    "full_name": "string",
 }
 PROFILE_FIELDS = tuple(PROFILE_TYPES)
 MAP_SCHEMA = ", ".join(
@@ -88,7 +89,23 @@ def latest_users(users: DataFrame) -> DataFrame:
         birth.alias("birth_date"),
         deid.province(F.col("city")).alias("province"),
         deid.city_tier(F.col("city")).alias("city_tier"),
+        "full_name",
     )
+
+
+def name_keys(identity_map: DataFrame) -> DataFrame:
+    """The names (``key``) of every person the users deliveries have described so far."""
+    return identity_map.select(
+        F.explode(deid.name_keys(F.col("full_name"))).alias("key")
+    ).distinct()
+
+
+def _with_profile_fields(identity_map: DataFrame) -> DataFrame:
+    """A map written before a profile field existed, with that field empty."""
+    for f, t in PROFILE_TYPES.items():
+        if f not in identity_map.columns:
+            identity_map = identity_map.withColumn(f, F.lit(None).cast(t))
+    return identity_map
 
 
 def _activity_users(activity: list[DataFrame]) -> DataFrame | None:
@@ -109,6 +126,7 @@ def update_identity_map(
     as_of: datetime.date,
 ) -> DataFrame:
     """The cumulative map after tonight: ``previous`` + tonight's users and active user ids."""
+    previous = None if previous is None else _with_profile_fields(previous)
     parts = []
     if users is not None:
         parts.append(latest_users(users))
@@ -250,5 +268,8 @@ def deidentify_night(
     new_map = update_identity_map(previous_map, validated.get("users"), activity, key, as_of)
     new_map = materialise(new_map)
     keys = person_keys(new_map)
-    clean = {name: deid.clean_dataset(df, name, keys, as_of) for name, df in validated.items()}
+    names = name_keys(new_map)
+    clean = {
+        name: deid.clean_dataset(df, name, keys, as_of, names) for name, df in validated.items()
+    }
     return Night(clean=clean, identity_map=new_map, persons=persons(new_map, as_of))
