@@ -180,6 +180,33 @@ def test_two_nights_keys_overlap_consent_and_no_pii(spark):
     assert {r.key_version for r in second.identity_map.collect()} == {"test-1"}
 
 
+def test_consent_declined_at_any_source_wins(spark):
+    from alliance_pipeline.privacy.identity import MAP_SCHEMA, persons
+
+    def row(source, uid, pk, consent, day):
+        updated = None if consent is None else _ts(day)
+        return (source, uid, "mobile", "x", pk, "test-1", datetime.date(2026, 11, 1),
+                updated, updated, "free", consent, "U", None, "unknown", "unknown", None)  # fmt: skip
+
+    identity_map = spark.createDataFrame(
+        [
+            # declined at moonbay, consented later at platform: still no
+            row("moonbay", "m1", "a", False, 20), row("platform", "p1", "a", True, 23),
+            # consented at both
+            row("moonbay", "m2", "b", True, 20), row("platform", "p2", "b", True, 21),
+            # consented at one source, the other known only through activity
+            row("moonbay", "m3", "c", True, 20), row("platform", "p3", "c", None, 0),
+            # activity only: no statement at all
+            row("platform", "p4", "d", None, 0),
+        ],
+        MAP_SCHEMA,
+    )  # fmt: skip
+    got = {
+        r.person_key: r.marketing_consent for r in persons(identity_map, _ts(23).date()).collect()
+    }
+    assert got == {"a": False, "b": True, "c": True, "d": False}
+
+
 def test_key_literals_redacted_from_plans(spark):
     df = spark.createDataFrame([("a",)], "v string")
     df = df.select(deid.hmac_sha256_hex(F.col("v"), KEY).alias("h"))

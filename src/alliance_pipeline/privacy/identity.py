@@ -194,17 +194,15 @@ def persons(identity_map: DataFrame, as_of: datetime.date) -> DataFrame:
     sources          ';'-joined sorted source ids the person is known to
     home_source      source of the earliest registered_at (ties and unknown: lowest source id)
     first_seen       earliest registration date (Asia/Shanghai), else the night first seen
-    marketing_consent  the statement on the latest updated_at across sources; on a tie, no
-                     consent wins; false when no user record exists
+    marketing_consent  true only when every source's latest user record of the person consents:
+                     a person who declined at any source is never used for cross-brand
+                     recommendations or audiences; false when no user record exists
     membership_tier  the highest tier held at any source
     age_band         at ``as_of``, from the latest known birth date
     gender, province, city_tier  from the latest record that states them, else U / unknown
     """
     far_future = F.lit(datetime.datetime(9999, 1, 1, tzinfo=datetime.UTC))
     tiers = F.array(*[F.lit(t) for t in MEMBERSHIP_TIERS])
-    consent_order = F.struct(
-        F.col("updated_at"), F.when(F.col("marketing_consent"), 0).otherwise(1)
-    )
     agg = identity_map.groupBy("person_key").agg(
         F.max("key_version").alias("key_version"),
         F.array_join(F.array_sort(F.collect_set("source")), ";").alias("sources"),
@@ -214,9 +212,9 @@ def persons(identity_map: DataFrame, as_of: datetime.date) -> DataFrame:
         F.min(F.coalesce(deid.local_date(F.col("registered_at")), F.col("first_seen_dt"))).alias(
             "first_seen"
         ),
-        F.max_by("marketing_consent", F.when(F.col("updated_at").isNotNull(), consent_order)).alias(
-            "marketing_consent"
-        ),
+        F.min(  # false < true: one "no" wins
+            F.when(F.col("updated_at").isNotNull(), F.coalesce("marketing_consent", F.lit(False)))
+        ).alias("marketing_consent"),
         F.max(F.array_position(tiers, F.col("membership_tier"))).alias("_tier"),
         _latest("birth_date", F.col("birth_date").isNotNull()).alias("_birth"),
         _latest("gender", F.col("gender").isin("F", "M")).alias("gender"),
