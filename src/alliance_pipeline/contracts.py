@@ -18,7 +18,14 @@ PII treatment (``pii``), applied by de-identification past the raw zone:
                     :data:`IDENTITY_COLUMNS`, then dropped
     "age_band"      exact birth date: generalised to an age band, then dropped
     "city_tier"     exact city: generalised to province and city tier, then dropped
-    "redact"        free text: mobiles, e-mails and resident ids inside it are redacted
+    "redact"        free text: every identifier shape inside it (mobile, e-mail, resident id
+                    of 18 or 15 digits, bank card, QQ number, WeChat id, street address) and
+                    the names of the persons of the users deliveries are redacted
+
+Free-form columns (:meth:`Dataset.free_form_columns`: strings with no PII treatment, allowed
+values or format that are not a key or a reference, e.g. ``referral_code``, a campaign's name)
+are not meant to hold personal data; de-identification redacts identifier shapes in them too
+(a mobile delivered as a referral code reaches the clean zone as ``[mobile]``).
 """
 
 from __future__ import annotations
@@ -90,6 +97,19 @@ class Dataset:
 
     def pii_columns(self) -> dict[str, str]:
         return {c.name: c.pii for c in self.columns if c.pii}
+
+    def free_form_columns(self) -> list[str]:
+        """String columns a partner fills freely: checked for identifier shapes (redacted)."""
+        fixed = set(self.key) | set(self.references)
+        return [
+            c.name
+            for c in self.columns
+            if c.dtype == "string"
+            and c.pii is None
+            and c.allowed is None
+            and c.format is None
+            and c.name not in fixed
+        ]
 
 
 def _c(name, dtype, description, **kw) -> Column:

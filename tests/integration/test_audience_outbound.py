@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from alliance_pipeline.lake import paths
+from alliance_pipeline.privacy import outputs
 from alliance_pipeline.recommendation import audience
 from alliance_pipeline.recommendation.sample import write_clean, write_curated
 from tests.unit.test_rec_audience import DS, PERSONS, frames
@@ -87,3 +88,15 @@ def test_write_audiences_to_each_contracted_partners_outbound_prefix(
         s3.get_object(Bucket=s3_bucket, Key=prefix + "_summary.json")["Body"].read()
     )
     assert summary["suppressed_cells"] == 0 and summary["segments"] == 2
+
+    # the shared-output walk over every partner's outbound prefix: the real files keep k ...
+    assert outputs.outbound_violations(s3, s3_bucket, 5) == []
+    # ... and a small cell or a file of no declared kind would be found
+    small = body.replace("0,co,5,cmp1", "0,co,2,cmp1").encode()
+    s3.put_object(Bucket=s3_bucket, Key=prefix + "segment=0.csv", Body=small)
+    s3.put_object(Bucket=s3_bucket, Key="outbound/moonbay/reports/buyers.csv", Body=b"n\n1\n")
+    assert outputs.outbound_violations(s3, s3_bucket, 5) == [
+        f"{prefix}segment=0.csv: 1 person count(s) below k=5",
+        "outbound/moonbay/reports/buyers.csv: an outbound file of no declared kind "
+        "(privacy/outputs.py)",
+    ]

@@ -26,6 +26,8 @@ from airflow.dag_processing.dagbag import DagBag
 from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
 
 from alliance_pipeline.lake import paths
+from alliance_pipeline.privacy.min_cell import min_cell_size
+from alliance_pipeline.privacy.outputs import mart_violations, walk_shared_outputs
 from alliance_pipeline.privacy.tasks import run_deidentify
 from alliance_pipeline.settings import PROJECT_ROOT, SPARK_CONN_ID
 from alliance_pipeline.settlement.frames import LINE_COLUMNS, STATEMENT_COLUMNS
@@ -33,6 +35,7 @@ from alliance_pipeline.tasks.nightly import spark_job_args
 from tests.fixtures.postgres import admin_connection, fresh_database
 from tests.fixtures.spark_cluster import StandaloneCluster, standalone_cluster
 from tests.integration.two_nights import (
+    BUCKET,
     LAKE_ONLY_TASKS,
     NIGHTS,
     RUN_STAMPS,
@@ -124,6 +127,16 @@ def test_every_mart_identical_in_duckdb_and_postgres(runs):
     assert {t: len(r) for t, r in d.items()} == {t: len(r) for t, r in p.items()}
     for table in sorted(d):
         assert d[table] == p[table], table
+
+
+def test_every_shared_output_keeps_k_and_internal_marts_say_pseudonymous(runs, s3_endpoint):
+    s3 = s3_endpoint.client()
+    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="outbound/").get("Contents", [])
+    kinds = {o["Key"].split("/")[2] for o in listed}
+    assert {"audience", "statements"} <= kinds  # the walk has files to check
+    assert runs["duck"]["marts"]["partner_overlap"]
+    assert walk_shared_outputs(runs["duck"]["wh"], s3, BUCKET) == []
+    assert mart_violations(runs["pg"]["wh"], min_cell_size()) == []
 
 
 def test_bi_role_reads_marts_and_nothing_else(runs):

@@ -32,6 +32,12 @@ ORDERS = pa.schema(
      ("referral_code", pa.string()), ("campaign_id", pa.string()), ("channel", pa.string()),
      ("updated_at", TS)]
 )  # fmt: skip
+EVENTS = pa.schema(
+    [("event_id", pa.string()), ("source_user_id", pa.string()), ("content_id", pa.string()),
+     ("event_type", pa.string()), ("event_at", TS), ("duration_s", pa.int64()),
+     ("progress_pct", pa.float64()), ("campaign_id", pa.string()), ("device", pa.string()),
+     ("comment", pa.string())]
+)  # fmt: skip
 FX_RATES = pa.schema(
     [("date", pa.date32()), ("currency", pa.string()), ("cny_per_unit", pa.decimal128(18, 6))]
 )
@@ -66,3 +72,9 @@ def order(oid, uid, day):
                 unit_price=Decimal("9.90"), amount=Decimal("9.90"), currency="CNY", ordered_at=ts,
                 status="paid", refund_amount=None, refunded_at=None, referral_code=None,
                 campaign_id=None, channel="app", updated_at=ts)  # fmt: skip
+
+
+def event(eid, uid, day, comment):
+    ts = datetime.datetime(2026, 11, day, 11, tzinfo=UTC)
+    return dict(event_id=eid, source_user_id=uid, content_id="c1", event_type="view", event_at=ts,
+                duration_s=60, progress_pct=10.0, campaign_id=None, device="ios", comment=comment)  # fmt: skip

@@ -11,7 +11,7 @@ from alliance_pipeline.privacy import deid
 from alliance_pipeline.privacy import normalise as N
 from alliance_pipeline.privacy.identity import deidentify_night
 from alliance_pipeline.privacy.pseudonym import PseudonymKey, person_key
-from tests.unit.test_normalise import EMAILS, FREE_TEXT, MOBILES
+from tests.unit.test_normalise import EMAILS, FREE_TEXT, MOBILES, NAMED_TEXT, NAMES
 
 pytestmark = [pytest.mark.unit, pytest.mark.spark]
 
@@ -62,6 +62,20 @@ def test_spark_functions_equal_python_reference(spark):
         assert row.t == N.redact_text(t), t
         assert (row.p, row.tier) == N.city_generalised(c)
     assert [r.t for r in out[: len(FREE_TEXT)]] == [expected for _, expected in FREE_TEXT]
+
+
+def test_spark_name_redaction_equals_python_reference(spark):
+    names = spark.createDataFrame([(n,) for n in NAMES], "full_name string")
+    keys = names.select(F.explode(deid.name_keys(F.col("full_name"))).alias("key"))
+    texts = [t for t, _ in NAMED_TEXT] + [FREE_TEXT[0][0], None, ""]
+    df = spark.createDataFrame(list(enumerate(texts)), "i int, comment string")
+    candidates = df.select(deid.name_candidates(F.col("comment")).alias("c")).collect()
+    for row, text in zip(candidates, texts, strict=True):
+        assert [tuple(c) for c in row.c or []] == N.name_candidates(text), text
+    out = deid.redact_names(df, "comment", keys).orderBy("i").collect()
+    py_keys = set().union(*map(N.name_keys, NAMES))
+    assert [r.comment for r in out] == [N.redact_names(t, py_keys) for t in texts]
+    assert len(out) == len(texts)
 
 
 USERS = (
@@ -164,6 +178,33 @@ def test_two_nights_keys_overlap_consent_and_no_pii(spark):
     assert persons[m7].marketing_consent is False  # never delivered as a user
     assert persons[m8].sources == "moonbay" and persons[m8].age_band == "unknown"
     assert {r.key_version for r in second.identity_map.collect()} == {"test-1"}
+
+
+def test_consent_declined_at_any_source_wins(spark):
+    from alliance_pipeline.privacy.identity import MAP_SCHEMA, persons
+
+    def row(source, uid, pk, consent, day):
+        updated = None if consent is None else _ts(day)
+        return (source, uid, "mobile", "x", pk, "test-1", datetime.date(2026, 11, 1),
+                updated, updated, "free", consent, "U", None, "unknown", "unknown", None)  # fmt: skip
+
+    identity_map = spark.createDataFrame(
+        [
+            # declined at moonbay, consented later at platform: still no
+            row("moonbay", "m1", "a", False, 20), row("platform", "p1", "a", True, 23),
+            # consented at both
+            row("moonbay", "m2", "b", True, 20), row("platform", "p2", "b", True, 21),
+            # consented at one source, the other known only through activity
+            row("moonbay", "m3", "c", True, 20), row("platform", "p3", "c", None, 0),
+            # activity only: no statement at all
+            row("platform", "p4", "d", None, 0),
+        ],
+        MAP_SCHEMA,
+    )  # fmt: skip
+    got = {
+        r.person_key: r.marketing_consent for r in persons(identity_map, _ts(23).date()).collect()
+    }
+    assert got == {"a": False, "b": True, "c": True, "d": False}
 
 
 def test_key_literals_redacted_from_plans(spark):

@@ -127,12 +127,40 @@ FREE_TEXT = [
     ("身份证110105 19491231 002X", "身份证[resident-id]"),
     ("order 2026112312345678901234 is late", "order 2026112312345678901234 is late"),
     ("great course, 5 stars", "great course, 5 stars"),
+    ("call 138 -- 1234 -- 5678 ok", "call [mobile] ok"),
+    ("手机138—1234—5678。", "手机[mobile]。"),
+    ("tel 138\u00a01234\u00a05678", "tel [mobile]"),
+    ("138/1234/5678", "[mobile]"),
+    ("旧身份证110105491231002号", "旧身份证[resident-id]号"),
+    ("QQ号：123456789 加我", "QQ号：[qq] 加我"),
+    ("微信: li_wei_88 谢谢", "微信: [wechat] 谢谢"),
+    ("wx:liwei2020", "wx:[wechat]"),
+    ("卡号 6222 0212 3456 7890 123", "卡号 [bank-card]"),
+    ("我住在杭州市西湖区文三路100号3栋2单元501室，欢迎", "[address]，欢迎"),
+    ("住阳光花园3栋2单元", "[address]"),
+    ("No. 88 Wensan Road", "[address]"),
+    ("内容很实用，打卡第7天", "内容很实用，打卡第7天"),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), FREE_TEXT)
 def test_redact_text(text, expected):
     assert N.redact_text(text) == expected
+
+
+NAMES = ["李伟", "Wang Fang", "欧阳 娜娜", "Al", None]
+NAMED_TEXT = [
+    ("李伟老师讲得好", "[name]老师讲得好"),
+    ("ask Wang   Fang or fang wang, WANGFANG!", "ask [name] or [name], [name]!"),
+    ("我是欧阳娜娜", "我是[name]"),
+    ("wangfangs and Al", "wangfangs and Al"),  # not a whole name; too short to search
+]
+
+
+def test_name_keys_and_redaction():
+    keys = set().union(*map(N.name_keys, NAMES))
+    assert keys == {"李伟", "wangfang", "fangwang", "欧阳", "娜娜", "欧阳娜娜"}
+    assert [N.redact_names(t, keys) for t, _ in NAMED_TEXT] == [e for _, e in NAMED_TEXT]
 
 
 def test_person_key_is_keyed_hmac_and_key_never_shown():

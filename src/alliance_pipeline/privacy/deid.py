@@ -88,6 +88,103 @@ def redact(text: Column) -> Column:
     return text
 
 
+def name_keys(full_name: Column) -> Column:
+    """:func:`.normalise.name_keys` as an array column."""
+    han = F.regexp_extract_all(full_name, F.lit(N.HAN_RUN), 0)
+    words = F.regexp_extract_all(full_name, F.lit(N.LATIN_WORD), 0)
+    low, high = N.HAN_NAME_CHARS
+    keys = F.array_distinct(
+        F.concat(
+            han,
+            F.array(F.array_join(han, "")),
+            F.array(F.lower(F.array_join(words, "")), F.lower(F.array_join(F.reverse(words), ""))),
+        )
+    )
+    return F.filter(
+        keys,
+        lambda k: (
+            (k.rlike(f"^{N.HAN_RUN}$") & F.length(k).between(low, high))
+            | (k.rlike("^[a-z]+$") & (F.length(k) >= N.MIN_LATIN_NAME_CHARS))
+        ),
+    )
+
+
+def name_candidates(text: Column) -> Column:
+    """:func:`.normalise.name_candidates` as an array of (key, pattern) structs."""
+    low, high = N.HAN_NAME_CHARS
+    runs = F.regexp_extract_all(text, F.lit(N.HAN_RUN), 0)
+
+    def substrings(run: Column) -> Column:
+        lengths = F.sequence(F.lit(low), F.least(F.length(run), F.lit(high)))
+        return F.flatten(
+            F.transform(
+                lengths,
+                lambda n: F.transform(
+                    F.sequence(F.lit(1), F.length(run) - n + 1),
+                    lambda i: F.substring(run, i, n),
+                ),
+            )
+        )
+
+    han = F.transform(F.flatten(F.transform(runs, substrings)), lambda s: _span(s, s))
+    words = F.regexp_extract_all(text, F.lit(N.LATIN_WORD), 0)
+    latin = []
+    for n in range(1, N.MAX_LATIN_NAME_WORDS + 1):
+        latin.append(
+            F.transform(
+                _windows(words, n),
+                lambda w: _span(
+                    F.lower(F.array_join(w, "")),
+                    F.concat(
+                        F.lit("(?i)(?<![A-Za-z])"),
+                        F.array_join(w, N.LATIN_GAP),
+                        F.lit("(?![A-Za-z])"),
+                    ),
+                ),
+            )
+        )
+    return F.concat(han, *latin)
+
+
+def _windows(words: Column, n: int) -> Column:
+    """Every run of ``n`` consecutive elements of ``words``."""
+    last = F.size(words) - n + 1
+    starts = F.filter(F.sequence(F.lit(1), F.size(words)), lambda i: (i >= 1) & (i <= last))
+    return F.transform(starts, lambda i: F.slice(words, i, n))  # sequence(1, 0) is [1, 0]
+
+
+def _span(key: Column, pattern: Column) -> Column:
+    return F.struct(key.alias("key"), pattern.alias("pattern"))
+
+
+def redact_names(df: DataFrame, column: str, keys: DataFrame) -> DataFrame:
+    """``df`` with the names in ``keys`` (one ``key`` column) replaced in ``column``.
+
+    Rows whose ``column`` is empty pass through; the others are matched by a join of their
+    candidate spans with the keys (no collect: the keys may be millions).
+    """
+    plain = df.where(F.col(column).isNull() | (F.col(column) == ""))
+    text = df.where(F.col(column) != "").withColumn("_row", F.monotonically_increasing_id())
+    spans = text.select("*", F.explode_outer(name_candidates(F.col(column))).alias("_span"))
+    found = spans.join(
+        keys.select(F.col("key").alias("_key"), F.lit(True).alias("_hit")).distinct(),
+        F.col("_span.key") == F.col("_key"),
+        "left",
+    )
+    pattern = F.col("_span.pattern")
+    hit = F.when(F.col("_hit"), F.struct((-F.length(pattern)).alias("n"), pattern.alias("p")))
+    grouped = found.groupBy("_row").agg(
+        *[F.first(c).alias(c) for c in df.columns],
+        F.sort_array(F.collect_set(hit)).alias("_patterns"),
+    )
+    redacted = F.aggregate(
+        "_patterns",
+        F.col(column),
+        lambda acc, p: F.regexp_replace(acc, p["p"], F.lit(N.NAME_TOKEN)),
+    )
+    return plain.unionByName(grouped.withColumn(column, redacted).select(*df.columns))
+
+
 def hmac_sha256_hex(value: Column, key: PseudonymKey) -> Column:
     """RFC 2104 HMAC-SHA256 of the UTF-8 bytes of ``value``, as 64 lower-case hex characters."""
     ipad, opad = key.pads()
@@ -114,11 +211,19 @@ def local_date(ts: Column) -> Column:
     return F.to_date(F.from_utc_timestamp(ts, PLATFORM_TIMEZONE))
 
 
-def clean_dataset(df: DataFrame, name: str, keys: DataFrame, as_of: datetime.date) -> DataFrame:
+def clean_dataset(
+    df: DataFrame,
+    name: str,
+    keys: DataFrame,
+    as_of: datetime.date,
+    names: DataFrame | None = None,
+) -> DataFrame:
     """One dataset's validated rows (with ``source`` and ``dt``) as clean-zone rows.
 
     ``keys``: (source, source_user_id, person_key, key_version) covering every user id in ``df``.
-    Columns not in the contract (drifted extras) are dropped: they were never reviewed for PII.
+    ``names``: the name keys (one ``key`` column) redacted from free text besides the shapes.
+    Free-form columns get the shape redaction. Columns not in the contract (drifted extras) are
+    dropped: they were never reviewed for PII.
     """
     dataset = contracts.dataset(name)
     pii = dataset.pii_columns()
@@ -130,7 +235,11 @@ def clean_dataset(df: DataFrame, name: str, keys: DataFrame, as_of: datetime.dat
         df = df.join(keys, ["source", id_col], "left")
     for col, kind in pii.items():
         if kind == "redact":
+            if names is not None:
+                df = redact_names(df, col, names)
             df = df.withColumn(col, redact(F.col(col)))
+    for col in dataset.free_form_columns():
+        df = df.withColumn(col, redact(F.col(col)))
     if name == "users":
         birth = F.coalesce(F.col("birth_date"), birth_date_from_resident_id(F.col("id_card_no")))
         df = df.select(

@@ -6,7 +6,7 @@ Identity map (restricted zone ``identity/person_map/dt={dt}/``): one row per
     key material, kept so that a rotation can re-key), person_key, key_version, first_seen_dt,
     and the latest de-identifiable profile of the source user: registered_at, updated_at,
     membership_tier, marketing_consent, gender, birth_date (for the age band at any later date),
-    province, city_tier.
+    province, city_tier, full_name (what free text is searched for: :func:`name_keys`).
 A user's person_key is sticky: computed the night the user is first seen (a user record, or
 events/orders of a user the source has not delivered) and kept afterwards, with one exception:
 a user first seen through activity only (key of ``source_user:...``) moves to the key of its
@@ -41,6 +41,7 @@ PROFILE_TYPES = {
     "birth_date": "date",
     "province": "string",
     "city_tier": "string",
+    "full_name": "string",
 }
 PROFILE_FIELDS = tuple(PROFILE_TYPES)
 MAP_SCHEMA = ", ".join(
@@ -88,7 +89,23 @@ def latest_users(users: DataFrame) -> DataFrame:
         birth.alias("birth_date"),
         deid.province(F.col("city")).alias("province"),
         deid.city_tier(F.col("city")).alias("city_tier"),
+        "full_name",
     )
+
+
+def name_keys(identity_map: DataFrame) -> DataFrame:
+    """The names (``key``) of every person the users deliveries have described so far."""
+    return identity_map.select(
+        F.explode(deid.name_keys(F.col("full_name"))).alias("key")
+    ).distinct()
+
+
+def _with_profile_fields(identity_map: DataFrame) -> DataFrame:
+    """A map written before a profile field existed, with that field empty."""
+    for f, t in PROFILE_TYPES.items():
+        if f not in identity_map.columns:
+            identity_map = identity_map.withColumn(f, F.lit(None).cast(t))
+    return identity_map
 
 
 def _activity_users(activity: list[DataFrame]) -> DataFrame | None:
@@ -109,6 +126,7 @@ def update_identity_map(
     as_of: datetime.date,
 ) -> DataFrame:
     """The cumulative map after tonight: ``previous`` + tonight's users and active user ids."""
+    previous = None if previous is None else _with_profile_fields(previous)
     parts = []
     if users is not None:
         parts.append(latest_users(users))
@@ -176,17 +194,15 @@ def persons(identity_map: DataFrame, as_of: datetime.date) -> DataFrame:
     sources          ';'-joined sorted source ids the person is known to
     home_source      source of the earliest registered_at (ties and unknown: lowest source id)
     first_seen       earliest registration date (Asia/Shanghai), else the night first seen
-    marketing_consent  the statement on the latest updated_at across sources; on a tie, no
-                     consent wins; false when no user record exists
+    marketing_consent  true only when every source's latest user record of the person consents:
+                     a person who declined at any source is never used for cross-brand
+                     recommendations or audiences; false when no user record exists
     membership_tier  the highest tier held at any source
     age_band         at ``as_of``, from the latest known birth date
     gender, province, city_tier  from the latest record that states them, else U / unknown
     """
     far_future = F.lit(datetime.datetime(9999, 1, 1, tzinfo=datetime.UTC))
     tiers = F.array(*[F.lit(t) for t in MEMBERSHIP_TIERS])
-    consent_order = F.struct(
-        F.col("updated_at"), F.when(F.col("marketing_consent"), 0).otherwise(1)
-    )
     agg = identity_map.groupBy("person_key").agg(
         F.max("key_version").alias("key_version"),
         F.array_join(F.array_sort(F.collect_set("source")), ";").alias("sources"),
@@ -196,9 +212,9 @@ def persons(identity_map: DataFrame, as_of: datetime.date) -> DataFrame:
         F.min(F.coalesce(deid.local_date(F.col("registered_at")), F.col("first_seen_dt"))).alias(
             "first_seen"
         ),
-        F.max_by("marketing_consent", F.when(F.col("updated_at").isNotNull(), consent_order)).alias(
-            "marketing_consent"
-        ),
+        F.min(  # false < true: one "no" wins
+            F.when(F.col("updated_at").isNotNull(), F.coalesce("marketing_consent", F.lit(False)))
+        ).alias("marketing_consent"),
         F.max(F.array_position(tiers, F.col("membership_tier"))).alias("_tier"),
         _latest("birth_date", F.col("birth_date").isNotNull()).alias("_birth"),
         _latest("gender", F.col("gender").isin("F", "M")).alias("gender"),
@@ -250,5 +266,8 @@ def deidentify_night(
     new_map = update_identity_map(previous_map, validated.get("users"), activity, key, as_of)
     new_map = materialise(new_map)
     keys = person_keys(new_map)
-    clean = {name: deid.clean_dataset(df, name, keys, as_of) for name, df in validated.items()}
+    names = name_keys(new_map)
+    clean = {
+        name: deid.clean_dataset(df, name, keys, as_of, names) for name, df in validated.items()
+    }
     return Night(clean=clean, identity_map=new_map, persons=persons(new_map, as_of))

@@ -29,7 +29,7 @@ WIDE = "０１２３４５６７８９＋（）－．＠\u3000"
 NARROW = "0123456789+()-.@ "
 _WIDE_TO_NARROW = str.maketrans(WIDE, NARROW)
 
-MOBILE_STRIP = r"[ \t\r\n()\-.]"
+MOBILE_STRIP = r"[ \t\r\n()\-./_\u00a0\u2007\u202f\u2010-\u2015\u2212]"
 MOBILE_CN = r"^(?:(?:\+|00)?86)?(1[0-9]{10})$"
 MOBILE_INTL = r"^(?:\+|00)((?!86)[1-9][0-9]{6,14})$"
 
@@ -41,22 +41,74 @@ RESIDENT_ID_SHAPE = r"^[1-9][0-9]{16}[0-9X]$"
 RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 RESIDENT_ID_CHECK = "10X98765432"  # check character for (weighted sum mod 11)
 
-# Free-text redaction, applied in this order (e-mails first: QQ mail addresses hold mobiles).
+# Free-text redaction, applied in this order (e-mails first: QQ mail addresses hold mobiles;
+# longer digit runs before shorter ones, a mobile's country prefix before the old 15-digit id). A digit may be followed by up to 4 separators (spaces
+# of any width, dashes of any length, dots, slashes, brackets, underscores) before the next one.
 _D = "[0-9０-９]"
-_SEP = "[ \\-.()（）\u3000－．]"
+SEPARATOR = "[ \t\\-.()（）\u3000\u00a0\u2007\u202f\u2010-\u2015\u2212－．/／_＿]"
 _NOT_DIGIT_BEFORE = "(?<![0-9０-９])"
 _NOT_DIGIT_AFTER = "(?![0-9０-９])"
+
+
+def _digits(first: str, more: str) -> str:
+    """A digit matching ``first``, then ``more`` digits (a repeat count) with separators."""
+    return f"{_NOT_DIGIT_BEFORE}{first}(?:{SEPARATOR}{{0,4}}{_D}){{{more}}}"
+
+
+_KEYWORD_GAP = "[ \t:：\u3000号]{0,3}"
 EMAIL_IN_TEXT = r"[A-Za-z0-9._%+\-]+[@＠][A-Za-z0-9\-]+(?:[.．][A-Za-z0-9\-]+)*[.．][A-Za-z]{2,}"
-RESIDENT_ID_IN_TEXT = f"{_NOT_DIGIT_BEFORE}{_D}{{6}}{_SEP}?{_D}{{8}}{_SEP}?{_D}{{3}}[0-9０-９XxＸｘ]{_NOT_DIGIT_AFTER}"
+WECHAT_IN_TEXT = (
+    "(?i:((?:微信号?|(?<![a-z])(?:wechat(?: ?id)?|weixin|vx|wx|v信))" + _KEYWORD_GAP + ")"
+    "[a-z][-_a-z0-9]{5,19}(?![-_a-z0-9]))"
+)
+QQ_IN_TEXT = (
+    "(?i:((?:(?<![a-z])qq|扣扣|企鹅)"
+    + _KEYWORD_GAP
+    + "))[1-9１-９]"
+    + _D
+    + "{4,11}"
+    + _NOT_DIGIT_AFTER
+)
+# 17 digits and a check character (18-digit id), or the 15 digits of a first-generation id.
+RESIDENT_ID_IN_TEXT = (
+    _digits(_D, "16") + f"{SEPARATOR}{{0,4}}[XxＸｘ]|" + _digits(_D, "17") + (_NOT_DIGIT_AFTER)
+)
+RESIDENT_ID_15_IN_TEXT = _digits(_D, "14") + _NOT_DIGIT_AFTER
+BANK_CARD_IN_TEXT = _digits(_D, "15,18") + _NOT_DIGIT_AFTER
 MOBILE_IN_TEXT = (
-    f"{_NOT_DIGIT_BEFORE}(?:(?:[+＋]|00|００)?{_SEP}*(?:86|８６){_SEP}*)?"
-    f"[1１](?:{_SEP}{{0,2}}{_D}){{10}}{_NOT_DIGIT_AFTER}"
+    f"{_NOT_DIGIT_BEFORE}(?:(?:[+＋]|00|００)?{SEPARATOR}*(?:86|８６){SEPARATOR}*)?"
+    f"[1１](?:{SEPARATOR}{{0,4}}{_D}){{10}}{_NOT_DIGIT_AFTER}"
+)
+_HAN_PLACE = "[\u3400-\u9fff]{1,12}"
+_NUMBER = "[0-9０-９一二三四五六七八九十百零〇]+"
+_UNIT = f"(?:{SEPARATOR}{{0,2}}[0-9０-９A-Za-z一二三四五六七八九十]+(?:号楼|栋|幢|座|单元|楼|层|室|号|户))*"
+ADDRESS_IN_TEXT = (
+    f"{_HAN_PLACE}(?:路|街|大道|道|巷|弄|胡同|里){SEPARATOR}{{0,2}}{_NUMBER}(?:号|弄|号院){_UNIT}"
+    f"|{_HAN_PLACE}(?:小区|花园|公寓|大厦|家园|新村|苑){SEPARATOR}{{0,2}}{_NUMBER}(?:号楼|栋|幢|座|期|号){_UNIT}"
+    "|(?i:(?<![a-z0-9])(?:no\\.? ?)?[0-9]{1,5},? (?:[a-z]+ ){1,3}"
+    "(?:road|rd|street|st|avenue|ave|lane|ln|lu|jie|dadao)(?![a-z]))"
 )
 REDACTIONS = (
     (EMAIL_IN_TEXT, "[email]"),
+    (WECHAT_IN_TEXT, "$1[wechat]"),
+    (QQ_IN_TEXT, "$1[qq]"),
     (RESIDENT_ID_IN_TEXT, "[resident-id]"),
+    (BANK_CARD_IN_TEXT, "[bank-card]"),
     (MOBILE_IN_TEXT, "[mobile]"),
+    (RESIDENT_ID_15_IN_TEXT, "[resident-id]"),
+    (ADDRESS_IN_TEXT, "[address]"),
 )
+
+# Names of the persons the users deliveries describe, found in free text: a Chinese name as a
+# substring of a run of Chinese characters, a Latin (pinyin) name as 1-3 consecutive words
+# whose letters, lowercased, spell the name in either order ("Li Wei", "wei li", "LiWei").
+NAME_TOKEN = "[name]"
+HAN_RUN = "[\u3400-\u9fff]{2,}"
+LATIN_WORD = "[A-Za-z]+"
+HAN_NAME_CHARS = (2, 6)
+MIN_LATIN_NAME_CHARS = 4
+MAX_LATIN_NAME_WORDS = 3
+LATIN_GAP = "[^A-Za-z]*"
 
 UNKNOWN = "unknown"
 # (lowest age, highest age or None, label)
@@ -205,5 +257,50 @@ def redact_text(value: str | None) -> str | None:
     if value is None:
         return None
     for pattern, token in REDACTIONS:
-        value = re.sub(pattern, token, value)
+        value = re.sub(pattern, token.replace("$1", r"\1"), value)
     return value
+
+
+def name_keys(full_name: str | None) -> set[str]:
+    """What a delivered full name is searched by: its Chinese runs (and their concatenation),
+    its Latin words joined and lowercased, in either order."""
+    if not full_name:
+        return set()
+    han = re.findall(HAN_RUN, full_name)
+    words = re.findall(LATIN_WORD, full_name)
+    low, high = HAN_NAME_CHARS
+    keys = {k for k in [*han, "".join(han)] if low <= len(k) <= high}
+    latin = {"".join(words).lower(), "".join(reversed(words)).lower()}
+    return keys | {k for k in latin if len(k) >= MIN_LATIN_NAME_CHARS}
+
+
+def name_candidates(text: str | None) -> list[tuple[str, str]]:
+    """(key, pattern) of every span of ``text`` that could be a name: Chinese substrings of
+    allowed lengths, windows of consecutive Latin words (the pattern matches the span itself)."""
+    if not text:
+        return []
+    out = []
+    low, high = HAN_NAME_CHARS
+    for run in re.findall(HAN_RUN, text):
+        for n in range(low, min(len(run), high) + 1):
+            out += [(run[i : i + n], run[i : i + n]) for i in range(len(run) - n + 1)]
+    words = re.findall(LATIN_WORD, text)
+    for n in range(1, MAX_LATIN_NAME_WORDS + 1):
+        for i in range(len(words) - n + 1):
+            window = words[i : i + n]
+            out.append(("".join(window).lower(), latin_name_pattern(window)))
+    return out
+
+
+def latin_name_pattern(words: list[str]) -> str:
+    return "(?i)(?<![A-Za-z])" + LATIN_GAP.join(words) + "(?![A-Za-z])"
+
+
+def redact_names(text: str | None, keys: set[str]) -> str | None:
+    """``text`` with every span whose key is in ``keys`` replaced (longest patterns first)."""
+    if not text:
+        return text
+    patterns = {p for k, p in name_candidates(text) if k in keys}
+    for pattern in sorted(patterns, key=lambda p: (-len(p), p)):
+        text = re.sub(pattern, NAME_TOKEN, text)
+    return text

@@ -7,12 +7,15 @@
 Collected from every ``users`` delivery (any registry format and encoding) and from the free text
 of every other delivery: full names, mobiles (the 11-digit national number behind every spelling,
 plus spellings that do not normalise, such as Excel's ``1.38001E+10``), e-mails (normalised),
-resident ids (uppercased) and exact birth dates.
+resident ids of 18 or 15 digits (uppercased) and exact birth dates; from free text also QQ
+numbers, WeChat ids, bank card numbers and street addresses (the shapes of :mod:`.normalise`).
 
-Searched, in any text: a mobile's digits with or without ``+86``/``0086``/``86``, spaces, dashes,
-dots or parentheses, full-width or not; an e-mail case-insensitively; a resident id in either case;
-a name as a substring of a run of Chinese characters; a birth date as ``YYYY-MM-DD`` (also with
-``/`` or ``.``). Text files are searched after undoing HTML entities, ``\\uXXXX`` escapes and
+Searched, in any text: a mobile's digits with or without ``+86``/``0086``/``86`` and up to four
+separators between digits (the separators of the free-text redaction), full-width or not; an
+e-mail case-insensitively; a resident id in either case; a Chinese name as a substring of a run
+of Chinese characters, a Latin name as 1-3 consecutive words spelling it (either order); a birth
+date as ``YYYY-MM-DD`` (also with ``/`` or ``.``); a QQ or bank card number as the digits of a
+digit run; a WeChat id case-insensitively; an address literally. Text files are searched after undoing HTML entities, ``\\uXXXX`` escapes and
 URL escapes; Parquet values are decoded to text column by column.
 
 A :class:`Finding` names where and what kind, never the value: findings can be printed and
@@ -37,7 +40,17 @@ import pyarrow.parquet as pq
 from alliance_pipeline.privacy import normalise as N
 from alliance_pipeline.registry import Source, load_sources
 
-KINDS = ("full_name", "mobile", "email", "resident_id", "birth_date")
+KINDS = (
+    "full_name",
+    "mobile",
+    "email",
+    "resident_id",
+    "birth_date",
+    "qq",
+    "wechat",
+    "bank_card",
+    "address",
+)
 USERS_COLUMNS = {
     "full_name": "full_name",
     "mobile": "mobile",
@@ -49,12 +62,20 @@ MIN_NAME_CHARS = 2  # a single character is no name to search for
 FORMAT_OF_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 
 _WIDE = str.maketrans(N.WIDE, N.NARROW)
-_DIGIT_RUN = re.compile(r"[0-9](?:[ \-.()]{0,2}[0-9])*")
+_DIGIT_RUN = re.compile(f"[0-9](?:{N.SEPARATOR}{{0,4}}[0-9])*")
 _NOT_DIGIT = re.compile(r"[^0-9]")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-_RESIDENT_ID = re.compile(r"(?<![0-9])[0-9]{6}[ \-]?[0-9]{8}[ \-]?[0-9]{3}[0-9Xx](?![0-9])")
+_RESIDENT_ID = re.compile(f"(?<![0-9])[0-9](?:{N.SEPARATOR}{{0,4}}[0-9Xx])*")
+_RESIDENT_ID_LENGTHS = (15, 18)
+_RESIDENT_ID_SHAPE = re.compile(N.RESIDENT_ID_IN_TEXT)
+_RESIDENT_ID_15_SHAPE = re.compile(N.RESIDENT_ID_15_IN_TEXT)
 _DATE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?![0-9])")
 _HAN = re.compile(r"[\u3400-\u9fff]+")
+_LATIN_WORD = re.compile(N.LATIN_WORD)
+_QQ = re.compile(N.QQ_IN_TEXT)
+_WECHAT = re.compile(N.WECHAT_IN_TEXT)
+_BANK_CARD = re.compile(N.BANK_CARD_IN_TEXT)
+_ADDRESS = re.compile(N.ADDRESS_IN_TEXT)
 _U_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _BINARY_SNIFF = 8192
 
@@ -81,15 +102,24 @@ class Needles:
     emails: set[str] = field(default_factory=set, repr=False)  # trimmed, lowercased
     resident_ids: set[str] = field(default_factory=set, repr=False)  # uppercased
     birth_dates: set[str] = field(default_factory=set, repr=False)  # YYYY-MM-DD
+    latin_names: set[str] = field(default_factory=set, repr=False)  # letters, lowercased
+    qq: set[str] = field(default_factory=set, repr=False)  # digits
+    wechat: set[str] = field(default_factory=set, repr=False)  # lowercased
+    bank_cards: set[str] = field(default_factory=set, repr=False)  # digits
+    addresses: set[str] = field(default_factory=set, repr=False)  # as written
 
     def counts(self) -> dict[str, int]:
         return {
-            "full_name": len(self.names),
+            "full_name": len(self.names) + len(self.latin_names),
             "mobile": len(self.mobiles),
             "mobile_spellings": len(self.raw_mobiles),
             "email": len(self.emails),
             "resident_id": len(self.resident_ids),
             "birth_date": len(self.birth_dates),
+            "qq": len(self.qq),
+            "wechat": len(self.wechat),
+            "bank_card": len(self.bank_cards),
+            "address": len(self.addresses),
         }
 
     def literal_mobiles(self) -> set[str]:
@@ -106,6 +136,7 @@ class Needles:
         value = str(value)
         if kind == "full_name":
             self.names.update(n for n in _HAN.findall(value) if len(n) >= MIN_NAME_CHARS)
+            self.latin_names |= {k for k in N.name_keys(value) if k.isascii()}
         elif kind == "mobile":
             self.raw_mobiles.add(value)
             self.mobiles |= _national(value)
@@ -121,9 +152,14 @@ class Needles:
         """Identifiers written inside free text (comments) of a delivery."""
         narrow = text.translate(_WIDE)
         self.emails |= {m.group(0).lower() for m in _EMAIL.finditer(narrow)}
-        self.resident_ids |= {_strip_id(m.group(0)) for m in _RESIDENT_ID.finditer(narrow)}
+        for shape in (_RESIDENT_ID_SHAPE, _RESIDENT_ID_15_SHAPE):
+            self.resident_ids |= {_strip_id(m.group(0)) for m in shape.finditer(narrow)}
         for run in _DIGIT_RUN.finditer(narrow):
             self.mobiles |= _national(run.group(0))
+        self.qq |= {_NOT_DIGIT.sub("", m.group(0)[len(m.group(1)) :]) for m in _QQ.finditer(narrow)}
+        self.wechat |= {m.group(0)[len(m.group(1)) :].lower() for m in _WECHAT.finditer(narrow)}
+        self.bank_cards |= {_NOT_DIGIT.sub("", m.group(0)) for m in _BANK_CARD.finditer(narrow)}
+        self.addresses |= {m.group(0) for m in _ADDRESS.finditer(text)}
 
 
 def _national(value: str) -> set[str]:
@@ -133,7 +169,7 @@ def _national(value: str) -> set[str]:
 
 
 def _strip_id(value: str) -> str:
-    return re.sub(r"[ \-]", "", value).upper()
+    return re.sub(r"[^0-9X]", "", value.upper())
 
 
 def _iso(m: re.Match) -> str:
@@ -148,6 +184,34 @@ def _mobiles_in(text: str, mobiles: set[str]) -> int:
     return hits
 
 
+def _resident_ids_in(text: str, ids: set[str]) -> int:
+    hits = 0
+    for run in _RESIDENT_ID.finditer(text):
+        s = _strip_id(run.group(0))
+        hits += any(
+            s[i : i + n] in ids for n in _RESIDENT_ID_LENGTHS for i in range(len(s) - n + 1)
+        )
+    return hits
+
+
+def _digit_runs_holding(text: str, numbers: set[str]) -> int:
+    if not numbers:
+        return 0
+    runs = (_NOT_DIGIT.sub("", r.group(0)) for r in _DIGIT_RUN.finditer(text))
+    return sum(any(n in digits for n in numbers) for digits in runs)
+
+
+def _latin_names_in(text: str, names: set[str]) -> int:
+    if not names:
+        return 0
+    words = [w.lower() for w in _LATIN_WORD.findall(text)]
+    return sum(
+        "".join(words[i : i + n]) in names
+        for n in range(1, N.MAX_LATIN_NAME_WORDS + 1)
+        for i in range(len(words) - n + 1)
+    )
+
+
 def find_in_text(text: str, needles: Needles, literals: set[str] | None = None) -> Counter:
     """Hits per kind in ``text`` (values separated by newlines never join)."""
     found: Counter[str] = Counter()
@@ -155,9 +219,7 @@ def find_in_text(text: str, needles: Needles, literals: set[str] | None = None) 
         return found
     narrow = text.translate(_WIDE)
     found["email"] = sum(m.group(0).lower() in needles.emails for m in _EMAIL.finditer(narrow))
-    found["resident_id"] = sum(
-        _strip_id(m.group(0)) in needles.resident_ids for m in _RESIDENT_ID.finditer(narrow)
-    )
+    found["resident_id"] = _resident_ids_in(narrow, needles.resident_ids)
     found["mobile"] = _mobiles_in(narrow, needles.mobiles)
     for literal in literals if literals is not None else needles.literal_mobiles():
         found["mobile"] += text.count(literal)
@@ -168,6 +230,12 @@ def find_in_text(text: str, needles: Needles, literals: set[str] | None = None) 
             found["full_name"] += sum(
                 run[i : i + size] in needles.names for i in range(len(run) - size + 1)
             )
+    found["full_name"] += _latin_names_in(narrow, needles.latin_names)
+    found["qq"] = _digit_runs_holding(narrow, needles.qq)
+    found["bank_card"] = _digit_runs_holding(narrow, needles.bank_cards)
+    lowered = narrow.lower()
+    found["wechat"] = sum(lowered.count(w) for w in needles.wechat)
+    found["address"] = sum(text.count(a) for a in needles.addresses)
     return +found
 
 
