@@ -26,6 +26,7 @@ from alliance_pipeline.manifest import (
     MANIFEST_NAME,
     Manifest,
     ManifestError,
+    ManifestFile,
     file_name,
     parse_manifest,
 )
@@ -97,6 +98,11 @@ def read_manifest(client, bucket: str, source: Source, dataset: str, dt: str) ->
         raise IngestionError(f"{where}: no {MANIFEST_NAME} in the landing zone") from None
     except (ClientError, BotoCoreError) as exc:
         raise s3_error(exc, where, key) from None
+    return manifest_from(text, source, dataset, dt)
+
+
+def manifest_from(text: bytes, source: Source, dataset: str, dt: str) -> Manifest:
+    """The delivery's manifest checked against its partition; raises IngestionError."""
     try:
         return parse_manifest(
             text,
@@ -128,16 +134,7 @@ def ingest_delivery(client, bucket: str, source: Source, dataset: str, dt: str) 
         for entry in manifest.files:
             local = staging / file_name(entry.key)
             digest = _download(client, bucket, entry.key, local, where)
-            if digest != entry.sha256:
-                raise IngestionError(
-                    f"{where}: checksum mismatch for {entry.key} "
-                    f"(manifest {entry.sha256[:12]}…, file {digest[:12]}…)"
-                )
-            rows = count_rows(local, source, where)
-            if rows != entry.rows:
-                raise IngestionError(
-                    f"{where}: {entry.key} has {rows} rows, the manifest says {entry.rows}"
-                )
+            check_part(local, digest, entry, source, where)
         (staging / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
         record = _record(manifest, "ingested", staging)
         (staging / RECORD_NAME).write_text(json.dumps(asdict(record), indent=2), encoding="utf-8")
@@ -146,6 +143,20 @@ def ingest_delivery(client, bucket: str, source: Source, dataset: str, dt: str) 
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def check_part(local: Path, digest: str, entry: ManifestFile, source: Source, where: str) -> None:
+    """A downloaded part file against its manifest entry: checksum, then rows."""
+    if digest != entry.sha256:
+        raise IngestionError(
+            f"{where}: checksum mismatch for {entry.key} "
+            f"(manifest {entry.sha256[:12]}…, file {digest[:12]}…)"
+        )
+    rows = count_rows(local, source, where)
+    if rows != entry.rows:
+        raise IngestionError(
+            f"{where}: {entry.key} has {rows} rows, the manifest says {entry.rows}"
+        )
 
 
 def count_rows(path: Path, source: Source, where: str) -> int:
