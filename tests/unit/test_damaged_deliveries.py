@@ -25,7 +25,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from alliance_pipeline.ingestion import IngestionError, check_part, manifest_from
@@ -86,6 +86,8 @@ byte_damage = st.one_of(
     st.tuples(st.just("duplicate_header_column"), st.integers(0, 20)),
 )
 manifest_damage = st.one_of(
+    st.just(("none",)),
+    st.just(("none",)),
     st.just(("none",)),
     st.tuples(st.just("rows"), st.integers(-3, 3)),
     st.tuples(st.just("key"), st.sampled_from(["..", ".", "a//b.csv", "x/part-00000.csv"])),
@@ -255,6 +257,7 @@ def test_a_damaged_delivery_ends_in_a_named_outcome(
                 message = str(refused)
                 assert message.startswith(where), message
                 assert not any(v in message for v in pii_all), message
+                event("refused at ingestion")
                 return
             try:
                 result, message = validate_batch(source_id, dataset, cases.DT, "r", now=NOW), ""
@@ -263,6 +266,8 @@ def test_a_damaged_delivery_ends_in_a_named_outcome(
                 assert result.batch_rejected and result.failed_critical
                 assert all(rule and rule in message for rule in result.failed_critical)
                 assert where in message
+            outcome = "rejected: " + ",".join(result.failed_critical) if message else "accepted"
+            event(outcome if message or not result.rows_quarantined else "rows quarantined")
             assert result.rows_in == result.rows_passed + result.rows_quarantined
             assert result.rows_in >= 0 and result.rows_passed >= 0
             assert all(e.rule for e in result.quarantine)
