@@ -9,7 +9,8 @@ nor in any message. Ingestion's checks run on the part files as S3 would hand th
 (:func:`~alliance_pipeline.ingestion.check_part`); the S3 transfer itself is the integration
 tests' business.
 
-Examples: ``ALLIANCE_DAMAGE_EXAMPLES`` (default 6, seconds each; e.g. 500 for a night's search).
+Examples: ``ALLIANCE_DAMAGE_EXAMPLES`` (default 10, besides the fixed ``@example`` cases of bugs
+found before; about a second each; e.g. 500 for a longer search).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from alliance_pipeline.ingestion import IngestionError, check_part, manifest_from
@@ -37,7 +38,7 @@ from tests.fixtures.bad_inputs.lake import NOW
 
 pytestmark = pytest.mark.unit
 
-EXAMPLES = int(os.environ.get("ALLIANCE_DAMAGE_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("ALLIANCE_DAMAGE_EXAMPLES", "10"))
 # one delivery per format and encoding: (source, dataset)
 DELIVERIES = [
     ("moonbay", "users"),  # CSV, GBK
@@ -69,7 +70,7 @@ def personal_values(rows: list[dict]) -> set[str]:
 
 
 row_damage = st.one_of(
-    st.tuples(st.just("reorder"), st.randoms(use_true_random=False)),
+    st.tuples(st.just("reorder"), st.permutations(range(16))),
     st.tuples(st.just("drop_column"), st.integers(0, 20)),
     st.tuples(st.just("rename_to_value"), st.integers(0, 20)),
     st.tuples(st.just("cell"), st.integers(0, 39), st.integers(0, 20), st.sampled_from(CONTROL)),
@@ -100,8 +101,8 @@ def damage_rows(rows: list[dict], ops, pii: list[str]) -> list[dict]:
     for op in ops:
         names = list(rows[0])
         if op[0] == "reorder":
-            op[1].shuffle(names)
-            rows = [{n: r.get(n) for n in names} for r in rows]
+            rank = {n: op[1].index(i % 16) + i / 100 for i, n in enumerate(names)}
+            rows = [{n: r.get(n) for n in sorted(names, key=rank.get)} for r in rows]
         elif op[0] == "drop_column":
             gone = names[op[1] % len(names)]
             rows = [{k: v for k, v in r.items() if k != gone} for r in rows]
@@ -194,8 +195,8 @@ def deliver(raw: Path, source_id: str, dataset: str, data: bytes, rows: int, edi
     return folder
 
 
-def ingest_checks(folder: Path, source_id: str, dataset: str) -> None:
-    """Ingestion's checks of a delivery already transferred; raises IngestionError."""
+def ingest_checks(folder: Path, source_id: str, dataset: str) -> int:
+    """Ingestion's checks of a delivery already transferred; its rows, or IngestionError."""
     src = registry_source(source_id)
     manifest = manifest_from((folder / MANIFEST_NAME).read_bytes(), src, dataset, cases.DT)
     where = f"source={source_id} dataset={dataset} dt={cases.DT}"
@@ -203,6 +204,7 @@ def ingest_checks(folder: Path, source_id: str, dataset: str) -> None:
         local = folder / file_name(entry.key)
         digest = hashlib.sha256(local.read_bytes()).hexdigest() if local.is_file() else ""
         check_part(local, digest, entry, src, where)
+    return manifest.rows
 
 
 def outside_restricted(root: Path) -> str:
@@ -222,6 +224,13 @@ def outside_restricted(root: Path) -> str:
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@example(("kestrel", "users"), [("rename_to_value", 3)], [], ("none",))  # header echo
+@example(("moonbay", "users"), [], [("drop_first_line",)], ("none",))  # no header row
+@example(("kestrel", "orders"), [], [("duplicate_header_column", 2)], ("none",))
+@example(("kestrel", "orders"), [("cell", 4, 13, ",")], [], ("none",))  # a stray separator
+@example(("tidewave", "events"), [("cell", 2, 9, "\x00")], [], ("split", 0.5))
+@example(("lumen", "users"), [("duplicate_row", 3, True)], [], ("none",))  # latest wins
+@example(("kestrel", "orders"), [], [], ("key", ".."))
 @given(
     delivery=st.sampled_from(DELIVERIES),
     rows_ops=st.lists(row_damage, max_size=3),
@@ -233,6 +242,8 @@ def test_a_damaged_delivery_ends_in_a_named_outcome(
 ):
     source_id, dataset = delivery
     src = registry_source(source_id)
+    for op in [*rows_ops, *bytes_ops, manifest_edit]:
+        event(f"damage: {op[0]}")
     rows = personal_rows(source_id, dataset)
     pii = sorted(personal_values(rows)) or ["nana.ouyang00@example.org"]
     damaged = damage_rows(rows, rows_ops, pii)
@@ -252,7 +263,7 @@ def test_a_damaged_delivery_ends_in_a_named_outcome(
             folder = deliver(root / "raw", source_id, dataset, data, len(damaged), manifest_edit)
             where = f"source={source_id} dataset={dataset} dt={cases.DT}"
             try:
-                ingest_checks(folder, source_id, dataset)
+                delivered = ingest_checks(folder, source_id, dataset)
             except IngestionError as refused:
                 message = str(refused)
                 assert message.startswith(where), message
@@ -269,6 +280,7 @@ def test_a_damaged_delivery_ends_in_a_named_outcome(
             outcome = "rejected: " + ",".join(result.failed_critical) if message else "accepted"
             event(outcome if message or not result.rows_quarantined else "rows quarantined")
             assert result.rows_in == result.rows_passed + result.rows_quarantined
+            assert result.rows_in == delivered  # ingestion and validation count alike
             assert result.rows_in >= 0 and result.rows_passed >= 0
             assert all(e.rule for e in result.quarantine)
             quarantined = Path(result.quarantine_path) / "rows.parquet"
