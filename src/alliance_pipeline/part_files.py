@@ -2,10 +2,12 @@
 
 CSV and JSON Lines are decoded as a stream (a block of bytes, then a line, at a time); Parquet is
 read a batch of rows at a time. A source registered as GBK is read as GB18030, its superset (a
-rare name character outside GBK is still a valid character). A CSV field has no size limit here. Cells are text as delivered (``None`` for absent or empty cells,
-see readers for the rules). A problem that makes the whole file unusable raises
-:class:`FileProblem` (``encoding``, ``file_unreadable``, ``file_empty``), possibly after frames
-were given: a file is known to be sound only once read through.
+rare name character outside GBK is still a valid character); a CSV field has no size limit.
+Cells are text as delivered (``None`` for absent or empty cells, see readers for the rules). A
+problem that makes the whole file unusable raises :class:`FileProblem` (``encoding``,
+``file_unreadable``, ``file_empty``, ``duplicate_column``: a header naming a column twice),
+possibly after frames were given: a file is known to be sound only once read through.
+:func:`count_records` counts a file's rows the same way (ingestion's check of the manifest).
 """
 
 from __future__ import annotations
