@@ -108,7 +108,7 @@ def survey(
         if not seen:  # JSON Lines without a record: a delivery of no rows, not of no columns
             seen = dict.fromkeys(dataset.column_names)
         if not any(c in dataset.column_names for c in seen):
-            detail = "its first line names none of the contract's columns (no header row?)"
+            detail = "its columns include none of the contract's (a header row missing?)"
             delivery.problems.append(("header_missing", f"{name}: {detail}"))
             continue
         delivery.readable.append(name)

@@ -161,8 +161,9 @@ def check_part(local: Path, digest: str, entry: ManifestFile, source: Source, wh
 
 def count_rows(path: Path, source: Source, where: str) -> int:
     """Data rows of one part file, counted as validation reads them (a line with a stray
-    separator is a row, for validation to quarantine); a file without rows to count raises."""
-    if not path.stat().st_size:
+    separator is a row, for validation to quarantine); a file without rows to count raises.
+    An empty JSON Lines file is a delivery of no records; CSV needs a header, Parquet a footer."""
+    if not path.stat().st_size and source.format != "jsonl":
         raise IngestionError(f"{where}: {path.name} is empty (0 bytes)")
     try:
         return count_records(lambda: path.open("rb"), source.format, source.encoding)

@@ -194,10 +194,8 @@ def count_records(open_file: Opener, fmt: str, encoding: str) -> int:
         with open_file() as stream:
             try:
                 return pq.ParquetFile(stream).metadata.num_rows
-            except (pa.ArrowInvalid, OSError) as exc:
-                raise FileProblem(
-                    "file_unreadable", f"not a readable Parquet file ({exc})"
-                ) from None
+            except PARQUET_ERRORS as exc:
+                raise _parquet_problem(exc) from None
     if fmt == "jsonl":
         return sum(1 for _ in jsonl_lines(open_file, encoding))
     records = sum(1 for _ in csv_records(open_file, encoding))
@@ -243,8 +241,18 @@ def _parquet_frames(open_file: Opener, chunk_rows: int) -> Iterator[pd.DataFrame
                 yield _parquet_frame(batch)
             if not given:
                 yield _parquet_frame(parquet.schema_arrow.empty_table())
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise FileProblem("file_unreadable", f"not a readable Parquet file ({exc})") from None
+        except PARQUET_ERRORS as exc:
+            raise _parquet_problem(exc) from None
+
+
+# Arrow reads names and string pages without checking their UTF-8: Python's decode does.
+PARQUET_ERRORS = (pa.ArrowException, OSError, UnicodeDecodeError)
+
+
+def _parquet_problem(exc: Exception) -> FileProblem:
+    if isinstance(exc, UnicodeDecodeError):
+        return FileProblem("encoding", f"Parquet text that is not UTF-8 ({exc.reason})")
+    return FileProblem("file_unreadable", f"not a readable Parquet file ({exc})")
 
 
 def _parquet_frame(batch: pa.RecordBatch | pa.Table) -> pd.DataFrame:

@@ -29,6 +29,7 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
+from alliance_pipeline.contracts import dataset as contract
 from alliance_pipeline.ingestion import IngestionError, check_part, manifest_from
 from alliance_pipeline.manifest import MANIFEST_NAME, file_name
 from alliance_pipeline.registry import source as registry_source
@@ -45,6 +46,7 @@ DELIVERIES = [
     ("kestrel", "users"),  # CSV, UTF-8
     ("kestrel", "orders"),
     ("tidewave", "events"),  # JSON Lines
+    ("tidewave", "orders"),
     ("lumen", "orders"),  # Parquet
     ("lumen", "users"),
 ]
@@ -98,7 +100,7 @@ manifest_damage = st.one_of(
 
 def damage_rows(rows: list[dict], ops, pii: list[str]) -> list[dict]:
     rows = [dict(r) for r in rows]
-    for op in ops:
+    for op in ops if rows else ():
         names = list(rows[0])
         if op[0] == "reorder":
             rank = {n: op[1].index(i % 16) + i / 100 for i, n in enumerate(names)}
@@ -124,17 +126,20 @@ def damage_rows(rows: list[dict], ops, pii: list[str]) -> list[dict]:
     return rows
 
 
-def encode(source_id: str, rows: list[dict]) -> bytes:
+def encode(source_id: str, dataset: str, rows: list[dict]) -> bytes:
     src = registry_source(source_id)
+    names = list(rows[0]) if rows else contract(dataset).column_names
     if src.format == "parquet":
-        table = pa.Table.from_pylist([{k: _text(v) for k, v in r.items()} for r in rows])
+        table = pa.Table.from_pylist(
+            [{k: _text(v) for k, v in r.items()} for r in rows],
+            schema=None if rows else pa.schema([(n, pa.string()) for n in names]),
+        )
         buf = io.BytesIO()
         pq.write_table(table, buf)
         return buf.getvalue()
     if src.format == "jsonl":
         return cases.jsonl_bytes(rows)
-    header = list(rows[0])
-    lines = [",".join(header)] + [",".join(_text(r.get(c)) or "" for c in header) for r in rows]
+    lines = [",".join(names)] + [",".join(_text(r.get(c)) or "" for c in names) for r in rows]
     return ("\n".join(lines) + "\n").encode(src.encoding, errors="replace")
 
 
@@ -166,23 +171,15 @@ def damage_bytes(data: bytes, ops, encoding: str) -> bytes:
     return data
 
 
-def deliver(raw: Path, source_id: str, dataset: str, data: bytes, rows: int, edit) -> Path:
-    """The part file(s) and manifest as the raw zone holds them, the manifest edited."""
+def deliver(raw: Path, source_id: str, dataset: str, parts: list[tuple[bytes, int]], edit):
+    """The part files (bytes, rows) and manifest as the raw zone holds them, manifest edited."""
     src = registry_source(source_id)
     folder = raw / source_id / dataset / f"dt={cases.DT}"
     shutil.rmtree(folder, ignore_errors=True)  # a re-delivery of a reference dataset
     folder.mkdir(parents=True)
-    parts = {f"part-00000.{src.format}": data}
-    if edit[0] == "split" and src.format != "parquet":
-        cut = data.find(b"\n", int(edit[1] * len(data))) + 1
-        head = data.split(b"\n", 1)[0] + b"\n" if src.format == "csv" else b""
-        if 0 < cut < len(data):
-            parts = {
-                f"part-00000.{src.format}": data[:cut],
-                f"part-00001.{src.format}": head + data[cut:],
-            }
     files = []
-    for name, body in parts.items():
+    for i, (body, rows) in enumerate(parts):
+        name = f"part-{i:05d}.{src.format}"
         (folder / name).write_bytes(body)
         key = src.landing_key(dataset, cases.DT, name)
         files.append({"key": key, "rows": rows, "sha256": hashlib.sha256(body).hexdigest()})
@@ -224,21 +221,24 @@ def outside_restricted(root: Path) -> str:
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@example(("kestrel", "users"), [("rename_to_value", 3)], [], ("none",))  # header echo
-@example(("moonbay", "users"), [], [("drop_first_line",)], ("none",))  # no header row
-@example(("kestrel", "orders"), [], [("duplicate_header_column", 2)], ("none",))
-@example(("kestrel", "orders"), [("cell", 4, 13, ",")], [], ("none",))  # a stray separator
-@example(("tidewave", "events"), [("cell", 2, 9, "\x00")], [], ("split", 0.5))
-@example(("lumen", "users"), [("duplicate_row", 3, True)], [], ("none",))  # latest wins
-@example(("kestrel", "orders"), [], [], ("key", ".."))
+@example(("kestrel", "users"), [("rename_to_value", 3)], [], ("none",), None)  # header echo
+@example(("moonbay", "users"), [], [("drop_first_line",)], ("none",), None)  # no header row
+@example(("kestrel", "orders"), [], [("duplicate_header_column", 2)], ("none",), None)
+@example(("kestrel", "orders"), [("cell", 4, 13, ",")], [], ("none",), None)  # stray separator
+@example(("tidewave", "events"), [("cell", 2, 9, "\x00")], [], ("split", 0.5), None)
+@example(("lumen", "users"), [("duplicate_row", 3, True)], [], ("none",), None)  # latest wins
+@example(("kestrel", "orders"), [], [], ("key", ".."), None)
+@example(("tidewave", "orders"), [], [], ("none",), 0)  # an empty JSON Lines file
+@example(("lumen", "orders"), [], [("flip", 0.0419, 200)], ("none",), None)  # not UTF-8
 @given(
     delivery=st.sampled_from(DELIVERIES),
     rows_ops=st.lists(row_damage, max_size=3),
     bytes_ops=st.lists(byte_damage, max_size=2),
     manifest_edit=manifest_damage,
+    kept=st.sampled_from([None, None, None, 0, 1]),
 )
 def test_a_damaged_delivery_ends_in_a_named_outcome(
-    reference_lake, delivery, rows_ops, bytes_ops, manifest_edit
+    reference_lake, delivery, rows_ops, bytes_ops, manifest_edit, kept
 ):
     source_id, dataset = delivery
     src = registry_source(source_id)
@@ -246,12 +246,17 @@ def test_a_damaged_delivery_ends_in_a_named_outcome(
         event(f"damage: {op[0]}")
     rows = personal_rows(source_id, dataset)
     pii = sorted(personal_values(rows)) or ["nana.ouyang00@example.org"]
-    damaged = damage_rows(rows, rows_ops, pii)
-    data = encode(source_id, damaged)
+    damaged = damage_rows(rows[:kept], rows_ops, pii)  # kept: a delivery of 0 or 1 rows
+    cut = int(manifest_edit[1] * len(damaged)) if manifest_edit[0] == "split" else len(damaged)
+    pieces = [damaged[:cut], damaged[cut:]] if 0 < cut < len(damaged) else [damaged]
+    parts = [(encode(source_id, dataset, p), len(p)) for p in pieces]
+    data = parts[0][0]  # the damage hits the first part file
     if src.format != "parquet":
         data = damage_bytes(data, bytes_ops, src.encoding)
     elif bytes_ops and bytes_ops[0][0] in ("flip", "truncate"):
         data = damage_bytes(data, bytes_ops[:1], src.encoding)
+    parts[0] = (data, parts[0][1])
+    undamaged = not (rows_ops or bytes_ops) and manifest_edit[0] in ("none", "split")
     pii_all = sorted(set(pii) | personal_values([r for r in damaged if isinstance(r, dict)]))
 
     with tempfile.TemporaryDirectory(prefix="alliance-damage-") as work:
@@ -260,12 +265,13 @@ def test_a_damaged_delivery_ends_in_a_named_outcome(
         mp = pytest.MonkeyPatch()
         mp.setenv("ALLIANCE_LAKE_ROOT", str(root))
         try:
-            folder = deliver(root / "raw", source_id, dataset, data, len(damaged), manifest_edit)
+            folder = deliver(root / "raw", source_id, dataset, parts, manifest_edit)
             where = f"source={source_id} dataset={dataset} dt={cases.DT}"
             try:
                 delivered = ingest_checks(folder, source_id, dataset)
             except IngestionError as refused:
                 message = str(refused)
+                assert not undamaged, message  # a valid delivery is taken
                 assert message.startswith(where), message
                 assert not any(v in message for v in pii_all), message
                 event("refused at ingestion")
@@ -277,6 +283,7 @@ def test_a_damaged_delivery_ends_in_a_named_outcome(
                 assert result.batch_rejected and result.failed_critical
                 assert all(rule and rule in message for rule in result.failed_critical)
                 assert where in message
+            assert not (undamaged and (message or result.rows_quarantined)), message
             outcome = "rejected: " + ",".join(result.failed_critical) if message else "accepted"
             event(outcome if message or not result.rows_quarantined else "rows quarantined")
             assert result.rows_in == result.rows_passed + result.rows_quarantined

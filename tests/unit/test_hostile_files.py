@@ -98,6 +98,22 @@ def test_a_header_with_a_column_twice_is_a_refused_file_in_every_format(tmp_path
     assert info.value.rule == "duplicate_column"
 
 
+def test_parquet_text_that_is_not_utf8_is_an_encoding_problem_not_a_crash():
+    """Found by the damage harness: a flipped byte in a string page escaped as
+    UnicodeDecodeError (Arrow does not check UTF-8 when it reads)."""
+    import pyarrow as pa
+
+    from alliance_pipeline.part_files import count_records
+
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"a": pa.array([b"\xc8x"], pa.binary()).view(pa.string())}), buf)
+    data = buf.getvalue()
+    with pytest.raises(FileProblem) as info:
+        list(file_frames(lambda: io.BytesIO(data), "parquet", "utf-8", 10))
+    assert info.value.rule == "encoding"
+    assert count_records(lambda: io.BytesIO(data), "parquet", "utf-8") == 1
+
+
 def test_part_files_are_each_held_to_the_contract(lake_with_refs):
     rows = cases.orders("kestrel")
     full = cases.csv_bytes(rows[:20])
@@ -148,11 +164,18 @@ def test_ingestion_counts_rows_as_validation_reads_them(case, rows):
     assert count_rows(part, registry_source(body["source"]), "here") == rows
 
 
-def test_ingestion_says_a_0_byte_file_is_empty(tmp_path):
-    empty = tmp_path / "part-00000.csv"
+@pytest.mark.parametrize("source_id", ["kestrel", "lumen"])
+def test_ingestion_says_a_0_byte_file_is_empty(tmp_path, source_id):
+    empty = tmp_path / "part-00000.x"
     empty.write_bytes(b"")
-    with pytest.raises(IngestionError, match=r"here: part-00000.csv is empty \(0 bytes\)"):
-        count_rows(empty, registry_source("kestrel"), "here")
+    with pytest.raises(IngestionError, match=r"here: part-00000.x is empty \(0 bytes\)"):
+        count_rows(empty, registry_source(source_id), "here")
+
+
+def test_a_0_byte_json_lines_file_is_a_delivery_of_no_records(tmp_path):
+    empty = tmp_path / "part-00000.jsonl"
+    empty.write_bytes(b"")
+    assert count_rows(empty, registry_source("tidewave"), "here") == 0
 
 
 def test_quarantined_nul_characters_never_reach_the_validated_zone(lake_with_refs):
