@@ -3,11 +3,13 @@ damaged at random, driven through ingestion's checks and the validation gate.
 
 Whatever the damage, a run ends in an ingestion error or a validation result naming its rule
 (accepted, rows quarantined, or the batch rejected), never another exception; every row is
-accounted for (rows in = passed + quarantined, every quarantined row with its rules); and no
-personal value of the input appears outside the restricted zones (raw, quarantine, validated)
-nor in any message. Ingestion's checks run on the part files as S3 would hand them over
+accounted for (rows in = passed + quarantined = the rows ingestion counted, every quarantined
+row with its rules); no personal value of the input appears outside the restricted zones (raw,
+quarantine, validated) nor in any message; and an undamaged delivery passes whole. Ingestion's
+checks run on the part files as S3 would hand them over
 (:func:`~alliance_pipeline.ingestion.check_part`); the S3 transfer itself is the integration
-tests' business.
+tests' business. The saved dq and GX results are scanned, not the data docs rendered from them
+(rendering costs seconds per example; tests/unit/test_hostile_files.py renders them).
 
 Examples: ``ALLIANCE_DAMAGE_EXAMPLES`` (default 10, besides the fixed ``@example`` cases of bugs
 found before; about a second each; e.g. 500 for a longer search).
