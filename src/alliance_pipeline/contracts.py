@@ -84,6 +84,9 @@ class Dataset:
     references: dict[str, str] = field(default_factory=dict)  # column -> "dataset.column"
     # "reference": landed and validated before the night's facts, which are checked against it.
     wave: str = "facts"
+    # Among a delivery's rows of one key, the one latest by this timestamp wins; the others are
+    # superseded (quarantined as such). Rows tied at the latest are duplicates of the key.
+    latest_by: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -122,6 +125,7 @@ USERS = Dataset(
     key=("source_user_id",),
     delivered_by=("platform", "partner"),
     wave="reference",
+    latest_by="updated_at",
     columns=(
         _c("source_user_id", "string", "The source's own user id.", nullable=False, pii="identity"),
         _c("full_name", "string", "Full name.", pii="drop"),
@@ -176,6 +180,7 @@ ORDERS = Dataset(
     key=("order_id",),
     delivered_by=("platform", "partner"),
     references={"source_user_id": "users.source_user_id", "content_id": "catalog.content_id"},
+    latest_by="updated_at",
     columns=(
         _c("order_id", "string", "Order id, unique per source.", nullable=False),
         _c("source_user_id", "string", "Buyer.", nullable=False, pii="identity"),

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from alliance_pipeline.contracts import Dataset
-from alliance_pipeline.manifest import MANIFEST_NAME, Manifest, parse_manifest
+from alliance_pipeline.manifest import MANIFEST_NAME, Manifest, file_name, parse_manifest
 from alliance_pipeline.part_files import FileProblem, file_frames
 from alliance_pipeline.registry import Source
 
@@ -34,6 +34,7 @@ class Delivery:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (rule, detail)
     rows_per_file: dict[str, int] = field(default_factory=dict)
     columns: list[str] = field(default_factory=list)  # delivered, or the contract's if none
+    columns_per_file: dict[str, list[str]] = field(default_factory=dict)  # readable files
 
     @property
     def rows(self) -> int:
@@ -45,6 +46,26 @@ class Delivery:
 
     def extra_columns(self, dataset: Dataset) -> list[str]:
         return [c for c in self.columns if not c.startswith("_") and c not in dataset.column_names]
+
+    def extra_columns_observed(self, dataset: Dataset) -> str:
+        """The extra columns by position, never by name: a name may be a delivered value."""
+        extra = self.extra_columns(dataset)
+        places = ", ".join(str(self.columns.index(c) + 1) for c in extra)
+        return f"{len(extra)} column(s) not in the contract, at position(s) {places}"
+
+    def missing_columns(self, dataset: Dataset) -> list[str]:
+        """Contract columns a readable file lacks: ``name``, or ``name (file, ...)`` when only
+        some files lack it (each part file is held to the contract, not only their union)."""
+        out = []
+        for column in dataset.column_names:
+            lacking = [f for f, cols in self.columns_per_file.items() if column not in cols]
+            if lacking and len(lacking) == len(self.columns_per_file):
+                out.append(column)
+            elif lacking:
+                out.append(f"{column} ({', '.join(lacking)})")
+        if not self.columns_per_file:
+            out = [c for c in dataset.column_names if c not in self.columns]
+        return out
 
     def frames(self, name: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
         src = self.source
@@ -73,7 +94,7 @@ def survey(
     delivery = Delivery(folder, manifest, source)
     columns: dict[str, None] = {}
     for f in manifest.files:
-        name = f.key.rsplit("/", 1)[-1]
+        name = file_name(f.key)
         rows, seen = 0, {}
         try:
             for frame in delivery.frames(name, chunk_rows):
@@ -86,8 +107,13 @@ def survey(
             continue
         if not seen:  # JSON Lines without a record: a delivery of no rows, not of no columns
             seen = dict.fromkeys(dataset.column_names)
+        if not any(c in dataset.column_names for c in seen):
+            detail = "its columns include none of the contract's (a header row missing?)"
+            delivery.problems.append(("header_missing", f"{name}: {detail}"))
+            continue
         delivery.readable.append(name)
         delivery.rows_per_file[name] = rows
+        delivery.columns_per_file[name] = list(seen)
         columns.update(seen)
     delivery.columns = list(columns) if delivery.readable else list(dataset.column_names)
     return delivery

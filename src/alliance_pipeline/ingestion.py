@@ -19,11 +19,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
+from botocore.exceptions import BotoCoreError, ClientError
 
 from alliance_pipeline.lake.paths import raw_partition, superseded_partition
-from alliance_pipeline.manifest import MANIFEST_NAME, Manifest, ManifestError, parse_manifest
+from alliance_pipeline.manifest import (
+    MANIFEST_NAME,
+    Manifest,
+    ManifestError,
+    ManifestFile,
+    file_name,
+    parse_manifest,
+)
+from alliance_pipeline.part_files import FileProblem, codec_label, count_records
 from alliance_pipeline.registry import Source
 
 CHUNK = 8 * 1024 * 1024
@@ -31,7 +38,29 @@ RECORD_NAME = "_ingestion.json"
 
 
 class IngestionError(RuntimeError):
-    """A delivery that cannot be taken; the message names source, dataset, dt and the reason."""
+    """A delivery that cannot be taken; the message names source, dataset, dt and the reason.
+    ``transient``: S3 failed in a way a retry may not meet (a lost connection, throttling, a
+    server error); otherwise the same delivery fails the same way."""
+
+    def __init__(self, message: str, *, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
+
+
+TRANSIENT_S3_CODES = ("SlowDown", "Throttling", "RequestTimeout", "ServiceUnavailable")
+
+
+def s3_error(exc: Exception, where: str, key: str) -> IngestionError:
+    """Any S3 client error on ``key`` as an ingestion error (no traceback, no response body)."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "unknown")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if code in ("NoSuchKey", "404"):
+            return IngestionError(f"{where}: {key} is not in the landing zone")
+        transient = status >= 500 or code in TRANSIENT_S3_CODES
+        return IngestionError(f"{where}: S3 refused {key} ({code})", transient=transient)
+    return IngestionError(f"{where}: S3 error on {key} ({type(exc).__name__})", transient=True)
 
 
 @dataclass(frozen=True)
@@ -62,11 +91,18 @@ def manifest_present(client, bucket: str, source: Source, dataset: str, dt: str)
 
 def read_manifest(client, bucket: str, source: Source, dataset: str, dt: str) -> Manifest:
     where = f"source={source.id} dataset={dataset} dt={dt}"
+    key = manifest_key(source, dataset, dt)
     try:
-        body = client.get_object(Bucket=bucket, Key=manifest_key(source, dataset, dt))["Body"]
-        text = body.read()
+        text = client.get_object(Bucket=bucket, Key=key)["Body"].read()
     except client.exceptions.NoSuchKey:
         raise IngestionError(f"{where}: no {MANIFEST_NAME} in the landing zone") from None
+    except (ClientError, BotoCoreError) as exc:
+        raise s3_error(exc, where, key) from None
+    return manifest_from(text, source, dataset, dt)
+
+
+def manifest_from(text: bytes, source: Source, dataset: str, dt: str) -> Manifest:
+    """The delivery's manifest checked against its partition; raises IngestionError."""
     try:
         return parse_manifest(
             text,
@@ -96,18 +132,9 @@ def ingest_delivery(client, bucket: str, source: Source, dataset: str, dt: str) 
     staging.mkdir(parents=True)
     try:
         for entry in manifest.files:
-            local = staging / entry.key.rsplit("/", 1)[-1]
+            local = staging / file_name(entry.key)
             digest = _download(client, bucket, entry.key, local, where)
-            if digest != entry.sha256:
-                raise IngestionError(
-                    f"{where}: checksum mismatch for {entry.key} "
-                    f"(manifest {entry.sha256[:12]}…, file {digest[:12]}…)"
-                )
-            rows = count_rows(local, source, where)
-            if rows != entry.rows:
-                raise IngestionError(
-                    f"{where}: {entry.key} has {rows} rows, the manifest says {entry.rows}"
-                )
+            check_part(local, digest, entry, source, where)
         (staging / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
         record = _record(manifest, "ingested", staging)
         (staging / RECORD_NAME).write_text(json.dumps(asdict(record), indent=2), encoding="utf-8")
@@ -118,50 +145,50 @@ def ingest_delivery(client, bucket: str, source: Source, dataset: str, dt: str) 
         raise
 
 
-def count_rows(path: Path, source: Source, where: str) -> int:
-    """Data rows of one part file in the source's format; an unreadable file raises."""
-    try:
-        if source.format == "parquet":
-            return pq.ParquetFile(path).metadata.num_rows
-        if source.format == "jsonl":
-            with path.open("rb") as f:
-                return sum(1 for line in f if line.strip())
-        return _count_csv_rows(path, source.encoding)
-    except (pa.ArrowException, OSError, UnicodeDecodeError, ValueError) as exc:
+def check_part(local: Path, digest: str, entry: ManifestFile, source: Source, where: str) -> None:
+    """A downloaded part file against its manifest entry: checksum, then rows."""
+    if digest != entry.sha256:
         raise IngestionError(
-            f"{where}: unreadable {source.format} file {path.name} ({type(exc).__name__})"
+            f"{where}: checksum mismatch for {entry.key} "
+            f"(manifest {entry.sha256[:12]}…, file {digest[:12]}…)"
+        )
+    rows = count_rows(local, source, where)
+    if rows != entry.rows:
+        raise IngestionError(
+            f"{where}: {entry.key} has {rows} rows, the manifest says {entry.rows}"
+        )
+
+
+def count_rows(path: Path, source: Source, where: str) -> int:
+    """Data rows of one part file, counted as validation reads them (a line with a stray
+    separator is a row, for validation to quarantine); a file without rows to count raises.
+    An empty JSON Lines file is a delivery of no records; CSV needs a header, Parquet a footer."""
+    if not path.stat().st_size and source.format != "jsonl":
+        raise IngestionError(f"{where}: {path.name} is empty (0 bytes)")
+    try:
+        return count_records(lambda: path.open("rb"), source.format, source.encoding)
+    except FileProblem as problem:
+        raise IngestionError(f"{where}: {path.name}: {problem.rule}: {problem.detail}") from None
+    except UnicodeDecodeError as exc:
+        raise IngestionError(
+            f"{where}: {path.name} is not valid {codec_label(source.encoding)} text ({exc.reason})"
         ) from None
-
-
-def _count_csv_rows(path: Path, encoding: str) -> int:
-    with path.open("rb") as f:
-        header = f.readline().decode("utf-8-sig" if encoding == "utf-8" else encoding)
-    first = next(iter(header.strip().split(",")), "").strip('"')
-    if not first:
-        raise ValueError("no header")
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(encoding=encoding, block_size=CHUNK),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            include_columns=[first], column_types={first: pa.string()}
-        ),
-    )
-    return sum(batch.num_rows for batch in reader)
 
 
 def _download(client, bucket: str, key: str, local: Path, where: str) -> str:
     sha = hashlib.sha256()
     try:
         body = client.get_object(Bucket=bucket, Key=key)["Body"]
+        with local.open("wb") as out:
+            for chunk in body.iter_chunks(CHUNK):
+                sha.update(chunk)
+                out.write(chunk)
     except client.exceptions.NoSuchKey:
         raise IngestionError(
             f"{where}: {key} is in the manifest but not in the landing zone"
         ) from None
-    with local.open("wb") as out:
-        for chunk in body.iter_chunks(CHUNK):
-            sha.update(chunk)
-            out.write(chunk)
+    except (ClientError, BotoCoreError) as exc:
+        raise s3_error(exc, where, key) from None
     return sha.hexdigest()
 
 
@@ -192,8 +219,8 @@ def _record(manifest: Manifest, status: str, folder: Path) -> IngestionRecord:
         status=status,
         files=len(manifest.files),
         rows=manifest.rows,
-        bytes=sum((folder / f.key.rsplit("/", 1)[-1]).stat().st_size for f in manifest.files),
-        checksums={f.key.rsplit("/", 1)[-1]: f.sha256 for f in manifest.files},
+        bytes=sum((folder / file_name(f.key)).stat().st_size for f in manifest.files),
+        checksums={file_name(f.key): f.sha256 for f in manifest.files},
     )
 
 

@@ -80,15 +80,32 @@ def parse_manifest(
             f"{where}: schema_version {manifest.schema_version} is not {SCHEMA_VERSION}"
         )
     for f in manifest.files:
-        if not f.key.startswith(prefix) or f.key.endswith(MANIFEST_NAME) or "/../" in f.key:
+        if not f.key.startswith(prefix) or f.key.endswith(MANIFEST_NAME):
             raise ManifestError(
                 f"{where}: file key {f.key!r} is outside the partition prefix {prefix!r}"
+            )
+        if any(part in ("", ".", "..") for part in f.key[len(prefix) :].split("/")):
+            raise ManifestError(
+                f"{where}: file key {f.key!r} has an empty, '.' or '..' path segment"
             )
         if len(f.sha256) != 64 or f.rows < 0:
             raise ManifestError(f"{where}: bad checksum or row count for {f.key!r}")
     if len({f.key for f in manifest.files}) != len(manifest.files):
         raise ManifestError(f"{where}: a file is listed twice")
+    names: dict[str, str] = {}
+    for f in manifest.files:
+        earlier = names.setdefault(file_name(f.key), f.key)
+        if earlier != f.key:
+            raise ManifestError(
+                f"{where}: file keys {earlier!r} and {f.key!r} share the file name "
+                f"{file_name(f.key)!r} (the raw zone keeps one folder per delivery)"
+            )
     return manifest
+
+
+def file_name(key: str) -> str:
+    """A part file's name in the raw zone: the last segment of its landing key."""
+    return key.rsplit("/", 1)[-1]
 
 
 def sha256_bytes(data: bytes) -> str:

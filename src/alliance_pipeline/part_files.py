@@ -1,10 +1,13 @@
 """One delivered part file as frames of text cells, at most ``chunk_rows`` records at a time.
 
 CSV and JSON Lines are decoded as a stream (a block of bytes, then a line, at a time); Parquet is
-read a batch of rows at a time. Cells are text as delivered (``None`` for absent or empty cells,
-see readers for the rules). A problem that makes the whole file unusable raises
-:class:`FileProblem` (``encoding``, ``file_unreadable``, ``file_empty``), possibly after frames
-were given: a file is known to be sound only once read through.
+read a batch of rows at a time. A source registered as GBK is read as GB18030, its superset (a
+rare name character outside GBK is still a valid character); a CSV field has no size limit.
+Cells are text as delivered (``None`` for absent or empty cells, see readers for the rules). A
+problem that makes the whole file unusable raises :class:`FileProblem` (``encoding``,
+``file_unreadable``, ``file_empty``, ``duplicate_column``: a header naming a column twice),
+possibly after frames were given: a file is known to be sound only once read through.
+:func:`count_records` counts a file's rows the same way (ingestion's check of the manifest).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import codecs
 import csv
 import io
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -26,6 +30,8 @@ import pyarrow.parquet as pq
 BLOCK_BYTES = 1 << 20
 UTF8_BOM = codecs.BOM_UTF8
 Opener = Callable[[], AbstractContextManager[BinaryIO]]
+# Python's csv refuses fields over 128 KiB by default; a long comment is a valid cell.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 class FileProblem(Exception):
@@ -53,7 +59,13 @@ def file_frames(
 
 
 def _codec(encoding: str) -> str:
-    return "gbk" if encoding == "gbk" else "utf-8-sig"  # utf-8-sig: with or without Excel's BOM
+    """The codec a registry encoding is read with: GBK as GB18030 (its superset), UTF-8 with or
+    without Excel's BOM."""
+    return "gb18030" if encoding == "gbk" else "utf-8-sig"
+
+
+def codec_label(encoding: str) -> str:
+    return _codec(encoding).removesuffix("-sig").upper()
 
 
 def _check_text(open_file: Opener, encoding: str) -> bool:
@@ -74,7 +86,7 @@ def _check_text(open_file: Opener, encoding: str) -> bool:
                 # the first block's positions already leave the BOM out, as decoding whole does
                 at = exc.start if not offset else offset - pending + exc.start - bom
                 raise FileProblem(
-                    "encoding", f"not valid {encoding.upper()} at byte {at}"
+                    "encoding", f"not valid {codec_label(encoding)} at byte {at}"
                 ) from None
             offset += len(block)
         pending = len(decoder.getstate()[0])
@@ -82,7 +94,9 @@ def _check_text(open_file: Opener, encoding: str) -> bool:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             at = offset - pending + exc.start - bom
-            raise FileProblem("encoding", f"not valid {encoding.upper()} at byte {at}") from None
+            raise FileProblem(
+                "encoding", f"not valid {codec_label(encoding)} at byte {at}"
+            ) from None
     return has_content
 
 
@@ -114,10 +128,31 @@ def _text_lines(open_file: Opener, encoding: str) -> Iterator[str]:
         yield from io.TextIOWrapper(stream, encoding=_codec(encoding), newline="")
 
 
+def csv_records(open_file: Opener, encoding: str) -> Iterator[list[str]]:
+    """The CSV's non-blank records, the header first: how every reader of a CSV counts rows."""
+    try:
+        yield from (r for r in csv.reader(_text_lines(open_file, encoding)) if r)
+    except csv.Error as exc:
+        raise FileProblem("file_unreadable", f"CSV does not parse ({exc})") from None
+
+
+def check_header(names: list[str]) -> None:
+    """A header naming a column twice cannot be read (which is which?): the file is refused.
+    Positions only: a header may be a row of personal data."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        if name in seen:
+            raise FileProblem(
+                "duplicate_column", f"columns {seen[name]} and {i} of the header have one name"
+            )
+        seen[name] = i
+
+
 def _csv_frames(open_file: Opener, encoding: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    records = (r for r in csv.reader(_text_lines(open_file, encoding)) if r)
+    records = csv_records(open_file, encoding)
     try:
         header = next(records)
+        check_header(header)
         body, given = [], False
         for record in records:
             body.append(record)
@@ -126,8 +161,8 @@ def _csv_frames(open_file: Opener, encoding: str, chunk_rows: int) -> Iterator[p
                 body, given = [], True
         if body or not given:
             yield _csv_frame(header, body)
-    except csv.Error as exc:
-        raise FileProblem("file_unreadable", f"CSV does not parse ({exc})") from None
+    except StopIteration:
+        raise FileProblem("file_empty", "the file has no content, not even a header") from None
 
 
 def _csv_frame(header: list[str], body: list[list[str]]) -> pd.DataFrame:
@@ -144,23 +179,44 @@ def _csv_frame(header: list[str], body: list[list[str]]) -> pd.DataFrame:
     return frame
 
 
-def _jsonl_frames(open_file: Opener, encoding: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    records, number = [], 0
-    for physical in _text_lines(open_file, encoding):
-        for line in physical.splitlines():  # str.splitlines' line breaks, as a whole read has
-            number += 1
-            if not line.strip():
-                continue
+def jsonl_lines(open_file: Opener, encoding: str) -> Iterator[tuple[int, str]]:
+    """Non-blank lines with their numbers. Lines end at ``\n``, ``\r\n`` or ``\r`` only: a
+    JSON string may hold U+2028 and the like, which ``str.splitlines`` would break at."""
+    for number, line in enumerate(_text_lines(open_file, encoding), start=1):
+        if line.strip():
+            yield number, line
+
+
+def count_records(open_file: Opener, fmt: str, encoding: str) -> int:
+    """Data records of a part file, counted as :func:`file_frames` reads them (the manifest's
+    rows); raises FileProblem for a file without content or, for CSV, without a header."""
+    if fmt == "parquet":
+        with open_file() as stream:
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                raise FileProblem("file_unreadable", f"line {number} is not JSON") from None
-            if not isinstance(record, dict):
-                raise FileProblem("file_unreadable", f"line {number} is not a JSON object")
-            records.append(record)
-            if len(records) == chunk_rows:
-                yield _jsonl_frame(records)
-                records = []
+                return pq.ParquetFile(stream).metadata.num_rows
+            except PARQUET_ERRORS as exc:
+                raise _parquet_problem(exc) from None
+    if fmt == "jsonl":
+        return sum(1 for _ in jsonl_lines(open_file, encoding))
+    records = sum(1 for _ in csv_records(open_file, encoding))
+    if not records:
+        raise FileProblem("file_empty", "the file has no content, not even a header")
+    return records - 1
+
+
+def _jsonl_frames(open_file: Opener, encoding: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    records = []
+    for number, line in jsonl_lines(open_file, encoding):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            raise FileProblem("file_unreadable", f"line {number} is not JSON") from None
+        if not isinstance(record, dict):
+            raise FileProblem("file_unreadable", f"line {number} is not a JSON object")
+        records.append(record)
+        if len(records) == chunk_rows:
+            yield _jsonl_frame(records)
+            records = []
     if records:
         yield _jsonl_frame(records)
 
@@ -178,14 +234,25 @@ def _parquet_frames(open_file: Opener, chunk_rows: int) -> Iterator[pd.DataFrame
         try:
             # buffered column chunks: a row group is read a page at a time, never whole
             parquet = pq.ParquetFile(stream, buffer_size=BLOCK_BYTES, pre_buffer=False)
+            check_header(parquet.schema_arrow.names)
             given = False
             for batch in parquet.iter_batches(batch_size=chunk_rows):
                 given = True
                 yield _parquet_frame(batch)
             if not given:
                 yield _parquet_frame(parquet.schema_arrow.empty_table())
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise FileProblem("file_unreadable", f"not a readable Parquet file ({exc})") from None
+        except PARQUET_ERRORS as exc:
+            raise _parquet_problem(exc) from None
+
+
+# Arrow reads names and string pages without checking their UTF-8: Python's decode does.
+PARQUET_ERRORS = (pa.ArrowException, OSError, UnicodeDecodeError)
+
+
+def _parquet_problem(exc: Exception) -> FileProblem:
+    if isinstance(exc, UnicodeDecodeError):
+        return FileProblem("encoding", f"Parquet text that is not UTF-8 ({exc.reason})")
+    return FileProblem("file_unreadable", f"not a readable Parquet file ({exc})")
 
 
 def _parquet_frame(batch: pa.RecordBatch | pa.Table) -> pd.DataFrame:

@@ -9,6 +9,8 @@ typed frame and its row is reported under a rule:
     excel_scientific_notation   Excel-mangled numbers such as ``1.38001E+10`` (digits lost)
     type_<dtype>                anything else that is not a valid value of the column's type
     malformed_record            a CSV line with fewer fields than the header (a cut line)
+    nul_character               a NUL character in a cell (no database stores it in text),
+                                ``nul_character:extra_columns`` in a column the contract lacks
 
 Problems that make the whole file unusable (``encoding``, ``file_unreadable``, ``file_empty``: a
 CSV without even a header) are the delivery survey's ``problems``, and the policy rejects the
@@ -82,10 +84,25 @@ def to_contract_types(raw: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame
         for rule, mask in bad.items():
             if mask.any():
                 failures[f"{rule}:{col.name}"] = mask
+    extra = np.zeros(len(raw), dtype=bool)
     for name in raw.columns:
-        if name not in typed.columns and not name.startswith("_"):
+        if name.startswith("_"):
+            continue
+        nul = _has_nul(raw[name])
+        if name in dataset.column_names:
+            if nul.any():
+                failures[f"nul_character:{name}"] = nul
+        else:
+            extra |= nul
             typed[name] = raw[name].astype(object)
+    if extra.any():
+        failures["nul_character:extra_columns"] = extra
     return typed, failures
+
+
+def _has_nul(text: pd.Series) -> np.ndarray:
+    cells = text.to_numpy(dtype=object)
+    return np.fromiter((isinstance(v, str) and "\x00" in v for v in cells), bool, len(cells))
 
 
 def parse_column(text: pd.Series, dtype: str) -> tuple[pd.Series, dict[str, np.ndarray]]:

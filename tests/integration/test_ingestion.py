@@ -115,3 +115,63 @@ def test_missing_drop_is_named(lake, s3_endpoint, s3_bucket):
     ):
         ingest_delivery(client, s3_bucket, src, "orders", NIGHT)
     assert not raw_partition("lumen", "orders", NIGHT).exists()
+
+
+def put_delivery(client, bucket, src, files: dict[str, bytes], rows: int, upload=True) -> None:
+    """Part files under their keys (relative to the partition) and a manifest listing them."""
+    listed = []
+    for rel, data in files.items():
+        key = src.landing_key("orders", NIGHT, rel)
+        if upload:
+            client.put_object(Bucket=bucket, Key=key, Body=data)
+        listed.append({"key": key, "rows": rows, "sha256": hashlib.sha256(data).hexdigest()})
+    manifest = {"source": src.id, "dataset": "orders", "dt": NIGHT, "schema_version": 1}
+    body = json.dumps({**manifest, "files": listed})
+    client.put_object(
+        Bucket=bucket, Key=src.landing_key("orders", NIGHT, "_manifest.json"), Body=body
+    )
+
+
+@pytest.mark.parametrize("last", ["..", "."])
+def test_a_dot_segment_key_is_an_ingestion_error(lake, s3_endpoint, s3_bucket, last):
+    client = s3_endpoint.client()
+    src = next(s for s in active_sources() if s.id == "kestrel")
+    put_delivery(client, s3_bucket, src, {last: b"order_id\n1\n"}, 1, upload=False)
+    with pytest.raises(
+        IngestionError, match=f"source=kestrel dataset=orders dt={NIGHT}: .*segment"
+    ):
+        ingest_delivery(client, s3_bucket, src, "orders", NIGHT)
+    assert not raw_partition("kestrel", "orders", NIGHT).exists()
+
+
+def test_two_keys_of_one_file_name_are_refused_not_one_lost(lake, s3_endpoint, s3_bucket):
+    client = s3_endpoint.client()
+    src = next(s for s in active_sources() if s.id == "kestrel")
+    files = {"a/part-0.csv": b"order_id\n1\n", "b/part-0.csv": b"order_id\n2\n"}
+    put_delivery(client, s3_bucket, src, files, 1)
+    with pytest.raises(IngestionError, match=r"share the file name 'part-0\.csv'"):
+        ingest_delivery(client, s3_bucket, src, "orders", NIGHT)
+    assert not raw_partition("kestrel", "orders", NIGHT).exists()
+
+
+def test_every_s3_client_error_is_an_ingestion_error(lake, s3_endpoint, s3_bucket):
+    """A refusal (no such bucket) fails for good; a lost connection may pass on a retry."""
+    src = next(s for s in active_sources() if s.id == "kestrel")
+    with pytest.raises(IngestionError, match=r"S3 refused .* \(NoSuchBucket\)") as refused:
+        ingest_delivery(s3_endpoint.client(), f"{s3_bucket}-absent", src, "orders", NIGHT)
+    assert not refused.value.transient
+
+    import boto3
+    from botocore.config import Config
+
+    closed = boto3.client(
+        "s3",
+        endpoint_url="http://127.0.0.1:9",  # the discard port: nothing listens
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        region_name="us-east-1",
+        config=Config(retries={"max_attempts": 1}, connect_timeout=2),
+    )
+    with pytest.raises(IngestionError, match=r"S3 error on .* \(EndpointConnectionError\)") as lost:
+        ingest_delivery(closed, s3_bucket, src, "orders", NIGHT)
+    assert lost.value.transient

@@ -1,43 +1,16 @@
 """Every bad-input case of tests/fixtures/bad_inputs through validate_batch on a fresh lake."""
 
-from datetime import UTC, datetime
-
 import pyarrow.parquet as pq
 import pytest
 
 from alliance_pipeline.lake.paths import quarantine_partition, validated_partition
 from alliance_pipeline.validation import ValidationFailed, validate_batch
 from tests.fixtures.bad_inputs import cases
+from tests.fixtures.bad_inputs.lake import NOW
 
 pytestmark = pytest.mark.unit
 
-NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # the data interval end of dt 2026-11-23
 CASES = {p.name: p for p in cases.case_dirs()}
-
-
-@pytest.fixture(scope="module")
-def reference_lake(tmp_path_factory):
-    """Raw + validated reference datasets, built once; each test copies it."""
-    root = tmp_path_factory.mktemp("ref") / "lake"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ALLIANCE_LAKE_ROOT", str(root))
-    for (src, dataset), data in cases.references().items():
-        rows = len(cases.users(src)) if dataset == "users" else None
-        rows = rows or {"catalog": 10, "campaigns": 8}[dataset]
-        cases.stage_bytes(root / "raw", src, dataset, data, rows)
-        validate_batch(src, dataset, cases.DT, "ref-run", now=NOW)
-    mp.undo()
-    return root
-
-
-@pytest.fixture
-def lake_with_refs(reference_lake, tmp_path, monkeypatch):
-    import shutil
-
-    root = tmp_path / "lake"
-    shutil.copytree(reference_lake, root)
-    monkeypatch.setenv("ALLIANCE_LAKE_ROOT", str(root))
-    return root
 
 
 def test_at_least_fifteen_cases():

@@ -60,7 +60,21 @@ def test_corrected_redelivery_has_another_digest():
         ),
         (
             {"files": [{"key": PREFIX + "../../x.csv", "rows": 1, "sha256": "0" * 64}]},
-            "outside the partition prefix",
+            "'..' path segment",
+        ),
+        ({"files": [{"key": PREFIX + "..", "rows": 1, "sha256": "0" * 64}]}, "'..' path segment"),
+        ({"files": [{"key": PREFIX + ".", "rows": 1, "sha256": "0" * 64}]}, "'..' path segment"),
+        ({"files": [{"key": PREFIX + "a/./p.csv", "rows": 1, "sha256": "0" * 64}]}, "segment"),
+        ({"files": [{"key": PREFIX + "a//p.csv", "rows": 1, "sha256": "0" * 64}]}, "segment"),
+        ({"files": [{"key": PREFIX, "rows": 1, "sha256": "0" * 64}]}, "segment"),
+        (
+            {
+                "files": [
+                    {"key": PREFIX + "a/part-0.csv", "rows": 1, "sha256": "0" * 64},
+                    {"key": PREFIX + "b/part-0.csv", "rows": 2, "sha256": "1" * 64},
+                ]
+            },
+            "share the file name 'part-0.csv'",
         ),
         (
             {"files": [{"key": PREFIX + "p.csv", "rows": -1, "sha256": "0" * 64}]},

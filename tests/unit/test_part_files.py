@@ -28,7 +28,7 @@ def whole_decode_error(data: bytes, codec: str) -> int:
         ("a,b\n北京,1\n上海,2\n".encode() + b"\xff,3\n", "utf-8", "utf-8-sig"),
         (b"\xef\xbb\xbf" + "a,b\n北京,1\n上海,2\n".encode() + b"\xff,3\n", "utf-8", "utf-8-sig"),
         ("a,b\n北京,1\n上海,2\n".encode() + b"\xe5\x8c", "utf-8", "utf-8-sig"),  # cut at the end
-        ("a,b\n北京,1\n上海,2\n".encode("gbk") + b"\x81\x20,3\n", "gbk", "gbk"),
+        ("a,b\n北京,1\n上海,2\n".encode("gbk") + b"\x81\x20,3\n", "gbk", "gb18030"),
     ],
 )
 def test_an_encoding_error_names_the_byte_a_whole_decode_names(
@@ -38,7 +38,7 @@ def test_an_encoding_error_names_the_byte_a_whole_decode_names(
     with pytest.raises(FileProblem) as info:
         frames(data, "csv", encoding, 2)
     at = whole_decode_error(data, codec)
-    assert info.value.detail == f"not valid {encoding.upper()} at byte {at}"
+    assert info.value.detail == f"not valid {codec.removesuffix('-sig').upper()} at byte {at}"
 
 
 @pytest.mark.parametrize("chunk_rows", [1, 2, 3, 100])
@@ -58,6 +58,14 @@ def test_jsonl_in_chunks_reads_as_one_frame_with_line_numbers_of_the_whole(monke
     data = b'{"a": 1}\n\n{"b": "x"}\r\n{"a": null}\n'
     parts = frames(data, "jsonl", "utf-8", 1)
     assert [p.columns.tolist() for p in parts] == [["a"], ["b"], ["a"]]
-    broken = '{"a": 1}\n\n{"a": 2}\u2028{"a": 3}\nnot json\n'.encode()
-    with pytest.raises(FileProblem, match="line 5 is not JSON"):
-        frames(broken, "jsonl", "utf-8", 1)  # str.splitlines breaks at U+2028 too
+    broken = '{"a": 1}\n\n{"a": "2\u2028\x85"}\nnot json\n'.encode()
+    with pytest.raises(FileProblem, match="line 4 is not JSON"):
+        frames(broken, "jsonl", "utf-8", 1)
+
+
+def test_a_jsonl_string_may_hold_unicode_line_separators():
+    """JSON allows U+2028, U+0085 and the like raw inside a string; only \\n, \\r end a line."""
+    data = '{"a": "x\u2028y"}\n{"a": "p\x85qr"}\n'.encode()
+    joined = pd.concat(frames(data, "jsonl", "utf-8", 10), ignore_index=True)
+    assert joined["a"].tolist() == ["x\u2028y", "p\x85qr"]
+    assert part_files.count_records(lambda: io.BytesIO(data), "jsonl", "utf-8") == 2

@@ -88,6 +88,8 @@ def ingest(batch: dict, run_id: str) -> dict:
         record_ingestion(
             wh, failed_record(batch["source"], batch["dataset"], batch["dt"], str(exc)), run_id
         )
+        if exc.transient:
+            raise  # S3 may answer on a retry
         raise AirflowFailException(str(exc)) from None  # a retry would read the same delivery
     record_ingestion(wh, record, run_id)
     log.info(

@@ -34,6 +34,7 @@ from alliance_pipeline.contracts import Dataset
 from alliance_pipeline.contracts import dataset as contract
 from alliance_pipeline.delivery import Delivery, raw_chunks, survey
 from alliance_pipeline.lake.paths import raw_partition, validated_partition
+from alliance_pipeline.manifest import file_name
 from alliance_pipeline.readers import arrow_schema, to_arrow, to_contract_types
 from alliance_pipeline.registry import Source
 from alliance_pipeline.registry import source as registry_source
@@ -71,6 +72,7 @@ from alliance_pipeline.validation.tally import Tally
 from alliance_pipeline.validation.uniqueness import DuplicateKeys
 
 RULES = pa.schema([pa.field("_rules", pa.string())])
+SUPERSEDED = "superseded_by_later"
 
 
 def validate_batch(
@@ -108,7 +110,7 @@ def _validate(src, ds_contract, dt, run_id, now, policy, keys, work) -> BatchRes
         ds_contract,
         dt,
         policy.chunk_rows,
-        on_frame=lambda frame: keys.add(_key_view(frame, ds_contract)),
+        on_frame=lambda frame: keys.add(_key_view(frame, ds_contract, keys.columns)),
     )
     first = _delivery_outcomes(delivery, ds_contract)
     whole = None if delivery.problems else _whole(delivery, src, ds_contract, dt, now, policy, keys)
@@ -123,7 +125,7 @@ def _validate(src, ds_contract, dt, run_id, now, policy, keys, work) -> BatchRes
         validated = ValidatedOutput(source_id, dataset, dt, arrow_schema(ds_contract, extra))
     spill = ParquetRows(work / "rules.parquet", RULES)
     try:
-        tally, gx_results, bad_rows = _check_chunks(
+        tally, gx_results, bad_rows, superseded_rows = _check_chunks(
             delivery, ds_contract, whole, keys, policy.chunk_rows, (validated, quarantine, spill)
         )
     except BaseException:
@@ -136,8 +138,12 @@ def _validate(src, ds_contract, dt, run_id, now, policy, keys, work) -> BatchRes
         for rule, (passed, observed, affected) in whole.judged(delivery.rows).items():
             tally.judge(rule, passed, observed, affected)
     outcomes = first + tally.outcomes()
-    if too_many_bad_rows(policy, bad_rows, delivery.rows):
-        share = f"{bad_rows} of {delivery.rows} rows > {policy.max_bad_row_share:.2%}"
+    # a superseded row is an earlier version of a record, not a broken one
+    if too_many_bad_rows(policy, bad_rows - superseded_rows, delivery.rows):
+        share = (
+            f"{bad_rows - superseded_rows} of {delivery.rows} rows > {policy.max_bad_row_share:.2%}"
+        )
+        share += "; " + _main_row_rules(outcomes)
         outcomes.append(Outcome("bad_row_share", "critical", "policy", False, share))
     failed = [o for o in outcomes if o.severity == "critical" and not o.passed]
     rejected = bool(failed)
@@ -157,7 +163,7 @@ def _validate(src, ds_contract, dt, run_id, now, policy, keys, work) -> BatchRes
             "rows": rows_in,
             "observed": {o.rule: o.observed_value for o in failed},
         }
-        files = [delivery.folder / f.key.rsplit("/", 1)[-1] for f in delivery.manifest.files]
+        files = [delivery.folder / file_name(f.key) for f in delivery.manifest.files]
         files = files if delivery.problems else []
         if validated is None:
             shutil.rmtree(validated_partition(source_id, dataset, dt), ignore_errors=True)
@@ -203,7 +209,7 @@ def _check_chunks(delivery, ds_contract, whole, keys, chunk_rows, outputs):
     quarantine; otherwise the rules of every row are also kept aside (``spill``)."""
     validated, quarantine, spill = outputs
     tally, gx_results = Tally(reader_order(ds_contract), rows=delivery.rows), GxResults()
-    bad_rows = offset = 0
+    bad_rows = superseded_rows = offset = 0
     for raw in raw_chunks(delivery, chunk_rows):
         typed, failures = to_contract_types(raw, ds_contract)
         chunk = reader_outcomes(failures)
@@ -212,9 +218,12 @@ def _check_chunks(delivery, ds_contract, whole, keys, chunk_rows, outputs):
             gx_outcomes, gx_result = run_suite(
                 gx_view(typed, ds_contract), whole.suite, whole.params
             )
+            pd_outcomes = pandas_outcomes(typed, ds_contract, whole.known)
             if whole.duplicates is not None:
                 _take_duplicates(gx_outcomes, keys.rows(offset, offset + len(raw)))
-            pd_outcomes = pandas_outcomes(typed, ds_contract, whole.known)
+                if ds_contract.latest_by:
+                    later = keys.rows(offset, offset + len(raw), superseded=True)
+                    pd_outcomes.append(_superseded(ds_contract.latest_by, later, len(raw)))
             tally.add("gx", gx_outcomes)
             tally.add("pandas", pd_outcomes)
             gx_results.add(gx_result, len(raw))
@@ -222,6 +231,7 @@ def _check_chunks(delivery, ds_contract, whole, keys, chunk_rows, outputs):
         rules = row_rules(chunk, len(raw))
         bad = (rules != "").to_numpy()
         bad_rows += int(bad.sum())
+        superseded_rows += int(rules.str.fullmatch(SUPERSEDED + ":[^;]*").sum())
         if validated is None:
             quarantine.write(raw, rules.where(bad, "batch_rejected"))
         else:
@@ -231,7 +241,7 @@ def _check_chunks(delivery, ds_contract, whole, keys, chunk_rows, outputs):
             spill.write(pa.table({"_rules": rules.to_numpy()}, schema=RULES))
         offset += len(raw)
     spill.close()
-    return tally, gx_results, bad_rows
+    return tally, gx_results, bad_rows, superseded_rows
 
 
 def _delivery_outcomes(delivery: Delivery, ds_contract: Dataset) -> list[Outcome]:
@@ -241,7 +251,7 @@ def _delivery_outcomes(delivery: Delivery, ds_contract: Dataset) -> list[Outcome
     if not delivery.problems:
         mismatched = []
         for f in delivery.manifest.files:
-            name = f.key.rsplit("/", 1)[-1]
+            name = file_name(f.key)
             read = delivery.rows_per_file.get(name, 0)
             if read != f.rows:
                 mismatched.append(f"{name}: manifest {f.rows}, read {read}")
@@ -254,9 +264,9 @@ def _delivery_outcomes(delivery: Delivery, ds_contract: Dataset) -> list[Outcome
                 "; ".join(mismatched) or f"{delivery.rows} rows as listed",
             )
         )
-    extra = delivery.extra_columns(ds_contract)
-    if extra:
-        out.append(Outcome("extra_columns", "info", "reader", True, "added: " + ", ".join(extra)))
+    if delivery.extra_columns(ds_contract):
+        observed = delivery.extra_columns_observed(ds_contract)
+        out.append(Outcome("extra_columns", "info", "reader", True, observed))
     return out
 
 
@@ -315,17 +325,25 @@ def _whole(delivery, src: Source, ds_contract: Dataset, dt, now, policy, keys) -
         params=params,
         known=known,
         band=band,
-        missing=[c for c in ds_contract.column_names if c not in delivery.columns],
+        missing=delivery.missing_columns(ds_contract),
         duplicates=keys.find() if keyed else None,
         rows=delivery.rows,
     )
 
 
-def _key_view(frame: pd.DataFrame, ds_contract: Dataset) -> pd.DataFrame:
-    """The key columns of a frame of text cells, typed and as GX sees them (absent: null)."""
-    present = [c for c in ds_contract.key if c in frame.columns]
+def _key_view(frame: pd.DataFrame, ds_contract: Dataset, columns: list[str]) -> pd.DataFrame:
+    """``columns`` (the key's) of a frame of text cells, typed and as GX sees them (absent:
+    null)."""
+    present = [c for c in columns if c in frame.columns]
     typed, _ = to_contract_types(frame[present], ds_contract)
-    return gx_view(typed, ds_contract).reindex(columns=list(ds_contract.key))
+    return gx_view(typed, ds_contract).reindex(columns=columns)
+
+
+def _superseded(column: str, rows, n: int) -> Outcome:
+    """Rows of a key that a row of the same key with a later ``column`` supersedes."""
+    observed = f"{len(rows)} of {n} rows"
+    rule = f"{SUPERSEDED}:{column}"
+    return Outcome(rule, "row", "pandas", not len(rows), observed, rows, unexpected=len(rows))
 
 
 def _take_duplicates(gx_outcomes: list[Outcome], rows) -> None:
@@ -352,6 +370,15 @@ def _quarantine_every_row(delivery: Delivery, chunk_rows: int, rules_file: Path,
         quarantine.discard()
         raise
     return quarantine.finish(batch)
+
+
+def _main_row_rules(outcomes: list[Outcome], shown: int = 3) -> str:
+    """The row rules that broke most rows, with their counts: what a rejection by share is."""
+    broken = [o for o in outcomes if o.severity == "row" and not o.passed and o.rows_affected]
+    broken.sort(key=lambda o: -o.rows_affected)
+    named = ", ".join(f"{o.rule} ({o.rows_affected} rows)" for o in broken[:shown])
+    more = f" and {len(broken) - shown} more rules" if len(broken) > shown else ""
+    return f"mainly {named}{more}" if broken else "no row rule named"
 
 
 def _dq_row(o: Outcome) -> DqRow:

@@ -17,10 +17,11 @@ from alliance_pipeline.validation.policy import severity_of
 
 def reader_order(contract: Dataset) -> list[str]:
     """Every reader rule in the order a whole read reports them (cut lines, then by column)."""
-    kinds = ("fullwidth_digits", "excel_scientific_notation")
-    return ["malformed_record"] + [
+    kinds = ("nul_character", "fullwidth_digits", "excel_scientific_notation")
+    by_column = [
         f"{kind}:{col.name}" for col in contract.columns for kind in (*kinds, f"type_{col.dtype}")
     ]
+    return ["malformed_record", *by_column, "nul_character:extra_columns"]
 
 
 def reader_outcomes(row_failures: dict[str, np.ndarray]) -> list[Outcome]:
@@ -53,6 +54,10 @@ def pandas_outcomes(
     for column, ids in known.items():
         if column in typed.columns:
             checks[f"ref:{column}"] = R.reference_check(typed[column], ids)
+    for rule, check in R.ROW_CHECKS.get(contract.name, {}).items():
+        mask = check(typed)
+        if mask is not None:
+            checks[rule] = mask
     out = []
     for rule, mask in checks.items():
         info = rule.split(":", 1)[0] in R.OBSERVATIONS

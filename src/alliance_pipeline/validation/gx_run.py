@@ -72,7 +72,8 @@ class Outcome:
 
 
 def gx_view(typed: pd.DataFrame, contract: Dataset) -> pd.DataFrame:
-    """What GX checks: numbers as float64, e-mails normalised, one consolidated frame.
+    """What GX checks: the contract's columns (no other: a delivered name may be a value, and
+    GX results reach data docs), numbers as float64, e-mails normalised, one consolidated frame.
 
     Float comparisons keep the order of the decimals they come from (rounding is monotonic,
     and two-decimal amounts below 9e13 map to distinct floats), so ranges and column pairs
@@ -80,14 +81,16 @@ def gx_view(typed: pd.DataFrame, contract: Dataset) -> pd.DataFrame:
     """
     columns = {}
     for name in typed.columns:
+        if name not in contract.column_names:
+            continue
         values = typed[name]
-        col = contract.column(name) if name in contract.column_names else None
-        if col is not None and col.dtype in FLOAT_DTYPES:
+        col = contract.column(name)
+        if col.dtype in FLOAT_DTYPES:
             values = values.astype("float64")
-        elif col is not None and col.format == "email":
+        elif col.format == "email":
             values = normalise_email(values)
         columns[name] = values
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(typed))) if columns else typed
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(typed)))
 
 
 def normalise_email(values: pd.Series) -> pd.Series:

@@ -19,6 +19,8 @@ CRITICAL_RULES = (
     "encoding",
     "file_unreadable",
     "file_empty",
+    "duplicate_column",
+    "header_missing",
     "manifest_row_count",
     "bad_row_share",
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -94,6 +95,26 @@ def reference_check(values: pd.Series, known: set[str] | None) -> np.ndarray:
         return present
     return present & ~values.isin(known).to_numpy()
 
+
+def amount_check(typed: pd.DataFrame) -> np.ndarray | None:
+    """Rows whose ``amount`` is not ``quantity * unit_price`` (the contract's definition), to
+    the cent; a row missing one of them is the not-null rules' business. ``None``: a column is
+    not delivered."""
+    if not {"quantity", "unit_price", "amount"} <= set(typed.columns):
+        return None
+    cells = zip(typed["quantity"], typed["unit_price"], typed["amount"], strict=True)
+    return np.fromiter(
+        (
+            not (pd.isna(q) or p is None or a is None) and Decimal(int(q)) * p != a
+            for q, p, a in cells
+        ),
+        bool,
+        len(typed),
+    )
+
+
+# Checks across columns of one row, per dataset: rule -> check(typed frame) -> mask or None.
+ROW_CHECKS = {"orders": {"amount_is_quantity_x_unit_price": amount_check}}
 
 FORMAT_CHECKS = {
     "mobile_cn": mobile_checks,
