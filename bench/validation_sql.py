@@ -5,8 +5,8 @@ For one delivery in the raw zone: the cells as text, the contract's types (the r
 for text formats, a cast for Parquet), the GX suite's row expectations (not null, in set, between,
 unique key, column pairs) and the reference checks against the validated ids; passed rows typed
 into one Parquet file, quarantined rows with their rules into another. It has no GX, row-count
-band, personal-data rules, survey of the file or quarantine index. GBK files are decoded to UTF-8
-first (DuckDB reads UTF-8 only), inside the timed work.
+band, personal-data rules, latest-version rule, survey of the file or quarantine index. GBK files are decoded (as GB18030,
+like the readers) to UTF-8 first (DuckDB reads UTF-8 only), inside the timed work.
 """
 
 from __future__ import annotations
@@ -89,6 +89,9 @@ def checks(dataset_name: str, params: dict[str, str]) -> list[tuple[str, str]]:
     out += [
         (f"ref:{col}", f"{col} IS NOT NULL AND ref_{col} IS NULL") for col in contract.references
     ]
+    out += [(f"nul_character:{c.name}", f"strpos({c.name}, chr(0)) > 0") for c in contract.columns]
+    if dataset_name == "orders":  # validation.rules.ROW_CHECKS
+        out.append(("amount_is_quantity_x_unit_price", "t_amount <> t_quantity * t_unit_price"))
     return out
 
 
