@@ -35,6 +35,8 @@ NOTES = (
 
 def _stage_row(name: str, s: dict, b: dict | None) -> str:
     failed = f" **failed**: {s['failed'][:160]}" if "failed" in s else ""
+    if "measured_apart" in s:
+        failed += f" (measured again apart, {s['measured_apart']}: `--settle-again`)"
     cells = [
         name + failed,
         f"{s['seconds']:.2f}",
