@@ -116,8 +116,14 @@ def markdown(result: dict) -> str:
         "",
         f"Reference scale (--scale 1): {ref['persons']:,} persons, {ref['events']:,} events, "
         f"{ref['orders']:,} orders over a {ref['window_days']}-day window, {ref['sources']} "
-        f"sources. Run: `{result['command']}` on {result['machine']}; "
-        f"{result['wall_s'] / 60:.1f} min for every scale, setup and baselines included.",
+        f"sources. On {result['machine']}. Runs: "
+        + "; ".join(
+            f"scale {r['scale']:g} by `{r.get('command', result['command'])}` at "
+            f"{r.get('measured_at', '?')}"
+            for r in result["runs"]
+        )
+        + f" (the last command took {result['wall_s'] / 60:.1f} min, setup and baselines "
+        "included).",
         "",
         shape(result),
     ]
