@@ -15,7 +15,8 @@ spark_default connection): ingest, validate, deidentify, features, segment, reco
 (+ metrics, with its marts), publish (every other warehouse load and the run record).
 
 Per stage: wall seconds, rows in, rows/s, peak RSS of the bench process and, apart, of the
-processes the stage started (spark-submit, its JVM and Python workers), sampled with psutil.
+processes the stage started (spark-submit, its JVM and Python workers: their sum and the largest
+one), sampled with psutil.
 The fixed cost of one spark-submit (a job that starts a session and counts one row) is measured
 apart. Baselines (bench/night_baselines.py): boto3 download, scikit-learn KMeans, `implicit`
 ALS, DuckDB SQL settlement. Writes bench/results/night.json and bench/results/night.md.
@@ -71,8 +72,9 @@ MB = 1 << 20
 
 
 class TreeMemory:
-    """Peak RSS of this process and, apart, of the processes started since the last reset
-    (sampled every ``interval`` s; the S3 server, started earlier, is left out)."""
+    """Peak RSS of this process and, apart, of the processes started since the last reset:
+    their sum and the largest one (sampled every ``interval`` s; the S3 server, started earlier,
+    is left out)."""
 
     def __init__(self, interval: float = 0.1):
         self.me = psutil.Process()
@@ -84,22 +86,26 @@ class TreeMemory:
     def reset(self) -> None:
         with self.lock:
             self.before = {p.pid for p in self.me.children(recursive=True)}
-            self.own = self.children = 0
+            self.own = self.children = self.largest = 0
 
     def _run(self) -> None:
         while True:
             time.sleep(self.interval)
-            own, kids = self.me.memory_info().rss, 0
+            own, kids = self.me.memory_info().rss, []
             for p in self.me.children(recursive=True):
                 if p.pid not in self.before:
                     with suppress(psutil.Error):  # it ended meanwhile
-                        kids += p.memory_info().rss
+                        kids.append(p.memory_info().rss)
             with self.lock:
-                self.own, self.children = max(self.own, own), max(self.children, kids)
+                self.own = max(self.own, own)
+                self.children = max(self.children, sum(kids))
+                self.largest = max(self.largest, max(kids, default=0))
 
-    def peaks_mb(self) -> tuple[int, int]:
+    def peaks_mb(self) -> tuple[int, int, int]:
+        """This process, the started processes together, the largest started process."""
         with self.lock:
-            return round(max(self.own, self.me.memory_info().rss) / MB), round(self.children / MB)
+            own = max(self.own, self.me.memory_info().rss)
+            return round(own / MB), round(self.children / MB), round(self.largest / MB)
 
 
 CONSOLE = [sys.stdout]
@@ -236,7 +242,11 @@ class Night:
             say(f"  {name} FAILED: {row['failed'][:120]}")
         finally:
             row["seconds"] = round(time.perf_counter() - started, 3)
-        row["bench_peak_rss_mb"], row["children_peak_rss_mb"] = self.memory.peaks_mb()
+        (
+            row["bench_peak_rss_mb"],
+            row["children_peak_rss_mb"],
+            row["largest_child_rss_mb"],
+        ) = self.memory.peaks_mb()
         row["load_1min"] = round(os.getloadavg()[0], 1)  # other work on the machine
         if "rows_in" in row and "failed" not in row:
             row["rows_per_s"] = round(row["rows_in"] / row["seconds"])

@@ -42,7 +42,8 @@ def _stage_row(name: str, s: dict, b: dict | None) -> str:
         f"{s['seconds']:.2f}",
         f"{s.get('rows_in', 0):,}",
         f"{s.get('rows_per_s', 0):,}",
-        f"{s['bench_peak_rss_mb']} / {s['children_peak_rss_mb']}",
+        f"{s['bench_peak_rss_mb']} / {s['children_peak_rss_mb']} / "
+        f"{s.get('largest_child_rss_mb', 'n/a')}",
         str(s.get("net_of_spark_overhead_s", "")),
         str(s["load_1min"]),
     ]
@@ -75,7 +76,8 @@ def _run(run: dict) -> list[str]:
         f"exit): **{over['seconds']:.1f} s**, peak RSS {over['children_peak_rss_mb']} MB, "
         f"load {over['load_1min']}.",
         "",
-        "| stage | s | rows in | rows/s | peak RSS MB, bench / started | s net of Spark overhead "
+        "| stage | s | rows in | rows/s | peak RSS MB, bench / started (sum) / largest started "
+        "| s net of Spark overhead "
         "| load | baseline | baseline s | baseline rows/s | baseline peak RSS MB | ratio |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
         *[_stage_row(n, stages[n], baselines.get(n)) for n in STAGES],
@@ -163,9 +165,16 @@ def _seconds(run: dict, name: str) -> float:
 
 
 def _peak_mb(run: dict) -> int:
+    """The largest single process; runs measured before the largest was recorded give the sum of
+    a stage's started processes, an upper bound."""
     return max(
-        max(row["bench_peak_rss_mb"], row["children_peak_rss_mb"]) for row in run["stages"].values()
+        max(row["bench_peak_rss_mb"], row.get("largest_child_rss_mb", row["children_peak_rss_mb"]))
+        for row in run["stages"].values()
     )
+
+
+def _largest_recorded(run: dict) -> bool:
+    return all("largest_child_rss_mb" in row for row in run["stages"].values())
 
 
 def targets(runs: list[dict]) -> list[str]:
@@ -179,7 +188,8 @@ def targets(runs: list[dict]) -> list[str]:
         ),
         (
             f"peak RSS of any process under 8 GB at {big['scale']:g}",
-            f"{_peak_mb(big):,} MB",
+            f"{_peak_mb(big):,} MB"
+            + ("" if _largest_recorded(big) else " (a stage's processes summed: an upper bound)"),
             _peak_mb(big) < 8192,
         ),
     ]
