@@ -39,3 +39,8 @@ _.validated_path
 # pydantic: the model configuration and validators it calls.
 _.model_config
 _._consistent
+
+# Servers' handlers, called by aiosmtpd and http.server.
+_.handle_DATA
+_.do_POST
+_.log_message

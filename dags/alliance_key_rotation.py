@@ -37,6 +37,7 @@ from alliance_pipeline.tasks import key_rotation
 def alliance_key_rotation():
     @task(multiple_outputs=False, pool="spark", outlets=assets.CLEAN)
     def rotate() -> dict:
+        """Re-keys the clean zone, curated tables and identity map (Spark), then every mart holding `person_key`, in one transaction."""
         return key_rotation.rotate_pseudonym_key()
 
     rotate()

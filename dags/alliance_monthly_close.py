@@ -51,16 +51,19 @@ from alliance_pipeline.tasks import monthly_close
 def alliance_monthly_close():
     @task(multiple_outputs=True)
     def period(params: dict | None = None, data_interval_start=None) -> dict:
+        """The period to close: the `period` param, else the month before the run."""
         period, run_date = monthly_close.period_to_close(data_interval_start, params)
         return {"period": period, "run_date": run_date}
 
     # The one-slot settlement pool keeps a close and a night's settle from writing at once.
     @task(multiple_outputs=False, pool="settlement", outlets=assets.SETTLEMENT_MARTS)
     def close_period(period: str, run_date: str) -> dict:
+        """Settles the period a last time and closes it (and earlier months still open); its statements never change after."""
         return monthly_close.close_period(period, run_date)
 
     @task
     def send_statements(closed: dict) -> list[str]:
+        """Writes each partner's statement (CSV and HTML) to its outbound prefix."""
         return monthly_close.send_statements(closed)
 
     chosen = period()

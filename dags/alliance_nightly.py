@@ -29,8 +29,9 @@ its `_manifest.json` and fails its delivery after 1800 s; the environment variab
 `ALLIANCE_MANIFEST_TIMEOUT_S` (seconds, read where the DAG is parsed) changes that timeout.
 
 **Where to look**: failed delivery → its task log (source, dataset, dt and the rule), then
-`mart.quarantine_index`; data quality → `mart.dq_result` and the data docs; a late night → the
-timed-out run's alert in `reports/alerts/alerts.jsonl`.
+`mart.quarantine_index`; data quality → `mart.dq_result` and the data docs; a late night →
+`alliance_night_watch`'s alert at 06:30, then the timed-out run's. Alerts go to
+`reports/alerts/alerts.jsonl`, and by mail and Slack when their connections exist (README, Alerts).
 """
 
 import os
@@ -73,18 +74,21 @@ MANIFEST_TIMEOUT = timedelta(seconds=int(os.environ.get("ALLIANCE_MANIFEST_TIMEO
     trigger_rule=TriggerRule.ALL_DONE,
 )
 def wait_for_manifest(batch: dict) -> PokeReturnValue:
+    """Waits (rescheduling every 30 s) for the delivery's `_manifest.json` in the landing bucket."""
     get_current_context()["batch_label"] = nightly.batch_label(batch)
     return PokeReturnValue(is_done=nightly.manifest_arrived(batch))
 
 
 @task(multiple_outputs=False, map_index_template=BATCH_LABEL)
 def ingest(batch: dict, run_id: str | None = None) -> dict:
+    """Copies the delivery into the raw zone, checking each file's sha256 and row count against the manifest; writes `ops.ingestion_log`."""
     get_current_context()["batch_label"] = nightly.batch_label(batch)
     return nightly.ingest(batch, run_id)
 
 
 @task(multiple_outputs=False, map_index_template=BATCH_LABEL)
 def validate(batch: dict, run_id: str | None = None, data_interval_end=None) -> dict:
+    """Runs the dataset's Great Expectations suite and row rules; passing rows to the validated zone, failing ones to quarantine with their rule. Its extra link opens the data docs."""
     get_current_context()["batch_label"] = nightly.batch_label(batch)
     return nightly.validate(batch, run_id, data_interval_end)
 
@@ -94,8 +98,9 @@ def deliveries(batch: dict):
     wait_for_manifest(batch) >> ingest(batch) >> validate(batch)
 
 
-def spark_job(task_id: str, script: str, **kwargs) -> SparkSubmitOperator:
+def spark_job(task_id: str, script: str, doc_md: str, **kwargs) -> SparkSubmitOperator:
     return SparkSubmitOperator(
+        doc_md=doc_md,
         task_id=task_id,
         application=str(JOBS_DIR / script),
         application_args=nightly.spark_job_args(DT),
@@ -113,10 +118,10 @@ def spark_job(task_id: str, script: str, **kwargs) -> SparkSubmitOperator:
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,
-    # The night must be done by 07:30 for BI: a run still going after 5 h is failed and alerts.
-    # (A DeadlineAlert would be the Airflow 3 way, but on 3.3.2 dag.test() of a successful run
-    # with a deadline crashes in DeadlineAlertModel.get_by_id (apache/airflow#73428, fix open in
-    # #73430), so the demo and tests could not run the real DAG. Switch when it is released.)
+    # The night must be done by 07:30 for BI: alliance_night_watch warns at 06:30, and a run still
+    # going after 5 h is failed and alerts. (A DeadlineAlert would be the Airflow 3 way, but on
+    # 3.3.2 dag.test() of a DAG with a deadline fails (apache/airflow#73428), so the demo and tests
+    # could not run the real DAG. Switch when a release fixes it.)
     dagrun_timeout=timedelta(hours=5),
     on_failure_callback=AllianceAlertNotifier(),
     default_args=default_args(),
@@ -132,60 +137,72 @@ def spark_job(task_id: str, script: str, **kwargs) -> SparkSubmitOperator:
 )
 def alliance_nightly():
     @task
-    def night(params: dict | None = None, data_interval_start=None) -> str:
+    def night(params: dict | None = None, data_interval_start=None, ti=None) -> str:
+        """The night's date (`dt`): the `date` param, else the Asia/Shanghai date of the data interval start."""
+        nightly.record_run_start(ti)
         return nightly.night_date(data_interval_start, params)
 
     @task
     def prepare_warehouse() -> list[str]:
+        """Applies the warehouse migrations not applied yet (`migrations/`)."""
         return nightly.prepare_warehouse()
 
     @task
     def plan(dt: str, wave: str, params: dict | None = None) -> list[dict]:
+        """The night's expected deliveries of this wave, from `config/sources.yml` (only `sources` when given)."""
         return nightly.plan_batches(dt, params.get("sources") or None)[wave]
 
     # A gate that is off skips only the stages after it; summarise (ALL_DONE) still records the night.
     # ALL_DONE: the gate decides even when a delivery failed (the rest is still published).
     @task.short_circuit(ignore_downstream_trigger_rules=False, trigger_rule=TriggerRule.ALL_DONE)
     def unless_dry_run(params: dict | None = None) -> bool:
+        """Gate: with `dry_run`, nothing past the quality marts runs."""
         return nightly.stage_wanted("publish", params)
 
     @task.short_circuit(ignore_downstream_trigger_rules=False)
     def if_models(params: dict | None = None) -> bool:
+        """Gate: with `models` off, no segments or recommendations (a money-only rerun or backfill)."""
         return nightly.stage_wanted("models", params)
 
     @task(trigger_rule=TriggerRule.ALL_DONE, outlets=assets.QUALITY_MARTS)
     def publish_quality(dt: str) -> int:
+        """Loads the night's validation results into `mart.dq_result` and `mart.quarantine_index`; builds the data docs."""
         return nightly.publish_quality(dt)
 
     @task(trigger_rule=TriggerRule.ALL_DONE, pool="spark", outlets=assets.CLEAN)
     def deidentify(dt: str) -> None:
+        """Spark: pseudonymises the validated zone into the clean zone (`jobs/deidentify.py`); updates the restricted identity map."""
         nightly.deidentify(dt)
 
     @task(outlets=assets.IDENTITY_MARTS)
     def publish_identity(dt: str) -> int:
+        """Loads `mart.partner_overlap` (cells under k suppressed)."""
         return nightly.publish_identity(dt)
 
     @task(multiple_outputs=False, outlets=assets.SEGMENT_MARTS)
     def publish_segments(dt: str) -> dict:
+        """Loads `mart.dim_segment` and `mart.person_segment`; writes the segment profile report."""
         return nightly.publish_segments(dt)
 
     @task(multiple_outputs=False, outlets=assets.RECOMMENDATION_MARTS)
     def publish_recommendations(dt: str) -> dict:
+        """Gate and load: the night's lists reach `mart.recommendation` only if ALS beats popularity on NDCG@k; `mart.model_evaluation` either way."""
         return nightly.publish_recommendations(dt)
 
     @task
     def write_audiences(dt: str) -> list[str]:
+        """Writes each partner's audience files to its outbound prefix."""
         return nightly.write_audiences(dt)
 
     @task(multiple_outputs=False, pool="settlement", outlets=assets.SETTLEMENT_MARTS)
     def settle(dt: str) -> dict:
+        """Settles partner revenue as of the night: order nets, attribution, statements of open periods, adjustments of closed ones; the money marts."""
         return nightly.settle(dt)
 
     @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE, retries=0)
-    def summarise(
-        dt: str, reference: list, facts: list, run_id=None, dag=None, dag_run=None
-    ) -> dict:
-        return nightly.summarise(dt, run_id, dag.dag_id, reference + facts, dag_run.start_date)
+    def summarise(dt: str, reference: list, facts: list, run_id=None, dag=None, ti=None) -> dict:
+        """Records the night in `mart.pipeline_run`; fails the run, naming the deliveries that did not pass."""
+        return nightly.summarise(dt, run_id, dag.dag_id, reference + facts, nightly.run_start(ti))
 
     dt = night()
     warehouse = prepare_warehouse()
@@ -195,9 +212,21 @@ def alliance_nightly():
     facts = deliveries.override(group_id="facts").expand(batch=planned_facts)
     quality = publish_quality(dt)
     clean = deidentify(dt)
-    features = spark_job("segmentation_features", "features.py")
-    segments = spark_job("segmentation_segment", "segment.py")
-    recommend = spark_job("recommend", "recommend.py")
+    features = spark_job(
+        "segmentation_features",
+        "features.py",
+        "Spark: each person's behaviour features over the look-back window (`jobs/features.py`).",
+    )
+    segments = spark_job(
+        "segmentation_segment",
+        "segment.py",
+        "Spark: k-means segments, ids kept by matching the night before's (`jobs/segment.py`).",
+    )
+    recommend = spark_job(
+        "recommend",
+        "recommend.py",
+        "Spark: ALS recommendations and their holdout evaluation (`jobs/recommend.py`).",
+    )
     published_recs = publish_recommendations(dt)
     money = settle(dt)
     identity = publish_identity(dt)

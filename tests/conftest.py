@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.fixtures.s3",  # seaweedfs_s3: a real S3 server for the session
     "tests.fixtures.postgres",  # pg_dsn: WAREHOUSE_TEST_DSN or a throwaway PostgreSQL
     "tests.fixtures.spark",  # spark: one local SparkSession for the session
+    "tests.fixtures.smtp",  # smtp_sink: a loopback SMTP server keeping the mails it gets
     "tests.fixtures.bad_inputs.lake",  # reference_lake, lake_with_refs: for bad-input cases
 ]
 

@@ -113,12 +113,23 @@ class SettlementConfig(Section):
     cross_partner_rule: Literal["latest_partner", "by_touches", "equal"] = "latest_partner"
 
 
+class AlertsConfig(Section):
+    # the platform's on-call address: every alert goes there, a delivery's also to its source's
+    # registry alert_contact
+    on_call: str = "data-oncall@alliance.example"
+    from_email: str = "alliance-airflow@alliance.example"
+    # Airflow connections; a channel is used only when its connection exists
+    email_conn_id: str = "smtp_alerts"
+    slack_conn_id: str = "slack_alerts"
+
+
 class PipelineConfig(Section):
     privacy: PrivacyConfig = PrivacyConfig()
     recommendation: RecommendationConfig = RecommendationConfig()
     validation: ValidationConfig = ValidationConfig()
     segmentation: SegmentationConfig = SegmentationConfig()
     settlement: SettlementConfig = SettlementConfig()
+    alerts: AlertsConfig = AlertsConfig()
 
     @classmethod
     def from_yaml(cls, path: Path) -> PipelineConfig:

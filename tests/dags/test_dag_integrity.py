@@ -14,7 +14,12 @@ from alliance_pipeline.settings import PROJECT_ROOT
 pytestmark = pytest.mark.dags
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
-EXPECTED_DAG_IDS = {"alliance_nightly", "alliance_monthly_close", "alliance_key_rotation"}
+EXPECTED_DAG_IDS = {
+    "alliance_nightly",
+    "alliance_monthly_close",
+    "alliance_key_rotation",
+    "alliance_night_watch",
+}
 # Deliberately not retried: a sensor has its own timeout; summarise reports the data's verdict.
 NO_RETRY = {"wait_for_manifest", "summarise"}
 
@@ -42,6 +47,7 @@ def test_dag_policy(dagbag):
             where = f"{dag_id}.{task.task_id}"
             assert task.owner == OWNER, where
             assert task.on_failure_callback, where
+            assert task.doc_md and len(task.doc_md) > 30, where  # shown on the task in the UI
             if task.task_id.rsplit(".", 1)[-1] not in NO_RETRY:
                 assert task.retries >= 1, where
 

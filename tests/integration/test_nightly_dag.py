@@ -46,8 +46,9 @@ def run_night(log_file: Path) -> dict[tuple[str, int], str]:
 
 
 @pytest.fixture(scope="module")
-def night(airflow_db, s3_endpoint, tmp_path_factory):
-    """Generate the night into S3, run it twice; keep what the tests compare."""
+def night(airflow_db, s3_endpoint, smtp_sink, tmp_path_factory):
+    """Generate the night into S3, run it twice with alert mails to smtp_sink; keep what the
+    tests compare."""
     home = tmp_path_factory.mktemp("night")
     bucket = "night-landing"
     overrides = {
@@ -55,6 +56,7 @@ def night(airflow_db, s3_endpoint, tmp_path_factory):
         "ALLIANCE_WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
         "ALLIANCE_LANDING_BUCKET": bucket,
         "ALLIANCE_S3_ENDPOINT": s3_endpoint.url,
+        "AIRFLOW_CONN_SMTP_ALERTS": smtp_sink.connection(),
     }
     saved = dict(os.environ)
     os.environ.update(overrides)
@@ -66,7 +68,9 @@ def night(airflow_db, s3_endpoint, tmp_path_factory):
         cfg = GeneratorConfig(persons=800, days=1, end_date=NIGHT, seed=11, defects=True)
         truth = run_to(cfg, s3_client=client, bucket=bucket)
         run_to(cfg, out_dir=landing)  # the same bytes, for the personal-data scan
+        smtp_sink.messages.clear()
         states = run_night(home / "task-logs.txt")
+        mails = list(smtp_sink.messages)
         warehouse = home / "warehouse.duckdb"
         first = {
             "raw": tree_digest(home / "lake" / "raw"),
@@ -80,6 +84,7 @@ def night(airflow_db, s3_endpoint, tmp_path_factory):
             "landing": landing,
             "states": states,
             "states_again": states_again,
+            "mails": mails,
             "first": first,
             "warehouse": warehouse,
         }
@@ -189,6 +194,40 @@ def test_marts_are_published(night):
     assert rows["dim_source"] == 6
 
 
+def test_the_run_record_holds_the_real_start(night):
+    [(started, finished)] = query(
+        night["warehouse"],
+        f"SELECT started_at, finished_at FROM mart.pipeline_run WHERE dt = DATE '{NIGHT}' "
+        "ORDER BY finished_at DESC LIMIT 1",
+    )
+    # dag.test() dates a run's start at its logical date; the record keeps when it really began
+    assert started.astimezone(datetime.UTC) > LOGICAL_DATE + datetime.timedelta(days=1)
+    assert datetime.timedelta(0) < finished - started < datetime.timedelta(hours=1)
+
+
+DELIVERY_TASKS = ("reference.ingest", "facts.ingest", "reference.validate", "facts.validate")
+
+
+def test_each_failed_delivery_mails_its_partner_once(night):
+    from alliance_pipeline.config import pipeline_config
+    from alliance_pipeline.registry import source
+
+    on_call = pipeline_config().alerts.on_call
+    failed = [
+        (t, label) for t in DELIVERY_TASKS for label, s in labels(night, t).items() if s == "failed"
+    ]
+    assert failed
+    for task_id, label in failed:
+        subject = f"[alliance] task failed: alliance_nightly.{task_id} {label} dt={NIGHT}"
+        [mail] = [m for m in night["mails"] if m.subject == subject]
+        assert sorted(mail.to) == sorted([source(label.split("/")[0]).alert_contact, on_call])
+    delivery_mails = [m for m in night["mails"] if any(t in m.subject for t in DELIVERY_TASKS)]
+    assert len(delivery_mails) == len(failed)
+    # and the night's own failure (summarise names the failed deliveries) to on-call only
+    [summary] = [m for m in night["mails"] if ".summarise " in m.subject]
+    assert summary.to == [on_call]
+
+
 def test_no_personal_data_past_the_raw_zone(night):
     from alliance_pipeline.privacy.pii_scan import collect_pii, scan_file, scan_tree, scan_warehouse
     from alliance_pipeline.warehouse import open_warehouse
@@ -200,6 +239,9 @@ def test_no_personal_data_past_the_raw_zone(night):
     assert scan_tree(needles, lake / "raw"), "the scanner must see the identifiers in raw"
     findings = scan_tree(needles, lake / "clean", lake / "curated", lake / "reports")
     findings += scan_file(logs[0], needles) + scan_file(logs[1], needles)
+    mails = night["home"] / "mails.txt"
+    mails.write_text("\n\n".join(f"{m.subject}\n{m.body}" for m in night["mails"]))
+    findings += scan_file(mails, needles)
     findings += scan_warehouse(needles, open_warehouse(f"duckdb:///{night['warehouse']}"))
     assert findings == []
 

@@ -51,8 +51,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
 
 @pytest.fixture(scope="module")
-def duckdb_nights(airflow_db, s3_endpoint, tmp_path_factory) -> dict:
-    return land_and_run_on_duckdb(s3_endpoint, tmp_path_factory.mktemp("duckdb-nights"))
+def duckdb_nights(airflow_db, s3_endpoint, smtp_sink, tmp_path_factory) -> dict:
+    return land_and_run_on_duckdb(s3_endpoint, tmp_path_factory.mktemp("duckdb-nights"), smtp_sink)
 
 
 def _without(marts: dict, columns: frozenset[str], wh) -> dict:
@@ -84,6 +84,10 @@ def test_every_night_and_the_close_succeed(runs):
     assert replayed["publish_recommendations", -1] == replayed["settle", -1] == "success"
     assert not {t for t, _ in replayed} & LAKE_ONLY_TASKS
     assert replayed["facts.ingest", 0] == "success"  # ops.ingestion_log in PostgreSQL too
+
+
+def test_passing_nights_mail_no_alert(duckdb_nights):
+    assert duckdb_nights["mails"] == []
 
 
 def test_statements_identical_in_duckdb_and_postgres(runs):

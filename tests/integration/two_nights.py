@@ -102,9 +102,12 @@ def landing_environ(s3_endpoint):
         os.environ.update(saved)
 
 
-def land_and_run_on_duckdb(s3_endpoint, home: Path) -> dict:
-    """Generate the two nights into S3 and run them (and the close) on a DuckDB warehouse."""
+def land_and_run_on_duckdb(s3_endpoint, home: Path, smtp_sink) -> dict:
+    """Generate the two nights into S3 and run them (and the close) on a DuckDB warehouse, alert
+    mails going to ``smtp_sink`` (its messages of these runs under "mails")."""
     with landing_environ(s3_endpoint):
+        os.environ["AIRFLOW_CONN_SMTP_ALERTS"] = smtp_sink.connection()
+        smtp_sink.messages.clear()
         client = s3_endpoint.client()
         client.create_bucket(Bucket=BUCKET)
         cfg = GeneratorConfig(
@@ -118,4 +121,5 @@ def land_and_run_on_duckdb(s3_endpoint, home: Path) -> dict:
         )
         run_to(cfg, s3_client=client, bucket=BUCKET)
         path = str(home / "warehouse.duckdb")
-        return run_nights(home, f"duckdb:///{path}", {"conn_type": "duckdb", "host": path})
+        runs = run_nights(home, f"duckdb:///{path}", {"conn_type": "duckdb", "host": path})
+        return {**runs, "mails": list(smtp_sink.messages)}

@@ -139,6 +139,22 @@ def publish_quality(dt: str) -> int:
     return loaded
 
 
+RUN_START_KEY = "run_started_at"
+
+
+def record_run_start(ti) -> None:
+    """The run's real start, kept by its first task (``dag.test()`` gives a run the logical date
+    as its start date, so the run's own start_date cannot tell)."""
+    from datetime import UTC
+
+    ti.xcom_push(key=RUN_START_KEY, value=datetime.now(UTC).isoformat())
+
+
+def run_start(ti) -> datetime | None:
+    value = ti.xcom_pull(task_ids="night", key=RUN_START_KEY)
+    return datetime.fromisoformat(value) if value else None
+
+
 def summarise(dt: str, run_id: str, dag_id: str, planned: list[dict], started_at) -> dict:
     """Record the night in mart.pipeline_run; fail the run, after recording, if any planned
     delivery did not pass (the message names them, so the run's failure says which)."""
