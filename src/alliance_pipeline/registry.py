@@ -15,6 +15,7 @@ from alliance_pipeline.settings import CONFIG_DIR
 FORMATS = ("csv", "jsonl", "parquet")
 ENCODINGS = ("utf-8", "gbk")
 KINDS = ("platform", "partner")
+STORE_KEYS = ("landing_conn_id", "landing_bucket", "outbound_conn_id", "outbound_bucket")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,12 @@ class Source:
     alert_contact: str
     active: bool
     outbound_prefix: str | None = None
+    # Where the source drops and where its files go back: an Airflow S3 connection and a bucket
+    # each; unset, the pipeline's (settings.S3_CONN_ID and settings.landing_bucket()).
+    landing_conn_id: str | None = None
+    landing_bucket: str | None = None
+    outbound_conn_id: str | None = None
+    outbound_bucket: str | None = None
 
     def landing_key(self, dataset: str, dt: str, filename: str = "") -> str:
         """S3 key of a file of one delivery (or its prefix when ``filename`` is empty)."""
@@ -88,6 +95,7 @@ def _parse(entry: dict, path: Path) -> Source:
             alert_contact=entry["alert_contact"],
             active=bool(entry.get("active", True)),
             outbound_prefix=(entry.get("outbound_prefix") or "").strip("/") or None,
+            **{key: entry[key] for key in STORE_KEYS if entry.get(key)},
         )
     except KeyError as missing:
         raise RegistryError(f"{where}: missing field {missing}") from None

@@ -69,7 +69,7 @@ def test_write_audiences_to_each_contracted_partners_outbound_prefix(
     prefix = f"outbound/moonbay/audience/run_date={DS}/"
     s3.put_object(Bucket=s3_bucket, Key=prefix + "segment=9.csv", Body=b"stale")
 
-    keys = audience.write_audiences(s3, s3_bucket, DS, root, recs, k=5)
+    keys = audience.write_audiences(lambda _partner: (s3, s3_bucket), DS, root, recs, k=5)
     assert sorted(keys) == [
         prefix + "_summary.json",
         prefix + "segment=0.csv",

@@ -190,7 +190,7 @@ def test_partner_files_hold_only_their_figures(settled_lake, duckdb_url, s3_endp
     client = s3_endpoint.client()
     bucket = "outbound-settlement-test"
     client.create_bucket(Bucket=bucket)
-    keys = write_partner_statements(wh, "2026-02", client, bucket)
+    keys = write_partner_statements(wh, "2026-02", lambda _partner: (client, bucket))
     assert "outbound/moonbay/statements/period=2026-02/k-moonbay.csv" in keys
     assert all(k.endswith((".csv", ".html")) for k in keys)
     for key in keys:

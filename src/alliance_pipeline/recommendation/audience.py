@@ -97,9 +97,10 @@ def _read_clean(root: Path, dataset: str, dt: str) -> pd.DataFrame:
 
 
 def write_audiences(
-    s3, bucket: str, dt: str, lake_root: Path | str, recs: pd.DataFrame, k: int | None = None
+    outbound, dt: str, lake_root: Path | str, recs: pd.DataFrame, k: int | None = None
 ) -> list[str]:
-    """Write every partner's audience files for ``dt``; returns the S3 keys written.
+    """Write every partner's audience files for ``dt`` in the client and bucket
+    ``outbound(partner)`` gives (tasks.s3.outbound_of); returns the S3 keys written.
 
     ``recs``: the published recommendations (person_key, content_id), e.g.
     ``wh.query_df("SELECT person_key, content_id FROM mart.recommendation_current")``.
@@ -113,14 +114,15 @@ def write_audiences(
     catalog = _read_clean(root, "catalog", dt)
     persons = _read(root, paths.PERSONS, dt=dt)
     segments = _read(root, paths.PERSON_SEGMENT, run_date=dt)
-    outbound = {s.id: s.outbound_prefix for s in load_sources() if s.kind == "partner"}
+    registry = {s.id: s for s in load_sources() if s.kind == "partner"}
     written = []
     for partner in partners_with_contract(contracts, dt):
-        if partner not in outbound:
+        if partner not in registry:
             raise ValueError(
                 f"audience {dt}: contract partner {partner!r} is not a registry partner"
             )
-        prefix = f"{outbound[partner]}/audience/run_date={dt}/"
+        s3, bucket = outbound(registry[partner])
+        prefix = f"{registry[partner].outbound_prefix}/audience/run_date={dt}/"
         old = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
         for obj in old:
             s3.delete_object(Bucket=bucket, Key=obj["Key"])

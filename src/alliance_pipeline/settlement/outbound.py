@@ -90,9 +90,10 @@ earlier closed periods (reason codes: {", ".join(REASON_CODES)}).</p></body></ht
 
 
 def write_partner_statements(
-    wh, period: str, s3_client, bucket: str, registry_path: Path | str | None = None
+    wh, period: str, outbound, registry_path: Path | str | None = None
 ) -> list[str]:
-    """Write every closed statement of ``period`` to its partner's outbound prefix; returns the keys."""
+    """Write every closed statement of ``period`` to its partner's outbound prefix, in the client
+    and bucket ``outbound(partner)`` gives (tasks.s3.outbound_of); returns the keys."""
     cols = ", ".join(STATEMENT_COLUMNS)
     headers = [
         dict(zip(STATEMENT_COLUMNS, r, strict=True))
@@ -115,6 +116,7 @@ def write_partner_statements(
             )
         ]
         base = f"{partner.outbound_prefix}/statements/period={period}/{h['contract_id']}"
+        s3_client, bucket = outbound(partner)
         for ext, body, ctype in (
             ("csv", statement_csv(h, lines), "text/csv; charset=utf-8"),
             ("html", statement_html(h, lines, partner.name), "text/html; charset=utf-8"),

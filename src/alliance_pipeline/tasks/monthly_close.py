@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from alliance_pipeline.settings import PLATFORM_TIMEZONE, landing_bucket
-from alliance_pipeline.tasks.s3 import s3_client
+from alliance_pipeline.settings import PLATFORM_TIMEZONE
+from alliance_pipeline.tasks.s3 import outbound_of
 
 
 def period_to_close(data_interval_start: datetime, params: dict) -> tuple[str, str]:
@@ -39,5 +39,5 @@ def send_statements(closed: dict) -> list[str]:
     return [
         key
         for period in closed["periods"]
-        for key in write_partner_statements(wh, period, s3_client(), landing_bucket())
+        for key in write_partner_statements(wh, period, outbound_of)
     ]

@@ -14,8 +14,8 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from alliance_pipeline.contracts import dataset as contract
 from alliance_pipeline.registry import active_sources, source
-from alliance_pipeline.settings import PLATFORM_TIMEZONE, landing_bucket
-from alliance_pipeline.tasks.s3 import s3_client
+from alliance_pipeline.settings import PLATFORM_TIMEZONE
+from alliance_pipeline.tasks.s3 import landing_of, outbound_of
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def manifest_arrived(batch: dict) -> bool:
     from alliance_pipeline.ingestion import manifest_present
 
     src = source(batch["source"])
-    return manifest_present(s3_client(), landing_bucket(), src, batch["dataset"], batch["dt"])
+    return manifest_present(*landing_of(src), src, batch["dataset"], batch["dt"])
 
 
 def ingest(batch: dict, run_id: str) -> dict:
@@ -81,9 +81,8 @@ def ingest(batch: dict, run_id: str) -> dict:
 
     wh = warehouse_from_airflow()
     try:
-        record = ingest_delivery(
-            s3_client(), landing_bucket(), source(batch["source"]), batch["dataset"], batch["dt"]
-        )
+        src = source(batch["source"])
+        record = ingest_delivery(*landing_of(src), src, batch["dataset"], batch["dt"])
     except IngestionError as exc:
         record_ingestion(
             wh, failed_record(batch["source"], batch["dataset"], batch["dt"], str(exc)), run_id
@@ -245,7 +244,7 @@ def write_audiences(dt: str) -> list[str]:
     recs = warehouse_from_airflow().query_df(
         "SELECT person_key, content_id FROM mart.recommendation_current"
     )
-    return write(s3_client(), landing_bucket(), dt, lake_root(), recs)
+    return write(outbound_of, dt, lake_root(), recs)
 
 
 def settle(dt: str) -> dict:
