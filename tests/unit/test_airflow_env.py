@@ -111,3 +111,13 @@ def test_main_prints_exports_a_shell_can_eval(tmp_path):
         cwd=tmp_path,
     ).stdout
     assert json.loads(out)["extra"]["endpoint_url"] == "http://127.0.0.1:8444"
+
+
+def test_connections_the_user_exported_win_over_the_files(tmp_path):
+    from alliance_pipeline.local.airflow_home import local_airflow_environ
+
+    mine = json.dumps({"conn_type": "postgres", "host": "warehouse.internal", "schema": "dw"})
+    env = local_airflow_environ(tmp_path, keep={"AIRFLOW_CONN_ALLIANCE_WAREHOUSE": mine})
+    assert env["AIRFLOW_CONN_ALLIANCE_WAREHOUSE"] == mine
+    assert json.loads(env["AIRFLOW_CONN_SPARK_DEFAULT"])["conn_type"] == "spark"  # the file's
+    assert json.loads(local_airflow_environ(tmp_path)["AIRFLOW_CONN_ALLIANCE_WAREHOUSE"]) != mine

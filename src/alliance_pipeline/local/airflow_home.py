@@ -17,9 +17,20 @@ from alliance_pipeline.settings import PROJECT_ROOT
 QUIET_LOGGERS = "airflow.task.hooks.alliance_pipeline.warehouse=warning"
 
 
-def local_airflow_environ(home: Path, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+# What the user exported before this process set anything: their own connections and variables.
+USER_EXPORTED = {
+    name: value
+    for name, value in os.environ.items()
+    if name.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_"))
+}
+
+
+def local_airflow_environ(
+    home: Path, overrides: Mapping[str, str] | None = None, keep: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """os.environ plus what a local Airflow in ``home`` needs; ``overrides`` fill the
-    placeholders of the connections file (ALLIANCE_S3_ENDPOINT, ALLIANCE_WAREHOUSE_PATH, ...)."""
+    placeholders of the connections file (ALLIANCE_S3_ENDPOINT, ALLIANCE_WAREHOUSE_PATH, ...).
+    The connections and variables in ``keep`` (e.g. USER_EXPORTED) win over the file's."""
     env = {**os.environ, **(overrides or {})}
     bin_dir = str(Path(sys.executable).parent)
     env.update(
@@ -38,6 +49,7 @@ def local_airflow_environ(home: Path, overrides: Mapping[str, str] | None = None
         }
     )
     env.update(airflow_env(env))
+    env.update(keep or {})
     return env
 
 

@@ -23,11 +23,12 @@ from pathlib import Path
 from alliance_pipeline.generator import GeneratorConfig, run_to
 from alliance_pipeline.local.airflow_home import (
     QUIET_LOGGERS,
+    USER_EXPORTED,
     local_airflow_environ,
     migrate_metadata_db,
 )
 from alliance_pipeline.local.s3_server import S3Endpoint, ensure_bucket, seaweedfs
-from alliance_pipeline.settings import PROJECT_ROOT
+from alliance_pipeline.settings import PROJECT_ROOT, S3_CONN_ID
 
 DAG_ID = "alliance_nightly"
 
@@ -76,7 +77,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.persons:,} persons, in {time.monotonic() - started:.0f}s"
         )
 
-        env = local_airflow_environ(home / "airflow", overrides)
+        # The user's own connections stay theirs, but the landing is the one the sample data is in.
+        keep = {k: v for k, v in USER_EXPORTED.items() if k != f"AIRFLOW_CONN_{S3_CONN_ID.upper()}"}
+        if keep:
+            say(f"Airflow: using your exported {', '.join(sorted(keep))}")
+        env = local_airflow_environ(home / "airflow", overrides, keep=keep)
         say("Airflow: preparing the metadata database (SQLite) ...")
         migrate_metadata_db(env)
         results = [run_night(env, night, home) for night in nights]

@@ -21,7 +21,11 @@ import urllib.request
 from collections.abc import Generator, Mapping, Sequence
 from pathlib import Path
 
-from alliance_pipeline.local.airflow_home import local_airflow_environ, migrate_metadata_db
+from alliance_pipeline.local.airflow_home import (
+    USER_EXPORTED,
+    local_airflow_environ,
+    migrate_metadata_db,
+)
 from alliance_pipeline.settings import PROJECT_ROOT
 
 COMPONENTS = ("api-server", "dag-processor", "scheduler")
@@ -89,7 +93,7 @@ def ui_environ(
         "ALLIANCE_LANDING_BUCKET": os.environ.get("ALLIANCE_LANDING_BUCKET", "alliance-landing"),
         **(extra or {}),
     }
-    env = local_airflow_environ(home / "airflow", overrides)
+    env = local_airflow_environ(home / "airflow", overrides, keep=USER_EXPORTED)
     env.update(overrides)
     if login_user:
         env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] = "False"
