@@ -19,8 +19,6 @@ of the order, and are split by the Python engine's own ``touch_weights`` and ``s
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterator
 from fractions import Fraction
 
 import duckdb
@@ -99,42 +97,45 @@ WHERE event_type IN {TOUCH_TYPES!r} AND campaign_id IS NOT NULL
 QUALIFY row_number() OVER (PARTITION BY source, event_id ORDER BY pos DESC) = 1
 """
 
-# Each (order, partner)'s contract; the orders credited by referral code; the eligible touches.
-ELIGIBLE_SQL = f"""
-CREATE OR REPLACE TEMP TABLE order_contract AS
-SELECT o.idx, k.partner_id, k.contract_id, k.model, k.window_days, k.count_views
-FROM nets o LEFT JOIN catalog cat USING (content_id) JOIN contracts k
-  ON o.order_date >= k.effective_from
- AND (k.effective_to IS NULL OR o.order_date <= k.effective_to)
- AND (k.scope = 'all_attributed'
-      OR (k.scope = 'own_content' AND cat.owner_source = k.partner_id)
-      OR (k.scope = 'co_brand_content' AND list_contains(cat.co_brands, k.partner_id)))
-QUALIFY row_number() OVER (
-  PARTITION BY o.idx, k.partner_id ORDER BY k.scope_rank, k.effective_from DESC, k.contract_id) = 1;
-
-CREATE OR REPLACE TEMP TABLE by_code AS
-SELECT o.idx, c.campaign_id, c.partner_id, oc.contract_id
-FROM nets o JOIN codes c ON c.referral_code = o.referral_code
-LEFT JOIN order_contract oc ON oc.idx = o.idx AND oc.partner_id = c.partner_id;
-
-CREATE OR REPLACE TEMP TABLE eligible AS
-SELECT o.idx, o.net_minor, t.campaign_id, t.touched_at, t.tpos, oc.partner_id, oc.contract_id, oc.model
-FROM nets o
-JOIN touches t ON t.person_key = o.person_key AND t.touched_at <= o.ordered_at
-JOIN campaigns c ON c.campaign_id = t.campaign_id
-JOIN order_contract oc ON oc.idx = o.idx AND oc.partner_id = c.partner_id
-WHERE o.idx NOT IN (SELECT idx FROM by_code)
-  AND epoch_us(o.ordered_at) - epoch_us(t.touched_at) <= oc.window_days * {DAY_US}
-  AND (t.kind <> 'view' OR oc.count_views);
-"""
-
-# The shares of an order's partners (paths, the partner of the latest touch first), split by
-# largest remainder.
-PATHS_SQL = """
-CREATE OR REPLACE TEMP TABLE paths AS
-WITH ranked AS (
-  SELECT *, row_number() OVER (
-    PARTITION BY idx ORDER BY touched_at DESC, campaign_id DESC, tpos DESC) AS from_latest
+# One query (its steps as CTEs): each (order, partner)'s contract, the orders a referral code
+# credits, the eligible touches; the shares of an order's partners (paths, the partner of the
+# latest touch first) split by largest remainder; each rational model's weight of a touch as an
+# integer over its path's denominator (a path's weights sum to 1), summed per campaign, and the
+# path's part split over them. Rows: the credits, and the touches of time-decay paths with
+# their part (``credit_minor`` NULL), in the Python engine's order.
+CREDITS_SQL = f"""
+WITH order_contract AS (
+  SELECT o.idx, k.partner_id, k.contract_id, k.model, k.window_days, k.count_views
+  FROM nets o LEFT JOIN catalog cat USING (content_id) JOIN contracts k
+    ON o.order_date >= k.effective_from
+   AND (k.effective_to IS NULL OR o.order_date <= k.effective_to)
+   AND (k.scope = 'all_attributed'
+        OR (k.scope = 'own_content' AND cat.owner_source = k.partner_id)
+        OR (k.scope = 'co_brand_content' AND list_contains(cat.co_brands, k.partner_id)))
+  QUALIFY row_number() OVER (
+    PARTITION BY o.idx, k.partner_id ORDER BY k.scope_rank, k.effective_from DESC, k.contract_id
+  ) = 1
+), by_code AS (
+  SELECT o.idx, c.campaign_id, c.partner_id, oc.contract_id, o.net_minor
+  FROM nets o JOIN codes c ON c.referral_code = o.referral_code
+  LEFT JOIN order_contract oc ON oc.idx = o.idx AND oc.partner_id = c.partner_id
+), eligible AS (
+  SELECT o.idx, o.net_minor, t.campaign_id, t.touched_at, t.tpos, oc.partner_id,
+         oc.contract_id, oc.model
+  FROM nets o
+  JOIN touches t ON t.person_key = o.person_key AND t.touched_at <= o.ordered_at
+  JOIN campaigns c ON c.campaign_id = t.campaign_id
+  JOIN order_contract oc ON oc.idx = o.idx AND oc.partner_id = c.partner_id
+  WHERE o.idx NOT IN (SELECT idx FROM by_code)
+    AND epoch_us(o.ordered_at) - epoch_us(t.touched_at) <= oc.window_days * {DAY_US}
+    AND (t.kind <> 'view' OR oc.count_views)
+), ranked AS (
+  SELECT *,
+    row_number() OVER (
+      PARTITION BY idx ORDER BY touched_at DESC, campaign_id DESC, tpos DESC) AS from_latest,
+    row_number() OVER (
+      PARTITION BY idx, contract_id ORDER BY touched_at, campaign_id, tpos) AS i,
+    count(*) OVER (PARTITION BY idx, contract_id) AS n
   FROM eligible
 ), grouped AS (
   SELECT idx, contract_id, any_value(partner_id) AS partner_id, any_value(model) AS model,
@@ -152,71 +153,62 @@ WITH ranked AS (
     CASE $rule WHEN 'latest_partner' THEN 1 WHEN 'by_touches' THEN n_touches
                ELSE n_paths END AS share_den
   FROM numbered
-), floors AS (
+), share_floors AS (
   SELECT *, abs(CAST(net_minor AS HUGEINT)) * share_num // share_den AS q,
             abs(CAST(net_minor AS HUGEINT)) * share_num % share_den AS r
   FROM shares
-), units AS (
+), share_units AS (
   SELECT *, abs(CAST(net_minor AS HUGEINT)) - sum(q) OVER (PARTITION BY idx) AS left_over,
          row_number() OVER (PARTITION BY idx ORDER BY r DESC, path_rank) AS by_remainder
-  FROM floors
-)
-SELECT idx, contract_id, partner_id, model, path_rank, share_num, share_den,
-       sign(net_minor) * (q + CAST(by_remainder <= left_over AS INTEGER)) AS part
-FROM units WHERE share_num > 0
-"""
-
-# Each rational model's weight of a touch as an integer over its path's denominator (the
-# weights of a path sum to 1), summed per campaign, and the path's part split over them.
-SPLIT_SQL = """
-WITH positioned AS (
-  SELECT e.idx, e.contract_id, e.campaign_id, p.model, p.path_rank, p.part,
-         p.share_num, p.share_den, p.partner_id,
-         row_number() OVER (PARTITION BY e.idx, e.contract_id ORDER BY e.touched_at, e.campaign_id, e.tpos)
-           AS i,
-         count(*) OVER (PARTITION BY e.idx, e.contract_id) AS n
-  FROM eligible e JOIN paths p USING (idx, contract_id)
-  WHERE p.model <> 'time_decay'
+  FROM share_floors
+), paths AS (
+  SELECT idx, contract_id, partner_id, model, path_rank, share_num, share_den,
+         sign(net_minor) * (q + CAST(by_remainder <= left_over AS INTEGER)) AS part
+  FROM share_units WHERE share_num > 0
 ), weighted AS (
-  SELECT *,
-    CASE model WHEN 'last_touch' THEN CAST(i = n AS INTEGER)
-               WHEN 'first_touch' THEN CAST(i = 1 AS INTEGER)
-               WHEN 'linear' THEN 1
-               ELSE CASE WHEN n <= 2 OR i = 1 OR i = n THEN greatest(2 * (n - 2), 1) ELSE 1 END
+  SELECT r.idx, r.contract_id, r.campaign_id, p.partner_id, p.model, p.path_rank, p.part,
+    p.share_num, p.share_den,
+    CASE p.model WHEN 'last_touch' THEN CAST(i = n AS INTEGER)
+                 WHEN 'first_touch' THEN CAST(i = 1 AS INTEGER)
+                 WHEN 'linear' THEN 1
+                 ELSE CASE WHEN n <= 2 OR i = 1 OR i = n THEN greatest(2 * (n - 2), 1) ELSE 1 END
     END AS w_num,
-    CASE model WHEN 'last_touch' THEN 1 WHEN 'first_touch' THEN 1 WHEN 'linear' THEN n
-               ELSE CASE WHEN n <= 2 THEN n ELSE 5 * (n - 2) END
+    CASE p.model WHEN 'last_touch' THEN 1 WHEN 'first_touch' THEN 1 WHEN 'linear' THEN n
+                 ELSE CASE WHEN n <= 2 THEN n ELSE 5 * (n - 2) END
     END AS w_den
-  FROM positioned
+  FROM ranked r JOIN paths p USING (idx, contract_id)
+  WHERE p.model <> 'time_decay'
 ), per_campaign AS (
   SELECT idx, contract_id, campaign_id, any_value(partner_id) AS partner_id,
          any_value(model) AS model, any_value(path_rank) AS path_rank, any_value(part) AS part,
          any_value(share_num) AS share_num, any_value(share_den) AS share_den,
          sum(w_num) AS w_num, any_value(w_den) AS w_den
   FROM weighted GROUP BY idx, contract_id, campaign_id HAVING sum(w_num) > 0
-), floors AS (
+), split_floors AS (
   SELECT *, abs(CAST(part AS HUGEINT)) * w_num // w_den AS q,
             abs(CAST(part AS HUGEINT)) * w_num % w_den AS r
   FROM per_campaign
-), units AS (
+), split_units AS (
   SELECT *, abs(CAST(part AS HUGEINT)) - sum(q) OVER (PARTITION BY idx, contract_id) AS left_over,
          row_number() OVER (PARTITION BY idx, contract_id ORDER BY r DESC, campaign_id)
            AS by_remainder
-  FROM floors
+  FROM split_floors
 )
+SELECT idx, 0 AS path_rank, campaign_id, partner_id, contract_id, 'referral_code' AS method,
+       CAST(1 AS HUGEINT) AS weight_num, CAST(1 AS HUGEINT) AS weight_den,
+       CAST(net_minor AS HUGEINT) AS credit_minor, NULL::TIMESTAMPTZ AS touched_at, 0 AS tpos
+FROM by_code
+UNION ALL
 SELECT idx, path_rank, campaign_id, partner_id, contract_id, model,
-       CAST(share_num * w_num AS HUGEINT) AS weight_num,
-       CAST(share_den * w_den AS HUGEINT) AS weight_den,
-       sign(part) * (q + CAST(by_remainder <= left_over AS INTEGER)) AS credit_minor
-FROM units ORDER BY idx, path_rank, campaign_id
-"""
-
-DECAY_SQL = """
-SELECT e.idx, p.path_rank, e.contract_id, p.partner_id, p.part, p.share_num, p.share_den,
-       e.campaign_id, e.touched_at
-FROM eligible e JOIN paths p USING (idx, contract_id)
+       CAST(share_num * w_num AS HUGEINT), CAST(share_den * w_den AS HUGEINT),
+       sign(part) * (q + CAST(by_remainder <= left_over AS INTEGER)), NULL, 0
+FROM split_units
+UNION ALL
+SELECT r.idx, p.path_rank, r.campaign_id, p.partner_id, p.contract_id, p.model,
+       p.share_num, p.share_den, p.part, r.touched_at, r.tpos
+FROM ranked r JOIN paths p USING (idx, contract_id)
 WHERE p.model = 'time_decay'
-ORDER BY e.idx, p.path_rank, e.touched_at, e.campaign_id, e.tpos
+ORDER BY idx, path_rank, touched_at, campaign_id, tpos
 """
 
 
@@ -299,7 +291,7 @@ def touch_table(touches_by_person: dict[str, list[Touch]]) -> pa.Table:
         {
             "person_key": [p for p, _ in rows],
             "campaign_id": [t.campaign_id for _, t in rows],
-            "touched_at": pa.array([t.touched_at for _, t in rows], pa.timestamp("us", tz="UTC")),
+            "touched_at": pa.array([t.at for _, t in rows], pa.timestamp("us", tz="UTC")),
             "kind": [t.kind for _, t in rows],
             "tpos": pa.array(range(len(rows)), pa.int64()),
         }
@@ -397,11 +389,22 @@ class SqlAttributor:
     def attribute_nets(self, orders: list[OrderNet]) -> list[Credit]:
         """Credits of the orders of table ``nets`` (``orders`` in its ``idx`` order), in the
         Python engine's order: by order, the latest-touching partner first, by campaign."""
-        con = self.con
-        con.execute(ELIGIBLE_SQL)
-        con.execute(PATHS_SQL, {"rule": self.rule})
-        streams = (self._by_code(orders), self._split(orders), self._decayed(orders))
-        return [keyed.credit for keyed in heapq.merge(*streams)]
+        rows = self.con.execute(CREDITS_SQL, {"rule": self.rule}).fetchall()
+        credits: list[Credit] = []
+        start = 0
+        while start < len(rows):
+            idx, rank, cid, pid, kid, method, num, den, minor, touched_at, _ = rows[start]
+            o = orders[idx]
+            if touched_at is None:
+                credits.append(self._credit(o, cid, pid, kid, method, Fraction(num, den), minor))
+                start += 1
+                continue
+            end = start
+            while end < len(rows) and rows[end][:2] == (idx, rank):
+                end += 1
+            credits.extend(self._decayed(o, pid, kid, Fraction(num, den), minor, rows[start:end]))
+            start = end
+        return credits
 
     def _credit(self, order, campaign_id, partner_id, contract_id, method, weight, minor):
         return Credit(
@@ -414,54 +417,11 @@ class SqlAttributor:
             int(minor),
         )
 
-    def _by_code(self, orders: list[OrderNet]) -> Iterator:
-        rows = self.con.execute(
-            "SELECT idx, campaign_id, partner_id, contract_id FROM by_code ORDER BY idx"
-        ).fetchall()
-        for idx, cid, pid, kid in rows:
-            o = orders[idx]
-            yield _Keyed(
-                (idx, 0, cid),
-                self._credit(o, cid, pid, kid, "referral_code", Fraction(1), o.net_minor),
-            )
-
-    def _split(self, orders: list[OrderNet]) -> Iterator:
-        for idx, rank, cid, pid, kid, model, num, den, minor in self.con.execute(
-            SPLIT_SQL
-        ).fetchall():
-            yield _Keyed(
-                (idx, rank, cid),
-                self._credit(orders[idx], cid, pid, kid, model, Fraction(num, den), minor),
-            )
-
-    def _decayed(self, orders: list[OrderNet]) -> Iterator:
-        """Time-decay paths, reduced to their touches and part, split in Python."""
-        rows = self.con.execute(DECAY_SQL).fetchall()
-        start = 0
-        while start < len(rows):
-            idx, rank, kid, pid, part, s_num, s_den = rows[start][:7]
-            end = start
-            while end < len(rows) and rows[end][:2] == (idx, rank):
-                end += 1
-            path = [Touch(r[7], r[8], "click") for r in rows[start:end]]
-            o = orders[idx]
-            weights = touch_weights("time_decay", path, o.ordered_at, self.half_life_days)
-            share = Fraction(s_num, s_den)
-            for cid, (w, m) in split_order(int(part), path, weights).items():
-                yield _Keyed(
-                    (idx, rank, cid),
-                    self._credit(o, cid, pid, kid, "time_decay", share * w, m),
-                )
-            start = end
-
-
-class _Keyed:
-    """A credit with its place in the Python engine's order (for merging the three streams)."""
-
-    __slots__ = ("credit", "key")
-
-    def __init__(self, key: tuple, credit: Credit):
-        self.key, self.credit = key, credit
-
-    def __lt__(self, other: _Keyed) -> bool:
-        return self.key < other.key
+    def _decayed(self, o, partner_id, contract_id, share, part, rows) -> list[Credit]:
+        """A time-decay path, reduced to its touches and its part, split in Python."""
+        path = [Touch(r[2], r[9], "click") for r in rows]
+        weights = touch_weights("time_decay", path, o.ordered_at, self.half_life_days)
+        return [
+            self._credit(o, cid, partner_id, contract_id, "time_decay", share * w, m)
+            for cid, (w, m) in split_order(int(part), path, weights).items()
+        ]
