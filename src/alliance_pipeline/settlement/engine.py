@@ -111,10 +111,12 @@ def compute(
         touches = sql_engine.touches_of(con, inputs.events)
         sql = sql_engine.SqlAttributor(*args, touches, half_life_days, cross_partner, con)
         credits = sql.attribute_nets(orders)
+        converted = sql_engine.converted_credits(con, credits, fx)
     elif engine == "python":
         orders = order_nets(inputs.orders)
         attributor = Attributor(*args, touches_of(inputs.events), half_life_days, cross_partner)
         credits = attributor.attribute_all(orders)
+        converted = None
     else:
         raise ValueError(f"unknown settlement.engine {engine!r}")
     reread = None if inputs.start is None else {o.key for o in orders}
@@ -128,6 +130,7 @@ def compute(
         periods,
         reread,
         None if inputs.start is None else period_of(inputs.start),
+        converted,
     )
     firsts = first_orders(orders, earlier_firsts)
     return Settlement(orders, credits, contracts, fx, headers, lines, firsts)

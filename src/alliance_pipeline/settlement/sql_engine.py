@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from alliance_pipeline.lake.arrow_io import clean_schema
 from alliance_pipeline.settings import PLATFORM_TIMEZONE
+from alliance_pipeline.settlement import statements
 from alliance_pipeline.settlement.attribution import (
     CROSS_PARTNER_RULES,
     DEFAULT_CROSS_PARTNER,
@@ -40,11 +41,12 @@ from alliance_pipeline.settlement.attribution import (
     touch_weights,
 )
 from alliance_pipeline.settlement.money import MINOR_EXPONENT
-from alliance_pipeline.settlement.net import FULL_REVERSAL, OrderNet
+from alliance_pipeline.settlement.net import FULL_REVERSAL, FxRates, OrderNet
 from alliance_pipeline.settlement.rates import SCOPE_PRIORITY, Contract
 
 RATIONAL_MODELS = ("last_touch", "first_touch", "linear", "position_based")
 DAY_US = 86_400_000_000
+RATE_SCALE = 10**6  # fx_rates.cny_per_unit has 6 places (contracts: rate)
 
 ORDER_COLUMNS = (
     "source",
@@ -425,3 +427,102 @@ class SqlAttributor:
             self._credit(o, cid, partner_id, contract_id, "time_decay", share * w, m)
             for cid, (w, m) in split_order(int(part), path, weights).items()
         ]
+
+
+# Each credit's net in its contract's currency (statements._convert_once, in integers): the
+# order's net converted once per contract currency at its order date's rate (cny_per_unit as
+# integer millionths), rounded half-even, and split over all the order's credits by largest
+# remainder in campaign order.
+CONVERT_SQL = f"""
+WITH targets AS (
+  SELECT DISTINCT order_source, order_id, net_minor, currency, order_date, to_ccy
+  FROM credit_rows WHERE to_ccy IS NOT NULL
+), rated AS (
+  SELECT t.*,
+    CASE WHEN t.currency = t.to_ccy THEN 1 WHEN t.currency = 'CNY' THEN {RATE_SCALE}
+         ELSE rf.millionths END AS a,
+    CASE WHEN t.currency = t.to_ccy THEN 1 WHEN t.to_ccy = 'CNY' THEN {RATE_SCALE}
+         ELSE rt.millionths END AS b
+  FROM targets t
+  LEFT JOIN fx rf ON rf.currency = t.currency AND rf.date = t.order_date
+  LEFT JOIN fx rt ON rt.currency = t.to_ccy AND rt.date = t.order_date
+), totals AS (
+  SELECT *, abs(CAST(net_minor AS HUGEINT)) * a // b AS q, abs(CAST(net_minor AS HUGEINT)) * a % b AS r
+  FROM rated
+), rounded AS (
+  SELECT order_source, order_id, to_ccy, a IS NULL OR b IS NULL AS no_rate,
+         sign(net_minor) * (q + CAST(2 * r > b OR (2 * r = b AND q % 2 = 1) AS INTEGER)) AS total
+  FROM totals
+), parts AS (
+  SELECT c.pos, c.order_source, c.order_id, c.to_ccy AS own_ccy, t.to_ccy, t.total, t.no_rate,
+         c.campaign_id,
+         CAST(c.credit_minor AS HUGEINT) AS w,
+         sum(CAST(c.credit_minor AS HUGEINT))
+           OVER (PARTITION BY c.order_source, c.order_id, t.to_ccy) AS wsum
+  FROM credit_rows c LEFT JOIN rounded t USING (order_source, order_id)
+), floors AS (
+  SELECT *, CASE WHEN wsum = 0 THEN 0 ELSE abs(total) * w // wsum END AS q,
+            CASE WHEN wsum = 0 THEN 0 ELSE abs(total) * w % wsum END AS r
+  FROM parts
+), units AS (
+  SELECT *,
+    abs(total) - sum(q) OVER (PARTITION BY order_source, order_id, to_ccy) AS left_over,
+    row_number() OVER (
+      PARTITION BY order_source, order_id, to_ccy ORDER BY r DESC, campaign_id) AS by_remainder
+  FROM floors
+)
+SELECT pos, bool_or(no_rate) AS no_rate,
+       any_value(sign(total) * (q + CAST(by_remainder <= left_over AS INTEGER)))
+         FILTER (WHERE to_ccy = own_ccy) AS net
+FROM units GROUP BY pos ORDER BY pos
+"""
+
+
+def converted_credits(
+    con: duckdb.DuckDBPyConnection, credits: list[Credit], fx: FxRates
+) -> list[int | None]:
+    """As :func:`statements.converted_credits`: each credit's net in its contract's currency
+    (None without a contract)."""
+    if any(c.credit_minor < 0 for c in credits) or any(
+        (r * RATE_SCALE) % 1 for r in fx.rates.values()
+    ):  # allocate refuses negative weights, and rates have 6 places: let Python say or do so
+        return statements.converted_credits(credits, fx)
+    con.register(
+        "fx",
+        pa.table(
+            {
+                "currency": [c for c, _ in fx.rates],
+                "date": pa.array([d for _, d in fx.rates], pa.date32()),
+                "millionths": pa.array(
+                    [int(r * RATE_SCALE) for r in fx.rates.values()], pa.int64()
+                ),
+            },
+            schema=pa.schema(
+                [("currency", pa.string()), ("date", pa.date32()), ("millionths", pa.int64())]
+            ),
+        ),
+    )
+    orders = [c.order for c in credits]
+    con.register(
+        "credit_rows",
+        pa.table(
+            {
+                "pos": pa.array(range(len(credits)), pa.int64()),
+                "order_source": [o.source for o in orders],
+                "order_id": [o.order_id for o in orders],
+                "net_minor": pa.array([o.net_minor for o in orders], pa.int64()),
+                "currency": [o.currency for o in orders],
+                "order_date": pa.array([o.order_date for o in orders], pa.date32()),
+                "campaign_id": [c.campaign_id for c in credits],
+                "credit_minor": pa.array([c.credit_minor for c in credits], pa.int64()),
+                "to_ccy": pa.array(
+                    [c.contract.currency if c.contract else None for c in credits], pa.string()
+                ),
+            }
+        ),
+    )
+    rows = con.execute(CONVERT_SQL).fetchall()
+    for (_, no_rate, _), c in zip(rows, credits, strict=True):
+        if no_rate:  # the engine's own error, naming the currency and date
+            fx.rate(c.order.currency, c.contract.currency, c.order.order_date)
+    return [None if net is None else int(net) for _, _, net in rows]
