@@ -122,11 +122,12 @@ WITH order_contract AS (
   FROM nets o JOIN codes c ON c.referral_code = o.referral_code
   LEFT JOIN order_contract oc ON oc.idx = o.idx AND oc.partner_id = c.partner_id
 ), eligible AS (
-  SELECT o.idx, o.net_minor, t.campaign_id, t.touched_at, t.tpos, oc.partner_id,
+  SELECT o.idx, o.net_minor, t.campaign_id, t.touched_at, t.tpos, c.partner_id,
          oc.contract_id, oc.model
   FROM nets o
-  JOIN touches t ON t.person_key = o.person_key AND t.touched_at <= o.ordered_at
-  JOIN campaigns c ON c.campaign_id = t.campaign_id
+  JOIN (touches t JOIN campaigns c USING (campaign_id))
+    ON t.person_key = o.person_key AND t.touched_at <= o.ordered_at
+   AND t.touched_at >= o.ordered_at - to_days(CAST($longest AS INTEGER))
   JOIN order_contract oc ON oc.idx = o.idx AND oc.partner_id = c.partner_id
   WHERE o.idx NOT IN (SELECT idx FROM by_code)
     AND epoch_us(o.ordered_at) - epoch_us(t.touched_at) <= oc.window_days * {DAY_US}
@@ -323,6 +324,7 @@ class SqlAttributor:
         self.rule = cross_partner
         self.half_life_days = half_life_days
         self.contracts = {c.contract_id: c for c in contracts}
+        self.longest_days = max((c.window_days for c in contracts), default=0)
         by_id = {c.campaign_id: c for c in campaigns}
         by_code = {c.referral_code: c for c in campaigns if c.referral_code}
         self.con.register(
@@ -391,7 +393,9 @@ class SqlAttributor:
     def attribute_nets(self, orders: list[OrderNet]) -> list[Credit]:
         """Credits of the orders of table ``nets`` (``orders`` in its ``idx`` order), in the
         Python engine's order: by order, the latest-touching partner first, by campaign."""
-        rows = self.con.execute(CREDITS_SQL, {"rule": self.rule}).fetchall()
+        rows = self.con.execute(
+            CREDITS_SQL, {"rule": self.rule, "longest": self.longest_days}
+        ).fetchall()
         credits: list[Credit] = []
         start = 0
         while start < len(rows):
