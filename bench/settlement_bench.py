@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -139,6 +140,7 @@ def run(scale: int, days: int) -> dict:
             "python_engine_attribution_settlement_s": round(t_oracle, 3),
             "engines_identical_statements": same,
             "duckdb_sql_total_s": round(t5 - t4, 3),
+            "load_average_1min_at_end": round(os.getloadavg()[0], 1),
             "ratio_to_baseline": round((t3 - t0) / (t5 - t4), 2),
             "contract_period_net_diff_fen": diffs,
             "line_rounding_effect_fen": {
@@ -172,7 +174,9 @@ def main(argv: list[str] | None = None) -> None:
         f"| DuckDB SQL baseline (partner choice, net, fx, totals; no split/rates/lines) | {result['duckdb_sql_total_s']} |",
         "",
         f"Total over baseline: **{result['ratio_to_baseline']}x**. Both engines' statements identical: "
-        f"{result['engines_identical_statements']}.",
+        f"{result['engines_identical_statements']}. 1-minute load average at the end: "
+        f"{result['load_average_1min_at_end']} on {os.cpu_count()} cores (above the core count, "
+        "times include waiting for a core).",
         "",
         "Contract-period attributed net, Python (rounded per order, as the SQL does) minus SQL, in fen: "
         + json.dumps(result["contract_period_net_diff_fen"]),
