@@ -1,5 +1,6 @@
-"""Settlement bench: attribution + settlement + metrics in Python (exact Decimal/fen) beside the
-same aggregation written directly in DuckDB SQL over the same clean files, in the same run.
+"""Settlement bench: attribution + settlement + metrics (exact, integer fen; nets and credits by
+the configured engine, DuckDB SQL, with the Python engine timed beside it as the oracle) beside
+the same aggregation written directly in DuckDB SQL over the same clean files, in the same run.
 
 The SQL baseline does the partner choice (referral code, else the partner of the latest eligible
 touch), net revenue, fx and per contract-period net totals, plus campaign-day delivery and order
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -93,13 +95,18 @@ def run(scale: int, days: int) -> dict:
         t0 = time.perf_counter()
         inputs = load_inputs(lake, dt)
         t1 = time.perf_counter()
-        s = compute(inputs, dt, set(), [])
+        s = compute(inputs, dt, set(), [], engine="duckdb")
         t2 = time.perf_counter()
         partners = dict(
             zip(inputs.campaigns["campaign_id"], inputs.campaigns["partner_id"], strict=True)
         )
         daily, _, _ = campaign_daily(s, inputs.campaign_delivery, s.lines, partners, 5)
         t3 = time.perf_counter()
+        oracle = compute(inputs, dt, set(), [], engine="python")
+        t_oracle = time.perf_counter() - t3
+        same = sorted(map(repr, s.headers + s.lines)) == sorted(
+            map(repr, oracle.headers + oracle.lines)
+        )
 
         con = duckdb.connect()
         t4 = time.perf_counter()
@@ -129,7 +136,12 @@ def run(scale: int, days: int) -> dict:
             "python_attribution_settlement_s": round(t2 - t1, 3),
             "python_metrics_s": round(t3 - t2, 3),
             "python_total_s": round(t3 - t0, 3),
+            "engine": "duckdb",
+            "python_engine_attribution_settlement_s": round(t_oracle, 3),
+            "engines_identical_statements": same,
             "duckdb_sql_total_s": round(t5 - t4, 3),
+            "load_average_1min_at_end": round(os.getloadavg()[0], 1),
+            "ratio_to_baseline": round((t3 - t0) / (t5 - t4), 2),
             "contract_period_net_diff_fen": diffs,
             "line_rounding_effect_fen": {
                 f"{c}/{p}": line_totals.get((c, p), 0) - v for (c, p), v in py_totals.items()
@@ -155,10 +167,16 @@ def main(argv: list[str] | None = None) -> None:
         "| step | seconds |",
         "|---|---|",
         f"| Python: read clean zone | {result['python_read_s']} |",
-        f"| Python: attribution + settlement (exact) | {result['python_attribution_settlement_s']} |",
+        f"| nets + attribution in DuckDB SQL (settlement.engine duckdb), statements (exact) | {result['python_attribution_settlement_s']} |",
+        f"| the same by the Python engine (the oracle; not in the total) | {result['python_engine_attribution_settlement_s']} |",
         f"| Python: campaign metrics | {result['python_metrics_s']} |",
         f"| Python total | {result['python_total_s']} |",
         f"| DuckDB SQL baseline (partner choice, net, fx, totals; no split/rates/lines) | {result['duckdb_sql_total_s']} |",
+        "",
+        f"Total over baseline: **{result['ratio_to_baseline']}x**. Both engines' statements identical: "
+        f"{result['engines_identical_statements']}. 1-minute load average at the end: "
+        f"{result['load_average_1min_at_end']} on {os.cpu_count()} cores (above the core count, "
+        "times include waiting for a core).",
         "",
         "Contract-period attributed net, Python (rounded per order, as the SQL does) minus SQL, in fen: "
         + json.dumps(result["contract_period_net_diff_fen"]),

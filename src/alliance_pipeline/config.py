@@ -111,6 +111,9 @@ class SettlementConfig(Section):
     # how an order touched by several partners' campaigns is shared between the partners
     # (alliance_pipeline.settlement.attribution.CROSS_PARTNER_RULES)
     cross_partner_rule: Literal["latest_partner", "by_touches", "equal"] = "latest_partner"
+    # what computes order nets and credits: duckdb (set-based SQL) or python (order by order,
+    # the exact oracle); both give identical statements
+    engine: Literal["duckdb", "python"] = "duckdb"
 
 
 class AlertsConfig(Section):

@@ -340,3 +340,29 @@ def generate_lake(
             ],
         )
     return dts
+
+
+ENGINES = ("duckdb", "python")  # settlement.engine: the SQL engine and its exact oracle
+
+
+def _multiset(items) -> list[str]:
+    return sorted(map(repr, items))
+
+
+def assert_same_settlement(a, b) -> None:
+    """Two engines' settlements: identical nets, credits, first orders and statements (headers
+    and lines compared whatever their order, value for value)."""
+    assert a.orders == b.orders
+    assert a.credits == b.credits
+    assert a.firsts == b.firsts
+    assert _multiset(a.headers) == _multiset(b.headers)
+    assert _multiset(a.lines) == _multiset(b.lines)
+
+
+def settle_both(inputs, dt: str, *args, **kwargs):
+    """``engine.compute`` with every engine; asserts they agree and returns the default's."""
+    from alliance_pipeline.settlement.engine import DEFAULT_ENGINE, compute
+
+    out = {e: compute(inputs, dt, *args, engine=e, **kwargs) for e in ENGINES}
+    assert_same_settlement(out["duckdb"], out["python"])
+    return out[DEFAULT_ENGINE]

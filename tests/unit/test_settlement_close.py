@@ -3,14 +3,40 @@ statement, and a bounded night after the close leaves them as closed."""
 
 from __future__ import annotations
 
-import pytest
+import os
+from pathlib import Path
 
+import pytest
+import yaml
+
+from alliance_pipeline.config import pipeline_config
 from alliance_pipeline.settlement.close import close_period
 from alliance_pipeline.settlement.publish import run_settlement
 from alliance_pipeline.warehouse import open_warehouse
-from tests.unit._settlement_frames import D, campaign, contract, order, reference_data, write_clean
+from tests.unit._settlement_frames import (
+    ENGINES,
+    D,
+    campaign,
+    contract,
+    order,
+    reference_data,
+    write_clean,
+)
 
 pytestmark = [pytest.mark.unit, pytest.mark.timeout(120)]
+
+
+@pytest.fixture(params=ENGINES, autouse=True)
+def engine(request, tmp_path, monkeypatch):
+    """Each test once per settlement.engine, set in the pipeline config the runs read."""
+    config = yaml.safe_load(Path(os.environ["ALLIANCE_PIPELINE_CONFIG"]).read_text()) or {}
+    config.setdefault("settlement", {})["engine"] = request.param
+    path = tmp_path / "pipeline.yml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    monkeypatch.setenv("ALLIANCE_PIPELINE_CONFIG", str(path))
+    pipeline_config.cache_clear()
+    yield request.param
+    pipeline_config.cache_clear()
 
 
 def test_a_close_closes_the_earlier_months_in_force_with_their_guarantee(lake, tmp_path):

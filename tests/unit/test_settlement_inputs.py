@@ -12,7 +12,6 @@ import pytest
 
 from alliance_pipeline.lake import paths
 from alliance_pipeline.lake.arrow_io import read_clean
-from alliance_pipeline.settlement.engine import compute
 from alliance_pipeline.settlement.inputs import load_inputs
 from alliance_pipeline.settlement.publish import marts
 from tests.unit._settlement_frames import (
@@ -23,6 +22,7 @@ from tests.unit._settlement_frames import (
     fx,
     order,
     reference_data,
+    settle_both,
     touch,
     write_clean,
 )
@@ -79,7 +79,7 @@ def test_naive_int96_timestamps_are_utc_and_every_mart_builds(lake, int96):
     ordered_at = inputs.orders["ordered_at"].iloc[0]
     assert ordered_at == datetime.datetime(2026, 3, 31, 15, 30, tzinfo=datetime.UTC)
 
-    s = compute(inputs, DAY, set(), [])
+    s = settle_both(inputs, DAY, set(), [])
     [o] = s.orders
     assert o.order_date == datetime.date(2026, 3, 31) and o.period == "2026-03"
     tables, _ = marts(inputs, s, [], k=1)

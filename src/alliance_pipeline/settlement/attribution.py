@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
@@ -90,16 +91,19 @@ def touch_weights(
         first, middle, last = POSITION_WEIGHTS
         return [first] + [middle / (n - 2)] * (n - 2) + [last]
     if model == "time_decay":
-        half_life = Decimal(half_life_days * 86_400)
-        with localcontext() as ctx:
-            ctx.prec = 34
-            raw = [
-                Fraction(Decimal(2) ** (-Decimal((order_at - t.at).total_seconds()) / half_life))
-                for t in touches
-            ]
+        raw = [_decay((order_at - t.at).total_seconds(), half_life_days) for t in touches]
         total = sum(raw, Fraction(0))
         return [w / total for w in raw]
     raise ValueError(f"unknown attribution model {model!r}")
+
+
+@functools.lru_cache(maxsize=65_536)
+def _decay(age_seconds: float, half_life_days: int) -> Fraction:
+    """A touch's raw time-decay weight, 2 ** (-age / half-life) in 34-digit decimals (one
+    computation per distinct age: touches share their ages to the minute or second)."""
+    with localcontext() as ctx:
+        ctx.prec = 34
+        return Fraction(Decimal(2) ** (-Decimal(age_seconds) / Decimal(half_life_days * 86_400)))
 
 
 # The cross-partner rules (settlement.cross_partner_rule): each partner's eligible touches (the

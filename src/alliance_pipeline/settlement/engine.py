@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from alliance_pipeline.config import SettlementConfig
+from alliance_pipeline.settlement import sql_engine
 from alliance_pipeline.settlement.attribution import (
     DEFAULT_CROSS_PARTNER,
     DEFAULT_HALF_LIFE_DAYS,
@@ -22,6 +24,8 @@ from alliance_pipeline.settlement.inputs import CleanInputs
 from alliance_pipeline.settlement.net import FxRates, OrderNet, order_nets, period_of
 from alliance_pipeline.settlement.rates import Contract, contracts_from_frame
 from alliance_pipeline.settlement.statements import Header, Line, build_statements
+
+DEFAULT_ENGINE = SettlementConfig().engine
 
 # person_key -> (ordered_at, source, order_id) of the person's first order on the platform
 FirstOrders = dict[str, tuple[datetime.datetime, str, str]]
@@ -90,23 +94,31 @@ def compute(
     half_life_days: int = DEFAULT_HALF_LIFE_DAYS,
     earlier_firsts: FirstOrders | None = None,
     cross_partner: str = DEFAULT_CROSS_PARTNER,
+    engine: str = DEFAULT_ENGINE,
 ) -> Settlement:
     """Settle ``inputs`` as of ``dt``. Read from a first open day (``inputs.start``), only the
     re-read orders of closed periods are recomputed for their adjustments; ``earlier_firsts``
-    then holds the first orders of the persons seen before."""
+    then holds the first orders of the persons seen before. ``engine`` computes the order nets
+    and credits (settlement.engine): ``duckdb`` in SQL (:mod:`sql_engine`), ``python`` order by
+    order (the exact oracle); both give identical statements."""
     current = period_of(datetime.date.fromisoformat(dt))
     contracts = contracts_from_frame(inputs.contracts)
     fx = FxRates(inputs.fx_rates)
-    orders = order_nets(inputs.orders)
-    attributor = Attributor(
-        campaigns_of(inputs.campaigns),
-        contracts,
-        catalog_of(inputs.catalog),
-        touches_of(inputs.events),
-        half_life_days,
-        cross_partner,
-    )
-    credits = attributor.attribute_all(orders)
+    args = (campaigns_of(inputs.campaigns), contracts, catalog_of(inputs.catalog))
+    if engine == "duckdb":
+        con = sql_engine.connect()
+        orders = sql_engine.order_nets(con, inputs.orders)
+        touches = sql_engine.touches_of(con, inputs.events)
+        sql = sql_engine.SqlAttributor(*args, touches, half_life_days, cross_partner, con)
+        credits = sql.attribute_nets(orders)
+        converted = sql_engine.converted_credits(con, credits, fx)
+    elif engine == "python":
+        orders = order_nets(inputs.orders)
+        attributor = Attributor(*args, touches_of(inputs.events), half_life_days, cross_partner)
+        credits = attributor.attribute_all(orders)
+        converted = None
+    else:
+        raise ValueError(f"unknown settlement.engine {engine!r}")
     reread = None if inputs.start is None else {o.key for o in orders}
     headers, lines = build_statements(
         credits,
@@ -118,6 +130,7 @@ def compute(
         periods,
         reread,
         None if inputs.start is None else period_of(inputs.start),
+        converted,
     )
     firsts = first_orders(orders, earlier_firsts)
     return Settlement(orders, credits, contracts, fx, headers, lines, firsts)

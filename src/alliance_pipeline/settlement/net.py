@@ -118,6 +118,11 @@ class FxRates:
                 raise TypeError("fx_rates.cny_per_unit must be Decimal")
             self._rates[row["currency"], _as_date(row["date"])] = rate
 
+    @property
+    def rates(self) -> dict[tuple[str, datetime.date], Decimal]:
+        """(currency, day) -> CNY per unit, the rate each order of that day converts at."""
+        return self._rates
+
     def cny_per_unit(self, currency: str, day: datetime.date) -> Decimal:
         if currency == "CNY":
             return Decimal(1)

@@ -91,6 +91,7 @@ def settlement_as_of(
         config.time_decay_half_life_days,
         firsts,
         config.cross_partner_rule,
+        config.engine,
     )
     return inputs, s, closed_periods, closed_lines
 

@@ -177,10 +177,14 @@ def converted_credits(credits: list[Credit], fx: FxRates) -> list[int | None]:
     return out
 
 
-def order_lines(credits: list[Credit], fx: FxRates) -> dict[tuple[str, str], list[Line]]:
-    """(contract_id, period) -> unnumbered order lines with their net in the contract currency."""
+def order_lines(
+    credits: list[Credit], fx: FxRates, converted: list[int | None] | None = None
+) -> dict[tuple[str, str], list[Line]]:
+    """(contract_id, period) -> unnumbered order lines with their net in the contract currency
+    (``converted``: each credit's, when an engine computed them; else :func:`converted_credits`)."""
     out: dict[tuple[str, str], list[Line]] = defaultdict(list)
-    for c, net in zip(credits, converted_credits(credits, fx), strict=True):
+    nets = converted_credits(credits, fx) if converted is None else converted
+    for c, net in zip(credits, nets, strict=True):
         if c.contract is None:
             continue
         o = c.order
@@ -474,6 +478,7 @@ def build_statements(
     periods: set[str] | None = None,
     reread: set[tuple[str, str]] | None = None,
     from_period: str | None = None,
+    converted: list[int | None] | None = None,
 ) -> tuple[list[Header], list[Line]]:
     """Open statements of every non-closed period up to ``current_period`` (or of ``periods``)
     in which a contract is in force, from ``from_period`` on (the first open one) when given.
@@ -482,9 +487,10 @@ def build_statements(
     ``closed_lines`` are the lines of closed statements; they are read, never rebuilt. With
     ``reread`` (the (source, order_id) of every order read), ``credits`` hold a closed period's
     re-read orders only: its other orders count in its recomputation as they were settled.
+    ``converted`` holds each credit's net in its contract currency when an engine computed them.
     """
     by_id = {c.contract_id: c for c in contracts}
-    fresh = order_lines(credits, fx)
+    fresh = order_lines(credits, fx, converted)
     settled: dict[tuple[str, str], list[Line]] = defaultdict(list)
     for ln in closed_lines:
         settled[ln.contract_id, ln.accounting_period].append(ln)
