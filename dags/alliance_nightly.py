@@ -123,7 +123,7 @@ def spark_job(task_id: str, script: str, doc_md: str, **kwargs) -> SparkSubmitOp
     # 3.3.2 dag.test() of a DAG with a deadline fails (apache/airflow#73428), so the demo and tests
     # could not run the real DAG. Switch when a release fixes it.)
     dagrun_timeout=timedelta(hours=5),
-    on_failure_callback=AllianceAlertNotifier(),
+    on_failure_callback=AllianceAlertNotifier(run_level=True),
     default_args=default_args(),
     user_defined_macros={"lake_root": lambda: str(lake_root())},
     tags=[Tag.NIGHTLY, Tag.INGESTION, Tag.VALIDATION, Tag.PRIVACY, Tag.SPARK, Tag.SETTLEMENT],

@@ -27,19 +27,26 @@ FIELDS = ("kind", "dag_id", "run_id", "task_id", "source", "dataset", "dt", "err
 
 
 class AllianceAlertNotifier(BaseNotifier):
+    """A task's failure; with ``run_level``, the DAG run's (its context also holds the last
+    failed task instance, which has alerted on its own)."""
+
     template_fields = ()
+
+    def __init__(self, run_level: bool = False):
+        super().__init__()
+        self.run_level = run_level
 
     def render_template_fields(self, context, jinja_env=None) -> None:
         """Nothing to render. (The run-level callback gets a SerializedDAG, which has no
         template environment on Airflow 3.3.2: the base class would fail before notify.)"""
 
     def notify(self, context) -> None:
-        send(alert_of(context))
+        send(alert_of(context, self.run_level))
 
 
-def alert_of(context) -> dict:
-    """The alert of a failed task (``ti`` in the context) or run (``dag_run`` only)."""
-    ti = context.get("ti")  # absent when the whole run failed (e.g. it ran out of time)
+def alert_of(context, run_level: bool = False) -> dict:
+    """The alert of a failed task (``ti`` in the context) or, with ``run_level``, run."""
+    ti = None if run_level else context.get("ti")
     dag_run = context.get("dag_run")
     batch = _batch_of(ti) if ti else {}
     dag_id = ti.dag_id if ti else getattr(dag_run, "dag_id", None)

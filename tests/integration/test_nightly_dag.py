@@ -219,12 +219,16 @@ def test_each_failed_delivery_mails_its_partner_once(night):
     assert failed
     for task_id, label in failed:
         subject = f"[alliance] task failed: alliance_nightly.{task_id} {label} dt={NIGHT}"
-        [mail] = [m for m in night["mails"] if m.subject == subject]
+        mails = [m for m in night["mails"] if m.subject == subject]
+        assert len(mails) == 1, (subject, [m.subject for m in night["mails"]])
+        [mail] = mails
         assert sorted(mail.to) == sorted([source(label.split("/")[0]).alert_contact, on_call])
     delivery_mails = [m for m in night["mails"] if any(t in m.subject for t in DELIVERY_TASKS)]
     assert len(delivery_mails) == len(failed)
     # and the night's own failure (summarise names the failed deliveries) to on-call only
-    [summary] = [m for m in night["mails"] if ".summarise " in m.subject]
+    summaries = [m for m in night["mails"] if ".summarise " in m.subject]
+    assert len(summaries) == 1, [m.subject for m in night["mails"]]
+    [summary] = summaries
     assert summary.to == [on_call]
 
 
