@@ -318,9 +318,34 @@ FX_RATES = Dataset(
     ),
 )
 
+EXPERIMENT_EXPOSURES = Dataset(
+    name="experiment_exposures",
+    description="Which persons saw which variant of an experiment, logged by the platform's app "
+    "(config/experiments.yml declares the experiments); a person may be exposed many times.",
+    key=("source_user_id", "experiment_id", "exposed_at"),
+    delivered_by=("platform",),
+    references={"source_user_id": "users.source_user_id"},
+    columns=(
+        _c("source_user_id", "string", "Who saw it.", nullable=False, pii="identity"),
+        _c("experiment_id", "string", "Experiment id of the registry.", nullable=False),
+        _c("variant", "string", "Variant id the person saw.", nullable=False),
+        _c("exposed_at", "timestamp", "When.", nullable=False, partition_time=True),
+    ),
+)
+
 DATASETS: dict[str, Dataset] = {
     d.name: d
-    for d in (USERS, EVENTS, ORDERS, CAMPAIGN_DELIVERY, CAMPAIGNS, CATALOG, CONTRACTS, FX_RATES)
+    for d in (
+        USERS,
+        EVENTS,
+        ORDERS,
+        CAMPAIGN_DELIVERY,
+        CAMPAIGNS,
+        CATALOG,
+        CONTRACTS,
+        FX_RATES,
+        EXPERIMENT_EXPOSURES,
+    )
 }
 
 
