@@ -85,6 +85,7 @@ def draw_exposures(
 ) -> Exposures:
     parts: list[tuple[np.ndarray, ...]] = []
     variants: list[str] = []
+    keys: dict[int, str] = {}  # member -> person_key, computed once per member
     for x, exp in enumerate(experiments):
         first = max(day_number(exp.start_date) - window.first_day, 0)
         last = min(day_number(exp.end_date) - window.first_day, window.days - 1)
@@ -96,7 +97,9 @@ def draw_exposures(
         again = (rng.random(chosen.size) < REPEAT_EXPOSURE_P) & (night < last)
         later = night[again] + 1 + (rng.random(again.sum()) * (last - night[again])).astype(int)
         at2 = window.start_us + later * US_PER_DAY + rng.integers(0, 86_400, later.size) * US_PER_S
-        ids = dict(zip(chosen.tolist(), _variants(members, chosen, exp, key), strict=True))
+        new = np.array([m for m in chosen.tolist() if m not in keys], dtype=np.int64)
+        keys.update(zip(new.tolist(), member_person_keys(members, new, key), strict=True))
+        ids = {m: variant_of(keys[m], exp) for m in chosen.tolist()}
         member = np.concatenate([chosen, chosen[again]])
         parts.append((np.concatenate([night, later]), member, np.full(member.size, x),
                       np.concatenate([at, at2])))  # fmt: skip
@@ -108,10 +111,6 @@ def draw_exposures(
     return Exposures(
         night[order], member[order], experiment[order], [variants[i] for i in order], at[order]
     )
-
-
-def _variants(members: Members, idx: np.ndarray, exp: Experiment, key) -> list[str]:
-    return [variant_of(k, exp) for k in member_person_keys(members, idx, key)]
 
 
 def first_exposures(exposures: Exposures, members: int, experiment: int) -> np.ndarray:
