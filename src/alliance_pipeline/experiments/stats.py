@@ -95,6 +95,7 @@ def welch(t: Moments, c: Moments, alpha: float = 0.05) -> Comparison:
 
 def normal(mt: float, mc: float, var_t: float, var_c: float, alpha: float = 0.05) -> Comparison:
     """Difference of two estimates with known sampling variances, normal interval."""
+    var_t, var_c = max(var_t, 0.0), max(var_c, 0.0)  # a constant ratio: 0 less rounding
     se = math.sqrt(var_t + var_c)
     z = st.norm.ppf(1 - alpha / 2)
     diff = mt - mc
