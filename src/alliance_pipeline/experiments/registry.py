@@ -7,6 +7,7 @@ A wrong entry is an error naming the file, the experiment and the rule; nothing 
 from __future__ import annotations
 
 import datetime
+import itertools
 import math
 import os
 import re
@@ -131,6 +132,13 @@ def load_experiments(path: Path | str | None = None) -> list[Experiment]:
         raise ExperimentRegistryError(f"{path}: duplicate experiment ids in {ids}")
     if len(set(salts)) != len(salts):
         raise ExperimentRegistryError(f"{path}: two experiments share a salt (assignments would)")
+    recs = sorted((e.start_date, e.end_date, e.id) for e in out if e.kind == "recommendation")
+    for (_, end, a), (start, _, b) in itertools.pairwise(recs):
+        if start <= end:
+            raise ExperimentRegistryError(
+                f"{path}: recommendation experiments {a!r} and {b!r} overlap in time "
+                "(a person's lists can follow one experiment only)"
+            )
     return out
 
 

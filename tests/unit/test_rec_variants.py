@@ -1,0 +1,81 @@
+"""The recommendation job's lists follow the experiment's assignment: a popularity variant's
+persons get their segment's popular lists, the control keeps the night's own."""
+
+import datetime
+
+import pytest
+
+from alliance_pipeline.config import RecommendationConfig
+from alliance_pipeline.experiments.assignment import variant_of
+from alliance_pipeline.experiments.registry import parse_experiment
+from alliance_pipeline.recommendation import indexing
+from alliance_pipeline.recommendation.run import run
+from alliance_pipeline.recommendation.sample import planted
+
+pytestmark = [pytest.mark.unit, pytest.mark.spark]
+DS = "2026-11-23"
+EXPERIMENT = parse_experiment(
+    {
+        "id": "rec_popular",
+        "kind": "recommendation",
+        "hypothesis": "h",
+        "salt": "rec-popular-salt",
+        "start_date": datetime.date(2026, 11, 1),
+        "end_date": datetime.date(2026, 11, 30),
+        "variants": [
+            {"id": "control", "weight": 0.5, "control": True},
+            {"id": "popular", "weight": 0.5, "changes": {"strategy": "popularity"}},
+        ],
+        "primary_metric": "orders_per_person",
+        "minimum_detectable_effect": 0.1,
+    }
+)
+
+
+@pytest.mark.timeout(300)
+def test_each_variant_gets_its_own_lists(spark):
+    s = planted(DS, persons=40, items=12)
+    frame = spark.createDataFrame
+    inputs = (
+        frame(s.events[["person_key", "content_id", "event_type", "event_at"]]),
+        frame(
+            s.orders[
+                [
+                    "source",
+                    "order_id",
+                    "person_key",
+                    "content_id",
+                    "status",
+                    "ordered_at",
+                    "updated_at",
+                    "dt",
+                ]
+            ]
+        ),
+        spark.createDataFrame(
+            s.catalog[["content_id", "owner_source", "co_brand_partners"]],
+            "content_id string, owner_source string, co_brand_partners string",
+        ),
+        frame(s.persons[["person_key", "home_source", "marketing_consent"]]),
+        frame(s.segments[["person_key", "segment_id"]]),
+        spark.createDataFrame([], indexing.INDEX_SCHEMA),
+    )
+    params = RecommendationConfig(
+        lookback_days=60, holdout_days=7, rank=2, max_iter=2, k=3, top_n=3
+    )
+
+    def lists(experiment):
+        out = run(*inputs, DS, params, experiment).recommendations.toPandas()
+        return {p: sorted(zip(g["rank"], g["content_id"], g["reason"], strict=True))
+                for p, g in out.groupby("person_key")}  # fmt: skip
+
+    plain, tested = lists(None), lists(EXPERIMENT)
+    assert set(tested) == set(plain)  # nobody loses or gains a list
+    arm = {p: variant_of(p, EXPERIMENT) for p in plain}
+    assert set(arm.values()) == {"control", "popular"}
+    for p, items in tested.items():
+        if arm[p] == "control":
+            assert items == plain[p]
+        else:
+            assert {reason for _, _, reason in items} == {"segment_popular"}
+    assert any(reason == "als" for p in plain for _, _, reason in plain[p] if arm[p] == "popular")
