@@ -116,6 +116,8 @@ def test_one_experiment_matches_scipy(world, keys):
     con = ew.connect(
         ew.exposures_table(world, exposures, [exp], keys),
         ew.orders_table(world.orders[world.platform_id], keys),
+        ew.plays_table(world, keys),
+        ew.recommended_table(world, keys),
     )
     readouts, _ = _readouts(con, [exp])
     persons = con.execute(readout.per_person_sql([exp])).df()
@@ -128,6 +130,14 @@ def test_one_experiment_matches_scipy(world, keys):
     assert row["lift"] == pytest.approx(t.mean() - c.mean(), rel=1e-12)
     assert row["p_value"] == pytest.approx(welch.pvalue, rel=1e-9)
     assert (row["lift_ci_low"], row["lift_ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-9)
+
+    plays = next(r for r in readouts[exp.id] if r["metric"] == "recommended_plays_per_person"
+                 and not r["is_control"])  # fmt: skip
+    t, c = (arm[v]["recommended_plays"].to_numpy(float) for v in ("treatment", "control"))
+    assert t.sum() > 0
+    welch = st.ttest_ind(t, c, equal_var=False)
+    assert plays["p_value"] == pytest.approx(welch.pvalue, rel=1e-9)
+    assert plays["lift_ci_low"] == pytest.approx(welch.confidence_interval(0.95).low, rel=1e-9)
 
     # ratio metric (revenue per order): the delta method from per-person arrays, in numpy
     aov = next(r for r in readouts[exp.id] if r["metric"] == "average_order_value"

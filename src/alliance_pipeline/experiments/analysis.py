@@ -24,17 +24,9 @@ from alliance_pipeline.privacy.min_cell import below_k, withhold
 from alliance_pipeline.settlement.money import from_minor
 
 FEN_PER_YUAN = 100
-COMPARISON_FIELDS = {
-    "lift": "lift",
-    "lift_ci_low": "ci_low",
-    "lift_ci_high": "ci_high",
-    "relative_lift": "relative_lift",
-    "relative_ci_low": "relative_ci_low",
-    "relative_ci_high": "relative_ci_high",
-    "p_value": "p_value",
-}
-CUPED_FIELDS = {"cuped_lift": "lift", "cuped_ci_low": "ci_low", "cuped_ci_high": "ci_high",
-                "cuped_p_value": "p_value"}  # fmt: skip
+COMPARISON_FIELDS = ("lift", "lift_ci_low", "lift_ci_high", "relative_lift", "relative_ci_low",
+                     "relative_ci_high", "p_value")  # fmt: skip
+CUPED_FIELDS = ("cuped_lift", "cuped_ci_low", "cuped_ci_high", "cuped_p_value")
 
 
 def metric_order(experiment: Experiment) -> list[str]:
@@ -82,6 +74,17 @@ def _scale(m: Metric, value):
 
 def _finite(value):
     return None if value is None or not math.isfinite(value) else value
+
+
+def plain_columns(m: Metric, c: stats.Comparison) -> dict:
+    values = (_scale(m, c.lift), _scale(m, c.ci_low), _scale(m, c.ci_high), c.relative_lift,
+              c.relative_ci_low, c.relative_ci_high, c.p_value)  # fmt: skip
+    return {k: _finite(v) for k, v in zip(COMPARISON_FIELDS, values, strict=True)}
+
+
+def cuped_columns(m: Metric, c: stats.Comparison) -> dict:
+    values = (_scale(m, c.lift), _scale(m, c.ci_low), _scale(m, c.ci_high), c.p_value)
+    return {k: _finite(v) for k, v in zip(CUPED_FIELDS, values, strict=True)}
 
 
 def verdict(m: Metric, comparison, alpha: float, srm_flag: bool) -> str:
@@ -148,14 +151,9 @@ def readout_rows(experiment: Experiment, sums: dict[str, dict], dt, k: int | Non
                 row["total_amount"] = Decimal(from_minor(s[f"s_{m.numerator}"], "CNY"))
             if not v.control and not c_withheld and not hidden(c_sums):
                 plain, adjusted = compare(m, s, c_sums, experiment.alpha)
-                for col, field in COMPARISON_FIELDS.items():
-                    value = getattr(plain, field)
-                    row[col] = _finite(value if field.startswith(("relative", "p_")) else
-                                       _scale(m, value))  # fmt: skip
+                row |= plain_columns(m, plain)
                 if adjusted is not None:
-                    for col, field in CUPED_FIELDS.items():
-                        value = getattr(adjusted, field)
-                        row[col] = _finite(value if field == "p_value" else _scale(m, value))
+                    row |= cuped_columns(m, adjusted)
                 row["verdict"] = verdict(m, plain, experiment.alpha, srm_flag)
             elif not v.control:
                 row["verdict"] = "suppressed"
