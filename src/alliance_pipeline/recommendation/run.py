@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
@@ -98,9 +99,11 @@ def run(
         owned = interactions.owned(orders)
 
         def lists(who: DataFrame, changes: dict) -> DataFrame:
-            """The lists of ``who``, with an experiment variant's ``changes`` (variants.py)."""
+            """The lists of ``who``, with an experiment variant's ``changes`` (variants.py);
+            strategy popularity treats everyone as cold-start (their segment's popular items)."""
+            popular = changes.get("strategy") == "popularity"
             return scoring.recommend(
-                None if changes.get("strategy") == "popularity" else model,
+                None if popular else model,
                 index,
                 who,
                 segments,
@@ -111,7 +114,7 @@ def run(
                 n=params.top_n,
                 share=changes.get("cross_brand_share", params.cross_brand_share),
                 pool=changes.get("candidate_pool", params.candidate_pool),
-                min_history=params.min_history,
+                min_history=sys.maxsize if popular else params.min_history,
             )
 
         recs = variants.with_variants(
