@@ -12,6 +12,7 @@ run's data interval start; a run at 02:30 on the 24th processes the 23rd).
 | segments | `segmentation_features`, `segmentation_segment` (Spark), `publish_segments` | `mart.dim_segment`, `mart.person_segment`, `reports/segments/…/profile.html` |
 | recommendations | `recommend` (Spark), `publish_recommendations` (gate: ALS must beat popularity on NDCG@k), `write_audiences` | `mart.recommendation`, `mart.model_evaluation`, partner audience files |
 | money | `settle` | `mart.fct_order`, `mart.fct_settlement_line`, `mart.settlement_statement`, `mart.fct_campaign_daily`, `mart.campaign_growth`, dims |
+| experiments | `read_out_experiments` (after settlement and the published lists) | `mart.experiment_readout`, `reports/experiments/experiment_id=…/dt=…/readout.html` |
 | summary | `summarise` | `mart.pipeline_run`; fails the run naming the deliveries that did not pass |
 
 A bad delivery fails only its own mapped task: the other sources are published. Every task
@@ -60,6 +61,13 @@ from alliance_pipeline.tasks import nightly
 DAG_ID = "alliance_nightly"
 BATCH_LABEL = "{{ batch_label }}"
 DT = "{{ ti.xcom_pull(task_ids='night') }}"
+EXPERIMENTS_DOC = """
+A/B readouts of the experiments of `config/experiments.yml` running tonight: per variant and
+metric the mean, the lift against the control with its 95% interval, the p-value, CUPED beside
+it, the sample-ratio check and the sample size the declared effect needs, from exposed persons
+after their first exposure. Writes `mart.experiment_readout` (the night's `dt`, replaced) and one
+HTML report per experiment under `reports/experiments/`. Nothing running: an empty partition.
+"""
 MANIFEST_TIMEOUT = timedelta(seconds=int(os.environ.get("ALLIANCE_MANIFEST_TIMEOUT_S", "1800")))
 
 
@@ -199,6 +207,16 @@ def alliance_nightly():
         """Settles partner revenue as of the night: order nets, attribution, statements of open periods, adjustments of closed ones; the money marts."""
         return nightly.settle(dt)
 
+    # after settle (the settled nets) and the published lists, which a models-off night skips
+    @task(
+        multiple_outputs=False,
+        trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS,
+        outlets=assets.EXPERIMENT_MARTS,
+        doc_md=EXPERIMENTS_DOC,
+    )
+    def read_out_experiments(dt: str) -> dict:
+        return nightly.read_out_experiments(dt)
+
     @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE, retries=0)
     def summarise(dt: str, reference: list, facts: list, run_id=None, dag=None, ti=None) -> dict:
         """Records the night in `mart.pipeline_run`; fails the run, naming the deliveries that did not pass."""
@@ -240,7 +258,9 @@ def alliance_nightly():
     modelling >> features
     features >> segments >> [published_segments, recommend]
     recommend >> published_recs >> write_audiences(dt)
-    [quality, identity, published_segments, published_recs, money] >> summarise(
+    experiments = read_out_experiments(dt)
+    [money, published_recs] >> experiments
+    [quality, identity, published_segments, published_recs, money, experiments] >> summarise(
         dt, planned_reference, planned_facts
     )
 

@@ -5,7 +5,8 @@ Reads  clean/events (dt in the look-back window), clean/orders (dt <= dt), clean
        hive-partitioned: dt and source come from the folder names (lake.spark_io).
 Writes curated/rec_index/run_date=dt, curated/recommendations/run_date=dt,
        curated/model_evaluation/run_date=dt (dynamic partition overwrite: a rerun replaces them).
-Parameters: the ``recommendation:`` section of config/pipeline.yml, ``--param`` overrides.
+Parameters: the ``recommendation:`` section of config/pipeline.yml, ``--param`` overrides; the
+       variants of the recommendation experiment running on dt (config/experiments.yml).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from alliance_pipeline.lake import paths, spark_io
 from alliance_pipeline.recommendation.indexing import INDEX_SCHEMA, latest_before
 from alliance_pipeline.recommendation.interactions import window_bounds
 from alliance_pipeline.recommendation.run import run
+from alliance_pipeline.recommendation.variants import running_experiment
 from alliance_pipeline.spark_session import job_session
 
 
@@ -74,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         else spark.createDataFrame([], INDEX_SCHEMA)
     )
 
-    out = run(events, orders, catalog, persons, segments, previous, dt, params)
+    experiment = running_experiment(args.dt)  # its variants get their own lists
+    out = run(events, orders, catalog, persons, segments, previous, dt, params, experiment)
     _write(out.index, root, paths.REC_INDEX, dt)
     _write(out.recommendations, root, paths.RECOMMENDATIONS, dt)
     _write(spark.createDataFrame(out.evaluation), root, paths.MODEL_EVALUATION, dt)

@@ -33,4 +33,5 @@ SETTLEMENT_MARTS = [
         "dim_date",
     )
 ]
+EXPERIMENT_MARTS = [mart("experiment_readout")]
 QUALITY_MARTS = [mart("dq_result"), mart("quarantine_index")]

@@ -87,6 +87,9 @@ class Dataset:
     # Among a delivery's rows of one key, the one latest by this timestamp wins; the others are
     # superseded (quarantined as such). Rows tied at the latest are duplicates of the key.
     latest_by: str | None = None
+    # Whether a night's volume follows the nights before (the row-count band); not so when it
+    # follows what is declared (exposures start with an experiment): then only min_rows applies.
+    steady: bool = True
 
     @property
     def column_names(self) -> list[str]:
@@ -318,9 +321,35 @@ FX_RATES = Dataset(
     ),
 )
 
+EXPERIMENT_EXPOSURES = Dataset(
+    name="experiment_exposures",
+    description="Which persons saw which variant of an experiment, logged by the platform's app "
+    "(config/experiments.yml declares the experiments); a person may be exposed many times.",
+    key=("source_user_id", "experiment_id", "exposed_at"),
+    delivered_by=("platform",),
+    references={"source_user_id": "users.source_user_id"},
+    steady=False,
+    columns=(
+        _c("source_user_id", "string", "Who saw it.", nullable=False, pii="identity"),
+        _c("experiment_id", "string", "Experiment id of the registry.", nullable=False),
+        _c("variant", "string", "Variant id the person saw.", nullable=False),
+        _c("exposed_at", "timestamp", "When.", nullable=False, partition_time=True),
+    ),
+)
+
 DATASETS: dict[str, Dataset] = {
     d.name: d
-    for d in (USERS, EVENTS, ORDERS, CAMPAIGN_DELIVERY, CAMPAIGNS, CATALOG, CONTRACTS, FX_RATES)
+    for d in (
+        USERS,
+        EVENTS,
+        ORDERS,
+        CAMPAIGN_DELIVERY,
+        CAMPAIGNS,
+        CATALOG,
+        CONTRACTS,
+        FX_RATES,
+        EXPERIMENT_EXPOSURES,
+    )
 }
 
 

@@ -85,6 +85,7 @@ def test_every_dataset_of_the_design_has_a_contract_with_keys_in_its_columns():
         "catalog",
         "contracts",
         "fx_rates",
+        "experiment_exposures",
     }
     for dt in contracts.DATASETS.values():
         assert set(dt.key) <= set(dt.column_names), dt.name

@@ -26,6 +26,9 @@ class GeneratorConfig:
     orders_per_person_day: float = 0.011
     rows_per_part: int = 500_000
     behaviour_groups: int = 4
+    experiments: Path | str | None = None  # None: config/experiments.yml
+    exposure_share: float = 0.5  # platform members exposed to each running experiment
+    planted_lift: float = 0.08  # more orders after exposure in each experiment's first treatment
 
     @property
     def dates(self) -> list[datetime.date]:

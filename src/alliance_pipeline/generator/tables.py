@@ -257,6 +257,24 @@ def fx_rates(world: World, sid: str, k: int) -> pa.Table:
     )
 
 
+def experiment_exposures(world: World, sid: str, k: int) -> pa.Table:
+    x, m = world.exposures, world.members[sid]
+    s = night_slice(x.night, k)
+    tz = m.profile.source.timezone
+    return typed_table(
+        "experiment_exposures",
+        {
+            "source_user_id": m.source_user_id.take(x.member[s]),
+            "experiment_id": pa.array(
+                [world.experiments[i].id for i in x.experiment[s]], pa.string()
+            ),
+            "variant": pa.array(x.variant[s], pa.string()),
+            "exposed_at": ac.timestamps(x.exposed_us[s], tz),
+        },
+        tz,
+    )
+
+
 BUILDERS = {
     "users": users,
     "events": events,
@@ -266,4 +284,5 @@ BUILDERS = {
     "catalog": catalog,
     "contracts": contracts,
     "fx_rates": fx_rates,
+    "experiment_exposures": experiment_exposures,
 }

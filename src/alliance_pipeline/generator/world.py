@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from alliance_pipeline.experiments.registry import Experiment, load_experiments
 from alliance_pipeline.generator import activity as act
+from alliance_pipeline.generator import experiments as exps
 from alliance_pipeline.generator import platform_data as pdata
 from alliance_pipeline.generator.config import GeneratorConfig, SourceProfile, profile, source_rng
 from alliance_pipeline.generator.people import (
@@ -35,6 +37,8 @@ class World:
     events: dict[str, act.Events]
     orders: dict[str, act.Orders]
     delivery: dict[str, act.Delivery]
+    experiments: list[Experiment]
+    exposures: exps.Exposures  # the platform's
 
     @property
     def dates(self) -> list[datetime.date]:
@@ -87,6 +91,27 @@ def build_world(cfg: GeneratorConfig) -> World:
             cfg.orders_per_person_day / per_member,
         )
         delivery[p.source.id] = act.campaign_delivery(rng, campaigns, p.source.id, window)
+    experiments = exps.in_window(load_experiments(cfg.experiments), cfg.dates)
+    exposures = exps.no_exposures()
+    if platform_id in members:
+        m = members[platform_id]
+        exposures = exps.draw_exposures(
+            source_rng(cfg.seed, platform_id, "exposures"),
+            m,
+            window,
+            experiments,
+            cfg.exposure_share,
+            exps.development_key(),
+        )
+        orders[platform_id] = exps.plant(
+            source_rng(cfg.seed, platform_id, "planted"),
+            orders[platform_id],
+            exposures,
+            experiments,
+            m.n,
+            cfg.planted_lift,
+            window,
+        )
     return World(
         cfg=cfg,
         sources=sources,
@@ -101,4 +126,6 @@ def build_world(cfg: GeneratorConfig) -> World:
         events=events,
         orders=orders,
         delivery=delivery,
+        experiments=experiments,
+        exposures=exposures,
     )

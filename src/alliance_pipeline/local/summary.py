@@ -46,6 +46,20 @@ def print_summary(home: Path, results: list[tuple[str, bool, Path]]) -> None:
         "pipeline runs",
         "SELECT dt, state, sources_passed, sources_failed FROM mart.pipeline_run ORDER BY dt",
     )
+    _print_section(
+        wh,
+        names,
+        "mart.experiment_readout",
+        "experiment readouts (config/experiments.yml; primary metric per night and variant)",
+        "SELECT dt, experiment_id, metric, variant, persons, round(mean, 4), round(lift, 4), "
+        "round(p_value, 3), verdict FROM mart.experiment_readout WHERE metric_role = 'primary' "
+        "ORDER BY dt, experiment_id, variant",
+    )
+    experiments = zone("reports") / "experiments"
+    if experiments.exists():
+        print("experiment reports (one per experiment and night):")
+        for path in sorted(experiments.rglob("readout.html")):
+            print(f"  {path}")
     print(f"\nlake: {zone('raw').parent}  (raw, quarantine, validated, identity: restricted)")
     reports = zone("reports")
     if reports.exists():

@@ -52,7 +52,7 @@ MAP_SCHEMA = ", ".join(
     ]
 )
 MAP_COLUMNS = ("source", "source_user_id", *IDENTITY_FIELDS, *PROFILE_FIELDS)
-ACTIVITY_DATASETS = ("events", "orders")
+ACTIVITY_DATASETS = ("events", "orders", "experiment_exposures")
 
 
 class KeyVersionMismatch(RuntimeError):

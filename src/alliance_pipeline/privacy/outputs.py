@@ -7,6 +7,7 @@ table comments say so (they start with :data:`PSEUDONYMOUS_NOTE`).
 
 Shared: what leaves the platform, and the marts marked shareable (:data:`SHARED_MARTS`):
     partner_overlap   mart: persons known to both sources of a pair
+    experiment_readout  mart: A/B readouts per experiment, variant and metric
     audience          ``{outbound_prefix}/audience/run_date=.../segment=*.csv`` + ``_summary.json``
     statements        ``{outbound_prefix}/statements/period=.../*.csv|html``: order lines are the
                       partner's own attributed conversions (the affiliate norm) and the aggregate
@@ -36,7 +37,8 @@ from alliance_pipeline.registry import load_sources
 from alliance_pipeline.settlement.outbound import HEADER_FIGURES, PARTNER_LINE_COLUMNS
 
 PSEUDONYMOUS_NOTE = "Internal, pseudonymous"
-SHARED_MARTS = {"partner_overlap": "persons"}  # table -> its distinct-person count column
+# table -> its distinct-person count column
+SHARED_MARTS = {"partner_overlap": "persons", "experiment_readout": "persons"}
 PSEUDONYMOUS_MARTS = (
     "fct_order",
     "fct_order_attribution",

@@ -6,13 +6,22 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from alliance_pipeline.config import RecommendationConfig
-from alliance_pipeline.recommendation import evaluate, indexing, interactions, scoring, train
+from alliance_pipeline.experiments.registry import Experiment
+from alliance_pipeline.recommendation import (
+    evaluate,
+    indexing,
+    interactions,
+    scoring,
+    train,
+    variants,
+)
 from alliance_pipeline.spark_session import als_blocks, sized_shuffles
 
 
@@ -47,12 +56,14 @@ def run(
     previous_index: DataFrame,
     dt: str,
     params: RecommendationConfig,
+    experiment: Experiment | None = None,
 ) -> RunOutput:
     """One ALS fit, on the window without its last ``holdout_days``: that model is evaluated on
     the held-out days against popularity and is the model whose lists are published, so the
     gate judges exactly what it lets through. The held-out days still count for the index, for
     cold-start popularity and for what a person owns; a person the model has not seen enough of
-    gets the segment's popular items."""
+    gets the segment's popular items. The persons of a changing variant of ``experiment`` get
+    that variant's lists (:mod:`.variants`)."""
     spark = events.sparkSession
     weighted = interactions.weighted_events(events, orders, params.event_weights).cache()
     with sized_shuffles(spark, weighted.count()):
@@ -85,19 +96,29 @@ def run(
         settings = json.dumps(params.model_dump(), sort_keys=True)
         evaluation = [{**m, "params": settings} for m in metrics]
 
-        recs = scoring.recommend(
-            model,
-            index,
-            persons,
-            segments,
-            catalog,
-            full,
-            train_conf,
-            interactions.owned(orders),
-            n=params.top_n,
-            share=params.cross_brand_share,
-            pool=params.candidate_pool,
-            min_history=params.min_history,
+        owned = interactions.owned(orders)
+
+        def lists(who: DataFrame, changes: dict) -> DataFrame:
+            """The lists of ``who``, with an experiment variant's ``changes`` (variants.py);
+            strategy popularity treats everyone as cold-start (their segment's popular items)."""
+            popular = changes.get("strategy") == "popularity"
+            return scoring.recommend(
+                None if popular else model,
+                index,
+                who,
+                segments,
+                catalog,
+                full,
+                train_conf,
+                owned,
+                n=params.top_n,
+                share=changes.get("cross_brand_share", params.cross_brand_share),
+                pool=changes.get("candidate_pool", params.candidate_pool),
+                min_history=sys.maxsize if popular else params.min_history,
+            )
+
+        recs = variants.with_variants(
+            lists(persons, {}), persons, experiment, lists
         ).localCheckpoint()  # computed while the inputs are cached
     for df in (weighted, full, train_ix):
         df.unpersist()

@@ -255,6 +255,16 @@ def settle(dt: str) -> dict:
     return run_settlement(warehouse_from_airflow(), dt, lake_root())
 
 
+def read_out_experiments(dt: str) -> dict:
+    """A/B readouts of the experiments running tonight (config/experiments.yml) into
+    mart.experiment_readout and reports/experiments/…/readout.html."""
+    from alliance_pipeline.experiments.publish import run_readout
+    from alliance_pipeline.settings import lake_root
+    from alliance_pipeline.warehouse import warehouse_from_airflow
+
+    return run_readout(warehouse_from_airflow(), dt, lake_root())
+
+
 def spark_job_args(dt_template: str) -> list[str]:
     """The arguments every Spark job of the night takes (rendered by Airflow at run time)."""
     return ["--dt", dt_template, "--lake-root", "{{ lake_root() }}"]

@@ -305,7 +305,8 @@ class WholeDelivery:
 def _whole(delivery, src: Source, ds_contract: Dataset, dt, now, policy, keys) -> WholeDelivery:
     start, end = window(policy, dt, src.timezone, now)
     nights = policy.row_count_band.trailing_nights
-    band = row_count_band(policy, trailing_row_counts(src, ds_contract.name, dt, nights))
+    history = trailing_row_counts(src, ds_contract.name, dt, nights) if ds_contract.steady else []
+    band = row_count_band(policy, history)
     # In chunks, the band is judged on the whole delivery: a chunk is held to no band.
     chunk_band = band if delivery.rows <= policy.chunk_rows else (0, 2**62)
     params = {
