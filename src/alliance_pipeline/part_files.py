@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
+from itertools import islice
 from typing import BinaryIO
 
 import numpy as np
@@ -131,7 +132,7 @@ def _text_lines(open_file: Opener, encoding: str) -> Iterator[str]:
 def csv_records(open_file: Opener, encoding: str) -> Iterator[list[str]]:
     """The CSV's non-blank records, the header first: how every reader of a CSV counts rows."""
     try:
-        yield from (r for r in csv.reader(_text_lines(open_file, encoding)) if r)
+        yield from filter(None, csv.reader(_text_lines(open_file, encoding)))
     except csv.Error as exc:
         raise FileProblem("file_unreadable", f"CSV does not parse ({exc})") from None
 
@@ -150,30 +151,30 @@ def check_header(names: list[str]) -> None:
 
 def _csv_frames(open_file: Opener, encoding: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
     records = csv_records(open_file, encoding)
-    try:
-        header = next(records)
-        check_header(header)
-        body, given = [], False
-        for record in records:
-            body.append(record)
-            if len(body) == chunk_rows:
-                yield _csv_frame(header, body)
-                body, given = [], True
-        if body or not given:
-            yield _csv_frame(header, body)
-    except StopIteration:
-        raise FileProblem("file_empty", "the file has no content, not even a header") from None
+    header = next(records, None)
+    if header is None:
+        raise FileProblem("file_empty", "the file has no content, not even a header")
+    check_header(header)
+    given = False
+    while body := list(islice(records, chunk_rows)):
+        yield _csv_frame(header, body)
+        given = True
+    if not given:
+        yield _csv_frame(header, [])
 
 
 def _csv_frame(header: list[str], body: list[list[str]]) -> pd.DataFrame:
     """Cells as text (empty -> None); a record whose field count differs from the header's
     (a cut line, a stray separator) is kept, padded or cut, and flagged in ``_cut``."""
     width = len(header)
-    cut = np.array([len(r) != width for r in body], dtype=bool)
+    cut = np.fromiter(map(len, body), np.int64, len(body)) != width
     if cut.any():
         body = [(r + [""] * width)[:width] for r in body]
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    frame = frame.where(frame != "", None)
+    cells = np.empty((len(body), width), dtype=object)
+    if body:
+        cells[:] = body
+    cells[cells == ""] = None
+    frame = pd.DataFrame(cells, columns=header)
     if cut.any():
         frame["_cut"] = cut
     return frame

@@ -33,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from alliance_pipeline.cell_text import StrippedText, has_substring
 from alliance_pipeline.contracts import Dataset
 from alliance_pipeline.part_files import file_frames
 
@@ -48,7 +49,8 @@ ARROW_TYPES = {
     "date": pa.date32(),
 }
 
-FULLWIDTH = re.compile(r"[\uFF10-\uFF19\uFF0B\uFF0D\uFF0E]")
+# the characters themselves (not escapes), so that Arrow's RE2 reads the pattern as re does
+FULLWIDTH = re.compile("[\uff10-\uff19\uff0b\uff0d\uff0e]")  # ruff: ignore[unraw-re-pattern]
 EXCEL_SCIENTIFIC = r"^[+-]?[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+$"
 INT_TEXT = r"^[+-]?[0-9]+$"
 FLOAT_TEXT = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
@@ -59,6 +61,7 @@ DECIMAL_TEXT = {
 TIMESTAMP_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})$"
 DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False}
+NS_YEARS = (1678, 2261)  # whole years a nanosecond timestamp holds, whatever the offset
 WHOLE = 2**62  # rows per chunk that read a file at once
 
 
@@ -101,24 +104,23 @@ def to_contract_types(raw: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame
 
 
 def _has_nul(text: pd.Series) -> np.ndarray:
-    cells = text.to_numpy(dtype=object)
-    return np.fromiter((isinstance(v, str) and "\x00" in v for v in cells), bool, len(cells))
+    return has_substring(text, "\x00")
 
 
 def parse_column(text: pd.Series, dtype: str) -> tuple[pd.Series, dict[str, np.ndarray]]:
     """Parse one column of text cells; returns the typed values and rule -> bad-row mask."""
     s = text.astype(object).where(text.notna(), None)
     present = s.notna().to_numpy()
-    as_str = s.fillna("").astype(str).str.strip()
-    if dtype in ("string", "json"):
-        if dtype == "json":
-            ok = np.array([_is_json(v) for v in as_str], dtype=bool) | ~present  # 0 rows: bool too
-            return s.where(ok, None), {"type_json": ~ok}
+    if dtype == "string":
         return s, {}
-    fullwidth = as_str.str.contains(FULLWIDTH).to_numpy() & present
+    as_str = StrippedText(s)
+    if dtype == "json":
+        ok = np.array([_is_json(v) for v in as_str.series], dtype=bool) | ~present  # 0 rows too
+        return s.where(ok, None), {"type_json": ~ok}
+    fullwidth = as_str.contains(FULLWIDTH.pattern) & present
     scientific = np.zeros(len(s), dtype=bool)
     if dtype in ("int", "money", "rate"):
-        scientific = as_str.str.match(EXCEL_SCIENTIFIC).to_numpy() & present
+        scientific = as_str.match(EXCEL_SCIENTIFIC) & present
     values, valid = _PARSERS[dtype](as_str)
     invalid = present & ~valid & ~fullwidth & ~scientific
     bad = {"fullwidth_digits": fullwidth, "excel_scientific_notation": scientific}
@@ -137,53 +139,72 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _parse_int(s: pd.Series):
-    ok = s.str.match(INT_TEXT).to_numpy()
-    values = pd.Series(pd.NA, index=s.index, dtype="Int64")
+def _parse_int(text: StrippedText):
+    ok = text.match(INT_TEXT)
+    values = pd.Series(pd.NA, index=text.index, dtype="Int64")
     if ok.any():
-        values[ok] = pd.to_numeric(s[ok]).astype("Int64")
+        values[ok] = pd.to_numeric(text.series[ok]).astype("Int64")
     return values, ok
 
 
-def _parse_float(s: pd.Series):
-    ok = s.str.match(FLOAT_TEXT).to_numpy()
-    values = pd.Series(np.nan, index=s.index, dtype="float64")
+def _parse_float(text: StrippedText):
+    ok = text.match(FLOAT_TEXT)
+    values = pd.Series(np.nan, index=text.index, dtype="float64")
     if ok.any():
-        values[ok] = pd.to_numeric(s[ok]).astype("float64")
+        values[ok] = pd.to_numeric(text.series[ok]).astype("float64")
     return values, ok
 
 
 def _decimal(dtype: str):
-    def parse(s: pd.Series):
-        ok = s.str.match(DECIMAL_TEXT[dtype]).to_numpy()
-        cells = [Decimal(v) if k else None for v, k in zip(s, ok, strict=True)]
-        values = pd.Series(cells, index=s.index, dtype=object)
+    def parse(text: StrippedText):
+        ok = text.match(DECIMAL_TEXT[dtype])
+        cells = [Decimal(v) if k else None for v, k in zip(text.series, ok, strict=True)]
+        values = pd.Series(cells, index=text.index, dtype=object)
         return values, ok
 
     return parse
 
 
-def _parse_timestamp(s: pd.Series):
-    ok = s.str.match(TIMESTAMP_TEXT).to_numpy()
-    values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+def _parse_timestamp(text: StrippedText):
+    ok = text.match(TIMESTAMP_TEXT)
+    values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
     if ok.any():
-        parsed = pd.to_datetime(s[ok], format="ISO8601", utc=True, errors="coerce")
+        parsed = _arrow_timestamps(text, ok)
+        if parsed is None:
+            parsed = pd.to_datetime(text.series[ok], format="ISO8601", utc=True, errors="coerce")
         values[ok] = parsed
         ok = ok & values.notna().to_numpy()
     return values, ok
 
 
-def _parse_date(s: pd.Series):
-    ok = s.str.match(DATE_TEXT).to_numpy()
-    values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+def _arrow_timestamps(text: StrippedText, ok: np.ndarray) -> pd.Series | None:
+    """The ``ok`` cells parsed by Arrow's ISO 8601 cast, which reads them as pandas does;
+    ``None`` (pandas decides) when a cell is not valid or its year is near the edges of what
+    nanoseconds hold (Arrow would refuse the first, and might wrap the second)."""
+    if text.arrow is None:
+        return None
+    cells = text.arrow.filter(pa.array(ok))
+    years = pc.cast(pc.utf8_slice_codeunits(cells, 0, 4), pa.int32())
+    if pc.min(years).as_py() < NS_YEARS[0] or pc.max(years).as_py() > NS_YEARS[1]:
+        return None
+    try:
+        parsed = pc.cast(cells, pa.timestamp("ns", tz="UTC"))
+    except pa.ArrowInvalid:
+        return None
+    return parsed.to_pandas().set_axis(text.index[ok])
+
+
+def _parse_date(text: StrippedText):
+    ok = text.match(DATE_TEXT)
+    values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     if ok.any():
-        values[ok] = pd.to_datetime(s[ok], format="%Y-%m-%d", errors="coerce")
+        values[ok] = pd.to_datetime(text.series[ok], format="%Y-%m-%d", errors="coerce")
         ok = ok & values.notna().to_numpy()
     return values, ok
 
 
-def _parse_bool(s: pd.Series):
-    lowered = s.str.lower()
+def _parse_bool(text: StrippedText):
+    lowered = text.series.str.lower()
     ok = lowered.isin(BOOL_TEXT.keys()).to_numpy()
     return lowered.map(BOOL_TEXT).astype("boolean"), ok
 
