@@ -9,19 +9,16 @@ methods instead, cell by cell, with the same results.
 
 from __future__ import annotations
 
-import sys
-from functools import cache
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-
-@cache
-def python_whitespace() -> str:
-    """Every character ``str.strip()`` removes."""
-    return "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+# Every character str.strip() removes (str.isspace), as of Python 3.11's Unicode tables.
+PYTHON_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def arrow_text(cells: pd.Series) -> pa.Array | None:
@@ -36,9 +33,10 @@ def _mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(values.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def has_substring(cells: pd.Series, pattern: str) -> np.ndarray:
-    """Rows whose cell (str; None never) contains ``pattern`` literally."""
-    text = arrow_text(cells)
+def has_substring(cells: pd.Series, pattern: str, text: pa.Array | None = None) -> np.ndarray:
+    """Rows whose cell (str; None never) contains ``pattern`` literally; ``text``: the cells
+    already made an Arrow array."""
+    text = arrow_text(cells) if text is None else text
     if text is None:
         values = cells.to_numpy(dtype=object)
         return np.fromiter((isinstance(v, str) and pattern in v for v in values), bool, len(values))
@@ -48,15 +46,15 @@ def has_substring(cells: pd.Series, pattern: str) -> np.ndarray:
 class StrippedText:
     """The stripped cells of a column (null cells as ''), matched by pattern a column at once."""
 
-    def __init__(self, cells: pd.Series):
+    def __init__(self, cells: pd.Series, text: pa.Array | None = None):
         self.index = cells.index
-        text = arrow_text(cells)
+        text = arrow_text(cells) if text is None else text
         self.arrow = None
         self._series = None
         if text is None:
             self._series = cells.fillna("").astype(str).str.strip()
         else:
-            self.arrow = pc.utf8_trim(text.fill_null(""), characters=python_whitespace())
+            self.arrow = pc.utf8_trim(text.fill_null(""), characters=PYTHON_WHITESPACE)
 
     def __len__(self) -> int:
         return len(self.index)

@@ -33,7 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from alliance_pipeline.cell_text import StrippedText, has_substring
+from alliance_pipeline.cell_text import StrippedText, arrow_text, has_substring
 from alliance_pipeline.contracts import Dataset
 from alliance_pipeline.part_files import file_frames
 
@@ -79,10 +79,11 @@ def to_contract_types(raw: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame
     failures: dict[str, np.ndarray] = {}
     if "_cut" in raw.columns:
         failures["malformed_record"] = raw["_cut"].fillna(False).to_numpy(dtype=bool)
+    texts = {n: arrow_text(raw[n]) for n in raw.columns if not n.startswith("_")}
     for col in dataset.columns:
         if col.name not in raw.columns:
             continue
-        values, bad = parse_column(raw[col.name], col.dtype)
+        values, bad = parse_column(raw[col.name], col.dtype, texts[col.name])
         typed[col.name] = values
         for rule, mask in bad.items():
             if mask.any():
@@ -91,7 +92,7 @@ def to_contract_types(raw: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame
     for name in raw.columns:
         if name.startswith("_"):
             continue
-        nul = _has_nul(raw[name])
+        nul = has_substring(raw[name], "\x00", texts[name])
         if name in dataset.column_names:
             if nul.any():
                 failures[f"nul_character:{name}"] = nul
@@ -103,17 +104,16 @@ def to_contract_types(raw: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame
     return typed, failures
 
 
-def _has_nul(text: pd.Series) -> np.ndarray:
-    return has_substring(text, "\x00")
-
-
-def parse_column(text: pd.Series, dtype: str) -> tuple[pd.Series, dict[str, np.ndarray]]:
-    """Parse one column of text cells; returns the typed values and rule -> bad-row mask."""
-    s = text.astype(object).where(text.notna(), None)
-    present = s.notna().to_numpy()
+def parse_column(
+    text: pd.Series, dtype: str, arrow: pa.Array | None = None
+) -> tuple[pd.Series, dict[str, np.ndarray]]:
+    """Parse one column of text cells (``arrow``: the same, already an Arrow array); returns
+    the typed values and rule -> bad-row mask."""
+    present = text.notna().to_numpy()
+    s = text.astype(object).where(present, None)
     if dtype == "string":
         return s, {}
-    as_str = StrippedText(s)
+    as_str = StrippedText(s, arrow)
     if dtype == "json":
         ok = np.array([_is_json(v) for v in as_str.series], dtype=bool) | ~present  # 0 rows too
         return s.where(ok, None), {"type_json": ~ok}
@@ -143,8 +143,21 @@ def _parse_int(text: StrippedText):
     ok = text.match(INT_TEXT)
     values = pd.Series(pd.NA, index=text.index, dtype="Int64")
     if ok.any():
-        values[ok] = pd.to_numeric(text.series[ok]).astype("Int64")
+        parsed = _arrow_ints(text, ok)
+        values[ok] = pd.to_numeric(text.series[ok]).astype("Int64") if parsed is None else parsed
     return values, ok
+
+
+def _arrow_ints(text: StrippedText, ok: np.ndarray) -> np.ndarray | None:
+    """The ``ok`` cells (``[+-]digits``) as int64 by Arrow's cast (which refuses a '+');
+    ``None`` (pandas decides) when one does not fit in 64 bits."""
+    if text.arrow is None:
+        return None
+    try:
+        cells = pc.utf8_ltrim(text.arrow.filter(pa.array(ok)), characters="+")
+        return pc.cast(cells, pa.int64()).to_numpy()
+    except pa.ArrowInvalid:
+        return None
 
 
 def _parse_float(text: StrippedText):
@@ -156,13 +169,24 @@ def _parse_float(text: StrippedText):
 
 
 def _decimal(dtype: str):
+    """Decimals exactly as written, held by Arrow (``pd.ArrowDtype``): no Python object a cell."""
+
     def parse(text: StrippedText):
         ok = text.match(DECIMAL_TEXT[dtype])
-        cells = [Decimal(v) if k else None for v, k in zip(text.series, ok, strict=True)]
-        values = pd.Series(cells, index=text.index, dtype=object)
-        return values, ok
+        values = _arrow_decimals(text, ok, ARROW_TYPES[dtype])
+        return pd.Series(pd.arrays.ArrowExtensionArray(values), index=text.index), ok
 
     return parse
+
+
+def _arrow_decimals(text: StrippedText, ok: np.ndarray, type_: pa.DataType) -> pa.Array:
+    if text.arrow is not None:
+        try:
+            return pc.cast(pc.if_else(pa.array(ok), text.arrow, None), type_)
+        except pa.ArrowInvalid:
+            pass
+    cells = [Decimal(v) if k else None for v, k in zip(text.series, ok, strict=True)]
+    return pa.array(cells, type=type_)
 
 
 def _parse_timestamp(text: StrippedText):
@@ -235,7 +259,7 @@ def to_arrow(typed: pd.DataFrame, dataset: Dataset, extra_columns: list[str] = (
             arr = pa.array(col, from_pandas=True)
             arrays.append(_to_date(arr) if pa.types.is_date32(f.type) else _to_ts(arr, f.type))
         else:
-            arrays.append(pa.array(col.tolist(), type=f.type, from_pandas=True))
+            arrays.append(pa.array(col, type=f.type, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

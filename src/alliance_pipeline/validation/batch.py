@@ -234,7 +234,7 @@ def _check_chunks(delivery, ds_contract, whole, keys, chunk_rows, outputs):
         rules = row_rules(chunk, len(raw))
         bad = (rules != "").to_numpy()
         bad_rows += int(bad.sum())
-        superseded_rows += int(rules.str.fullmatch(SUPERSEDED + ":[^;]*").sum())
+        superseded_rows += int(rules[bad].str.fullmatch(SUPERSEDED + ":[^;]*").sum())
         if validated is None:
             quarantine.write(raw, rules.where(bad, "batch_rejected"))
         else:
