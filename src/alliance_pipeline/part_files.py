@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
 import json
 import sys
@@ -156,11 +157,23 @@ def _csv_frames(open_file: Opener, encoding: str, chunk_rows: int) -> Iterator[p
         raise FileProblem("file_empty", "the file has no content, not even a header")
     check_header(header)
     given = False
-    while body := list(islice(records, chunk_rows)):
+    while body := _without_gc(lambda: list(islice(records, chunk_rows))):
         yield _csv_frame(header, body)
         given = True
     if not given:
         yield _csv_frame(header, [])
+
+
+def _without_gc(make):
+    """``make()`` with the cycle collector paused: a chunk is many small lists or dicts, none
+    garbage, which the collector would otherwise walk again and again as they pile up."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return make()
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _csv_frame(header: list[str], body: list[list[str]]) -> pd.DataFrame:
@@ -206,20 +219,20 @@ def count_records(open_file: Opener, fmt: str, encoding: str) -> int:
 
 
 def _jsonl_frames(open_file: Opener, encoding: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    records = []
-    for number, line in jsonl_lines(open_file, encoding):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            raise FileProblem("file_unreadable", f"line {number} is not JSON") from None
-        if not isinstance(record, dict):
-            raise FileProblem("file_unreadable", f"line {number} is not a JSON object")
-        records.append(record)
-        if len(records) == chunk_rows:
-            yield _jsonl_frame(records)
-            records = []
-    if records:
-        yield _jsonl_frame(records)
+    records = map(_jsonl_record, jsonl_lines(open_file, encoding))
+    while chunk := _without_gc(lambda: list(islice(records, chunk_rows))):
+        yield _jsonl_frame(chunk)
+
+
+def _jsonl_record(numbered: tuple[int, str]) -> dict:
+    number, line = numbered
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        raise FileProblem("file_unreadable", f"line {number} is not JSON") from None
+    if not isinstance(record, dict):
+        raise FileProblem("file_unreadable", f"line {number} is not a JSON object")
+    return record
 
 
 def _jsonl_frame(records: list[dict]) -> pd.DataFrame:

@@ -16,9 +16,13 @@ Problems that make the whole file unusable (``encoding``, ``file_unreadable``, `
 CSV without even a header) are the delivery survey's ``problems``, and the policy rejects the
 batch. An empty JSON Lines file is a delivery of no records (JSON Lines has no header); whether
 no rows is plausible is the row-count band's business. Typed frame dtypes: string and json ->
-object (str or None), int -> Int64, float -> float64, bool -> boolean, money/rate -> object
-(Decimal), timestamp -> datetime64[ns, UTC], date -> datetime64[ns]. :func:`to_arrow` makes the
-lake's types from it.
+object (str or None), int -> Int64, float -> float64, bool -> boolean, money/rate ->
+``pd.ArrowDtype`` decimal128 (exact; a cell reads as a ``Decimal``), timestamp ->
+datetime64[ns, UTC], date -> datetime64[ns]. :func:`to_arrow` makes the lake's types from it.
+
+The patterns run as Arrow kernels over a column at a time (cell_text.py), and Arrow's casts
+parse what they match (its ISO 8601 cast for timestamps, its decimal and integer casts), each
+leaving to pandas and Python the columns and cells it cannot vouch for (see the parsers).
 """
 
 from __future__ import annotations
