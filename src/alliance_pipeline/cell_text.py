@@ -56,9 +56,6 @@ class StrippedText:
         else:
             self.arrow = pc.utf8_trim(text.fill_null(""), characters=PYTHON_WHITESPACE)
 
-    def __len__(self) -> int:
-        return len(self.index)
-
     @property
     def series(self) -> pd.Series:
         """The stripped cells as a pandas Series of str (what the parsers convert)."""
