@@ -6,6 +6,10 @@ each file, the delivered columns (in the order a whole read gives them). :func:`
 gives the readable files' rows as frames of text cells, ``_file`` and ``_row`` first, of exactly
 ``chunk_rows`` rows (the last fewer; a delivery without rows: one empty frame), across files.
 Neither holds more than about two chunks of rows at once, whatever the delivery's size.
+
+Given a ``keep`` folder, the survey keeps each frame it read as an Arrow file there (LZ4), and
+:func:`raw_chunks` reads those instead of decoding and parsing the part files again; a file with
+a cell Arrow cannot hold (a lone surrogate from a JSON escape) is read again from the delivery.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from alliance_pipeline.contracts import Dataset
 from alliance_pipeline.manifest import MANIFEST_NAME, Manifest, file_name, parse_manifest
@@ -35,6 +40,7 @@ class Delivery:
     rows_per_file: dict[str, int] = field(default_factory=dict)
     columns: list[str] = field(default_factory=list)  # delivered, or the contract's if none
     columns_per_file: dict[str, list[str]] = field(default_factory=dict)  # readable files
+    kept: dict[str, list[Path]] = field(default_factory=dict)  # file -> its frames, as read
 
     @property
     def rows(self) -> int:
@@ -68,6 +74,8 @@ class Delivery:
         return out
 
     def frames(self, name: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        if name in self.kept:
+            return (read_kept(path) for path in self.kept[name])
         src = self.source
         return file_frames(
             lambda: open(self.folder / name, "rb"), src.format, src.encoding, chunk_rows
@@ -81,9 +89,11 @@ def survey(
     dt: str,
     chunk_rows: int,
     on_frame: Callable[[pd.DataFrame], None] | None = None,
+    keep: Path | None = None,
 ) -> Delivery:
     """Read ``raw/{source}/{dataset}/dt={dt}/`` through once; ``on_frame`` sees each frame of
-    text cells (at most ``chunk_rows`` rows, in delivery order)."""
+    text cells (at most ``chunk_rows`` rows, in delivery order); ``keep``: a folder to keep
+    the frames in, for :func:`raw_chunks`."""
     manifest = parse_manifest(
         (folder / MANIFEST_NAME).read_bytes(),
         source=source.id,
@@ -95,13 +105,15 @@ def survey(
     columns: dict[str, None] = {}
     for f in manifest.files:
         name = file_name(f.key)
-        rows, seen = 0, {}
+        rows, seen, kept = 0, {}, [] if keep is not None else None
         try:
             for frame in delivery.frames(name, chunk_rows):
                 seen.update(dict.fromkeys(c for c in frame.columns if c != CUT))
                 rows += len(frame)
                 if on_frame is not None:
                     on_frame(frame)
+                if kept is not None:
+                    kept = _keep(frame, keep / f"{len(delivery.kept)}-{len(kept)}.arrow", kept)
         except FileProblem as problem:
             delivery.problems.append((problem.rule, f"{name}: {problem.detail}"))
             continue
@@ -112,6 +124,8 @@ def survey(
             delivery.problems.append(("header_missing", f"{name}: {detail}"))
             continue
         delivery.readable.append(name)
+        if kept is not None:
+            delivery.kept[name] = kept
         delivery.rows_per_file[name] = rows
         delivery.columns_per_file[name] = list(seen)
         columns.update(seen)
@@ -158,3 +172,28 @@ def _joined(pieces: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     if len(pieces) == 1:
         return pieces[0].reset_index(drop=True)
     return pd.concat(pieces, ignore_index=True)
+
+
+def _keep(frame: pd.DataFrame, path: Path, kept: list[Path]) -> list[Path] | None:
+    """``kept`` with ``frame`` written to ``path``; None when Arrow cannot hold a cell."""
+    try:
+        table = pa.table({str(c): pa.array(frame[c].to_numpy(), from_pandas=True) for c in frame})
+    except (pa.ArrowException, UnicodeEncodeError):
+        return None
+    options = pa.ipc.IpcWriteOptions(compression="lz4")
+    with (
+        pa.OSFile(str(path), "wb") as sink,
+        pa.ipc.new_file(sink, table.schema, options=options) as out,
+    ):
+        out.write_table(table)
+    return [*kept, path]
+
+
+def read_kept(path: Path) -> pd.DataFrame:
+    """A kept frame as the survey read it: text cells (None for null), ``_cut`` as booleans."""
+    with pa.memory_map(str(path)) as source:
+        table = pa.ipc.open_file(source).read_all()
+    return pd.DataFrame(
+        {n: table.column(n).to_numpy(zero_copy_only=False) for n in table.column_names},
+        columns=table.column_names,
+    )

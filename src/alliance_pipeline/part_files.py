@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
 import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
+from itertools import islice
 from typing import BinaryIO
 
 import numpy as np
@@ -131,7 +133,7 @@ def _text_lines(open_file: Opener, encoding: str) -> Iterator[str]:
 def csv_records(open_file: Opener, encoding: str) -> Iterator[list[str]]:
     """The CSV's non-blank records, the header first: how every reader of a CSV counts rows."""
     try:
-        yield from (r for r in csv.reader(_text_lines(open_file, encoding)) if r)
+        yield from filter(None, csv.reader(_text_lines(open_file, encoding)))
     except csv.Error as exc:
         raise FileProblem("file_unreadable", f"CSV does not parse ({exc})") from None
 
@@ -150,30 +152,42 @@ def check_header(names: list[str]) -> None:
 
 def _csv_frames(open_file: Opener, encoding: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
     records = csv_records(open_file, encoding)
+    header = next(records, None)
+    if header is None:
+        raise FileProblem("file_empty", "the file has no content, not even a header")
+    check_header(header)
+    given = False
+    while body := _without_gc(lambda: list(islice(records, chunk_rows))):
+        yield _csv_frame(header, body)
+        given = True
+    if not given:
+        yield _csv_frame(header, [])
+
+
+def _without_gc(make):
+    """``make()`` with the cycle collector paused: a chunk is many small lists or dicts, none
+    garbage, which the collector would otherwise walk again and again as they pile up."""
+    paused = gc.isenabled()
+    gc.disable()
     try:
-        header = next(records)
-        check_header(header)
-        body, given = [], False
-        for record in records:
-            body.append(record)
-            if len(body) == chunk_rows:
-                yield _csv_frame(header, body)
-                body, given = [], True
-        if body or not given:
-            yield _csv_frame(header, body)
-    except StopIteration:
-        raise FileProblem("file_empty", "the file has no content, not even a header") from None
+        return make()
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _csv_frame(header: list[str], body: list[list[str]]) -> pd.DataFrame:
     """Cells as text (empty -> None); a record whose field count differs from the header's
     (a cut line, a stray separator) is kept, padded or cut, and flagged in ``_cut``."""
     width = len(header)
-    cut = np.array([len(r) != width for r in body], dtype=bool)
+    cut = np.fromiter(map(len, body), np.int64, len(body)) != width
     if cut.any():
         body = [(r + [""] * width)[:width] for r in body]
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    frame = frame.where(frame != "", None)
+    cells = np.empty((len(body), width), dtype=object)
+    if body:
+        cells[:] = body
+    cells[cells == ""] = None
+    frame = pd.DataFrame(cells, columns=header)
     if cut.any():
         frame["_cut"] = cut
     return frame
@@ -205,20 +219,20 @@ def count_records(open_file: Opener, fmt: str, encoding: str) -> int:
 
 
 def _jsonl_frames(open_file: Opener, encoding: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    records = []
-    for number, line in jsonl_lines(open_file, encoding):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            raise FileProblem("file_unreadable", f"line {number} is not JSON") from None
-        if not isinstance(record, dict):
-            raise FileProblem("file_unreadable", f"line {number} is not a JSON object")
-        records.append(record)
-        if len(records) == chunk_rows:
-            yield _jsonl_frame(records)
-            records = []
-    if records:
-        yield _jsonl_frame(records)
+    records = map(_jsonl_record, jsonl_lines(open_file, encoding))
+    while chunk := _without_gc(lambda: list(islice(records, chunk_rows))):
+        yield _jsonl_frame(chunk)
+
+
+def _jsonl_record(numbered: tuple[int, str]) -> dict:
+    number, line = numbered
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        raise FileProblem("file_unreadable", f"line {number} is not JSON") from None
+    if not isinstance(record, dict):
+        raise FileProblem("file_unreadable", f"line {number} is not a JSON object")
+    return record
 
 
 def _jsonl_frame(records: list[dict]) -> pd.DataFrame:

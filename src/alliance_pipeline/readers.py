@@ -16,9 +16,13 @@ Problems that make the whole file unusable (``encoding``, ``file_unreadable``, `
 CSV without even a header) are the delivery survey's ``problems``, and the policy rejects the
 batch. An empty JSON Lines file is a delivery of no records (JSON Lines has no header); whether
 no rows is plausible is the row-count band's business. Typed frame dtypes: string and json ->
-object (str or None), int -> Int64, float -> float64, bool -> boolean, money/rate -> object
-(Decimal), timestamp -> datetime64[ns, UTC], date -> datetime64[ns]. :func:`to_arrow` makes the
-lake's types from it.
+object (str or None), int -> Int64, float -> float64, bool -> boolean, money/rate ->
+``pd.ArrowDtype`` decimal128 (exact; a cell reads as a ``Decimal``), timestamp ->
+datetime64[ns, UTC], date -> datetime64[ns]. :func:`to_arrow` makes the lake's types from it.
+
+The patterns run as Arrow kernels over a column at a time (cell_text.py), and Arrow's casts
+parse what they match (its ISO 8601 cast for timestamps, its decimal and integer casts), each
+leaving to pandas and Python the columns and cells it cannot vouch for (see the parsers).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from alliance_pipeline.cell_text import StrippedText, arrow_text, has_substring
 from alliance_pipeline.contracts import Dataset
 from alliance_pipeline.part_files import file_frames
 
@@ -48,7 +53,8 @@ ARROW_TYPES = {
     "date": pa.date32(),
 }
 
-FULLWIDTH = re.compile(r"[\uFF10-\uFF19\uFF0B\uFF0D\uFF0E]")
+# the characters themselves (not escapes), so that Arrow's RE2 reads the pattern as re does
+FULLWIDTH = re.compile("[\uff10-\uff19\uff0b\uff0d\uff0e]")  # ruff: ignore[unraw-re-pattern]
 EXCEL_SCIENTIFIC = r"^[+-]?[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+$"
 INT_TEXT = r"^[+-]?[0-9]+$"
 FLOAT_TEXT = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
@@ -59,6 +65,7 @@ DECIMAL_TEXT = {
 TIMESTAMP_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})$"
 DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False}
+NS_YEARS = (1678, 2261)  # whole years a nanosecond timestamp holds, whatever the offset
 WHOLE = 2**62  # rows per chunk that read a file at once
 
 
@@ -76,10 +83,11 @@ def to_contract_types(raw: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame
     failures: dict[str, np.ndarray] = {}
     if "_cut" in raw.columns:
         failures["malformed_record"] = raw["_cut"].fillna(False).to_numpy(dtype=bool)
+    texts = {n: arrow_text(raw[n]) for n in raw.columns if not n.startswith("_")}
     for col in dataset.columns:
         if col.name not in raw.columns:
             continue
-        values, bad = parse_column(raw[col.name], col.dtype)
+        values, bad = parse_column(raw[col.name], col.dtype, texts[col.name])
         typed[col.name] = values
         for rule, mask in bad.items():
             if mask.any():
@@ -88,7 +96,7 @@ def to_contract_types(raw: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame
     for name in raw.columns:
         if name.startswith("_"):
             continue
-        nul = _has_nul(raw[name])
+        nul = has_substring(raw[name], "\x00", texts[name])
         if name in dataset.column_names:
             if nul.any():
                 failures[f"nul_character:{name}"] = nul
@@ -100,25 +108,23 @@ def to_contract_types(raw: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame
     return typed, failures
 
 
-def _has_nul(text: pd.Series) -> np.ndarray:
-    cells = text.to_numpy(dtype=object)
-    return np.fromiter((isinstance(v, str) and "\x00" in v for v in cells), bool, len(cells))
-
-
-def parse_column(text: pd.Series, dtype: str) -> tuple[pd.Series, dict[str, np.ndarray]]:
-    """Parse one column of text cells; returns the typed values and rule -> bad-row mask."""
-    s = text.astype(object).where(text.notna(), None)
-    present = s.notna().to_numpy()
-    as_str = s.fillna("").astype(str).str.strip()
-    if dtype in ("string", "json"):
-        if dtype == "json":
-            ok = np.array([_is_json(v) for v in as_str], dtype=bool) | ~present  # 0 rows: bool too
-            return s.where(ok, None), {"type_json": ~ok}
+def parse_column(
+    text: pd.Series, dtype: str, arrow: pa.Array | None = None
+) -> tuple[pd.Series, dict[str, np.ndarray]]:
+    """Parse one column of text cells (``arrow``: the same, already an Arrow array); returns
+    the typed values and rule -> bad-row mask."""
+    present = text.notna().to_numpy()
+    s = text.astype(object).where(present, None)
+    if dtype == "string":
         return s, {}
-    fullwidth = as_str.str.contains(FULLWIDTH).to_numpy() & present
+    as_str = StrippedText(s, arrow)
+    if dtype == "json":
+        ok = np.array([_is_json(v) for v in as_str.series], dtype=bool) | ~present  # 0 rows too
+        return s.where(ok, None), {"type_json": ~ok}
+    fullwidth = as_str.contains(FULLWIDTH.pattern) & present
     scientific = np.zeros(len(s), dtype=bool)
     if dtype in ("int", "money", "rate"):
-        scientific = as_str.str.match(EXCEL_SCIENTIFIC).to_numpy() & present
+        scientific = as_str.match(EXCEL_SCIENTIFIC) & present
     values, valid = _PARSERS[dtype](as_str)
     invalid = present & ~valid & ~fullwidth & ~scientific
     bad = {"fullwidth_digits": fullwidth, "excel_scientific_notation": scientific}
@@ -137,53 +143,96 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _parse_int(s: pd.Series):
-    ok = s.str.match(INT_TEXT).to_numpy()
-    values = pd.Series(pd.NA, index=s.index, dtype="Int64")
+def _parse_int(text: StrippedText):
+    ok = text.match(INT_TEXT)
+    values = pd.Series(pd.NA, index=text.index, dtype="Int64")
     if ok.any():
-        values[ok] = pd.to_numeric(s[ok]).astype("Int64")
+        parsed = _arrow_ints(text, ok)
+        values[ok] = pd.to_numeric(text.series[ok]).astype("Int64") if parsed is None else parsed
     return values, ok
 
 
-def _parse_float(s: pd.Series):
-    ok = s.str.match(FLOAT_TEXT).to_numpy()
-    values = pd.Series(np.nan, index=s.index, dtype="float64")
+def _arrow_ints(text: StrippedText, ok: np.ndarray) -> np.ndarray | None:
+    """The ``ok`` cells (``[+-]digits``) as int64 by Arrow's cast (which refuses a '+');
+    ``None`` (pandas decides) when one does not fit in 64 bits."""
+    if text.arrow is None:
+        return None
+    try:
+        cells = pc.utf8_ltrim(text.arrow.filter(pa.array(ok)), characters="+")
+        return pc.cast(cells, pa.int64()).to_numpy()
+    except pa.ArrowInvalid:
+        return None
+
+
+def _parse_float(text: StrippedText):
+    ok = text.match(FLOAT_TEXT)
+    values = pd.Series(np.nan, index=text.index, dtype="float64")
     if ok.any():
-        values[ok] = pd.to_numeric(s[ok]).astype("float64")
+        values[ok] = pd.to_numeric(text.series[ok]).astype("float64")
     return values, ok
 
 
 def _decimal(dtype: str):
-    def parse(s: pd.Series):
-        ok = s.str.match(DECIMAL_TEXT[dtype]).to_numpy()
-        cells = [Decimal(v) if k else None for v, k in zip(s, ok, strict=True)]
-        values = pd.Series(cells, index=s.index, dtype=object)
-        return values, ok
+    """Decimals exactly as written, held by Arrow (``pd.ArrowDtype``): no Python object a cell."""
+
+    def parse(text: StrippedText):
+        ok = text.match(DECIMAL_TEXT[dtype])
+        values = _arrow_decimals(text, ok, ARROW_TYPES[dtype])
+        return pd.Series(pd.arrays.ArrowExtensionArray(values), index=text.index), ok
 
     return parse
 
 
-def _parse_timestamp(s: pd.Series):
-    ok = s.str.match(TIMESTAMP_TEXT).to_numpy()
-    values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+def _arrow_decimals(text: StrippedText, ok: np.ndarray, type_: pa.DataType) -> pa.Array:
+    if text.arrow is not None:
+        try:
+            return pc.cast(pc.if_else(pa.array(ok), text.arrow, None), type_)
+        except pa.ArrowInvalid:
+            pass
+    cells = [Decimal(v) if k else None for v, k in zip(text.series, ok, strict=True)]
+    return pa.array(cells, type=type_)
+
+
+def _parse_timestamp(text: StrippedText):
+    ok = text.match(TIMESTAMP_TEXT)
+    values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
     if ok.any():
-        parsed = pd.to_datetime(s[ok], format="ISO8601", utc=True, errors="coerce")
+        parsed = _arrow_timestamps(text, ok)
+        if parsed is None:
+            parsed = pd.to_datetime(text.series[ok], format="ISO8601", utc=True, errors="coerce")
         values[ok] = parsed
         ok = ok & values.notna().to_numpy()
     return values, ok
 
 
-def _parse_date(s: pd.Series):
-    ok = s.str.match(DATE_TEXT).to_numpy()
-    values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+def _arrow_timestamps(text: StrippedText, ok: np.ndarray) -> pd.Series | None:
+    """The ``ok`` cells parsed by Arrow's ISO 8601 cast, which reads them as pandas does;
+    ``None`` (pandas decides) when a cell is not valid or its year is near the edges of what
+    nanoseconds hold (Arrow would refuse the first, and might wrap the second)."""
+    if text.arrow is None:
+        return None
+    cells = text.arrow.filter(pa.array(ok))
+    years = pc.cast(pc.utf8_slice_codeunits(cells, 0, 4), pa.int32())
+    if pc.min(years).as_py() < NS_YEARS[0] or pc.max(years).as_py() > NS_YEARS[1]:
+        return None
+    try:
+        parsed = pc.cast(cells, pa.timestamp("ns", tz="UTC"))
+    except pa.ArrowInvalid:
+        return None
+    return parsed.to_pandas().set_axis(text.index[ok])
+
+
+def _parse_date(text: StrippedText):
+    ok = text.match(DATE_TEXT)
+    values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     if ok.any():
-        values[ok] = pd.to_datetime(s[ok], format="%Y-%m-%d", errors="coerce")
+        values[ok] = pd.to_datetime(text.series[ok], format="%Y-%m-%d", errors="coerce")
         ok = ok & values.notna().to_numpy()
     return values, ok
 
 
-def _parse_bool(s: pd.Series):
-    lowered = s.str.lower()
+def _parse_bool(text: StrippedText):
+    lowered = text.series.str.lower()
     ok = lowered.isin(BOOL_TEXT.keys()).to_numpy()
     return lowered.map(BOOL_TEXT).astype("boolean"), ok
 
@@ -214,7 +263,7 @@ def to_arrow(typed: pd.DataFrame, dataset: Dataset, extra_columns: list[str] = (
             arr = pa.array(col, from_pandas=True)
             arrays.append(_to_date(arr) if pa.types.is_date32(f.type) else _to_ts(arr, f.type))
         else:
-            arrays.append(pa.array(col.tolist(), type=f.type, from_pandas=True))
+            arrays.append(pa.array(col, type=f.type, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

@@ -3,7 +3,8 @@
 Per (source, dataset, dt), in memory bounded by ``chunk_rows`` whatever the delivery's size:
 
 1. survey the raw partition (delivery.py): unreadable files, rows, columns, and the key of every
-   row into DuckDB (uniqueness.py), so that what only the whole delivery shows is known first:
+   row into DuckDB (uniqueness.py), its text cells kept aside as Arrow files (read again, not
+   parsed again), so that what only the whole delivery shows is known first:
    the reader's batch problems, the manifest's row counts, the columns, the row-count band and
    the duplicated keys;
 2. read it again a chunk at a time: the reader's typing, the committed GX suite (its key rule
@@ -104,6 +105,7 @@ def validate_batch(
 
 def _validate(src, ds_contract, dt, run_id, now, policy, keys, work) -> BatchResult:
     source_id, dataset = src.id, ds_contract.name
+    (work / "frames").mkdir()
     delivery = survey(
         raw_partition(source_id, dataset, dt),
         src,
@@ -111,6 +113,7 @@ def _validate(src, ds_contract, dt, run_id, now, policy, keys, work) -> BatchRes
         dt,
         policy.chunk_rows,
         on_frame=lambda frame: keys.add(_key_view(frame, ds_contract, keys.columns)),
+        keep=work / "frames",
     )
     first = _delivery_outcomes(delivery, ds_contract)
     whole = None if delivery.problems else _whole(delivery, src, ds_contract, dt, now, policy, keys)
@@ -231,7 +234,7 @@ def _check_chunks(delivery, ds_contract, whole, keys, chunk_rows, outputs):
         rules = row_rules(chunk, len(raw))
         bad = (rules != "").to_numpy()
         bad_rows += int(bad.sum())
-        superseded_rows += int(rules.str.fullmatch(SUPERSEDED + ":[^;]*").sum())
+        superseded_rows += int(rules[bad].str.fullmatch(SUPERSEDED + ":[^;]*").sum())
         if validated is None:
             quarantine.write(raw, rules.where(bad, "batch_rejected"))
         else:

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from alliance_pipeline.contracts import Dataset
 
@@ -86,11 +88,21 @@ def gx_view(typed: pd.DataFrame, contract: Dataset) -> pd.DataFrame:
         values = typed[name]
         col = contract.column(name)
         if col.dtype in FLOAT_DTYPES:
-            values = values.astype("float64")
+            values = _floats(values)
         elif col.format == "email":
             values = normalise_email(values)
         columns[name] = values
     return pd.DataFrame(columns, index=pd.RangeIndex(len(typed)))
+
+
+def _floats(values: pd.Series) -> pd.Series:
+    """float64 (nulls NaN); a decimal is read from its text, as ``float(Decimal)`` rounds it
+    (Arrow's direct cast from decimal is not always the nearest float)."""
+    if isinstance(values.dtype, pd.ArrowDtype) and pa.types.is_decimal(values.dtype.pyarrow_dtype):
+        text = pc.cast(pa.array(values), pa.string())
+        floats = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+        return pd.Series(floats, index=values.index, dtype="float64")
+    return values.astype("float64")
 
 
 def normalise_email(values: pd.Series) -> pd.Series:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from alliance_pipeline.readers import EXCEL_SCIENTIFIC, FULLWIDTH
 
@@ -98,19 +99,15 @@ def reference_check(values: pd.Series, known: set[str] | None) -> np.ndarray:
 
 def amount_check(typed: pd.DataFrame) -> np.ndarray | None:
     """Rows whose ``amount`` is not ``quantity * unit_price`` (the contract's definition), to
-    the cent; a row missing one of them is the not-null rules' business. ``None``: a column is
-    not delivered."""
+    the cent, in exact decimal arithmetic (Arrow's); a row missing one of them is the not-null
+    rules' business. ``None``: a column is not delivered."""
     if not {"quantity", "unit_price", "amount"} <= set(typed.columns):
         return None
-    cells = zip(typed["quantity"], typed["unit_price"], typed["amount"], strict=True)
-    return np.fromiter(
-        (
-            not (pd.isna(q) or p is None or a is None) and Decimal(int(q)) * p != a
-            for q, p, a in cells
-        ),
-        bool,
-        len(typed),
-    )
+    quantity = pa.array(typed["quantity"], type=pa.int64(), from_pandas=True)
+    price, amount = (pa.array(typed[c], from_pandas=True) for c in ("unit_price", "amount"))
+    product = pc.multiply(pc.cast(quantity, pa.decimal128(19, 0)), price)
+    differs = pc.not_equal(product, amount).fill_null(False)
+    return np.asarray(differs.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 # Checks across columns of one row, per dataset: rule -> check(typed frame) -> mask or None.
