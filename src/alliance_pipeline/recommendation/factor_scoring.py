@@ -1,18 +1,19 @@
-"""ALS lists scored straight from the model's factors, a batch of persons at a time.
+"""Top-N lists scored a batch of persons at a time, never a row per (person, candidate).
 
 Each Spark task takes its persons in Arrow batches (``mapInPandas``), scores a batch against
-every item in one matrix product and keeps the lists with :func:`.topn.top_n`. No row per
-(person, candidate) is ever shuffled or sorted: the shuffle before is one row per person, the
-output is the lists. The item side (factors, content ids, brands) is the model's, at most a
-catalog's size, and travels with the tasks.
+every item at once (ALS: one matrix product with the item factors; cold start: the rows of the
+segments' popularity table) and keeps the lists with :func:`.topn.top_n`. The shuffle before is
+one row per person, the output is the lists. The item side (factors or popularity, content ids,
+brands) is at most a catalog's size and travels with the tasks.
 
-Same candidates as MLlib's ``recommendForUserSubset(users, pool)`` followed by exclusions: the
-model's ``pool`` best items of a person, then what the rules remove.
+The rules of :mod:`.scoring` hold for every list: candidates are the ``pool`` best items (as
+MLlib's ``recommendForUserSubset(users, pool)`` gives them), of which those in tonight's catalog
+and not owned; cross-brand items only with consent, the quota's best of them reserved.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -30,8 +31,10 @@ LIST_SCHEMA = (
 REC_SCHEMA = "user int, rec array<int>"
 
 
-def _matrix(features: pd.Series) -> np.ndarray:
-    return np.vstack(features.to_numpy()).astype(np.float32)
+def _matrix(vectors: pd.Series, width: int) -> np.ndarray:
+    if not len(vectors):
+        return np.zeros((0, width), np.float32)
+    return np.vstack(vectors.to_numpy()).astype(np.float32)
 
 
 def _pairs(lists: pd.Series, columns: pd.Index) -> tuple[np.ndarray, np.ndarray]:
@@ -43,16 +46,52 @@ def _pairs(lists: pd.Series, columns: pd.Index) -> tuple[np.ndarray, np.ndarray]
     return rows[found], cols[found]
 
 
-def _items(model: ALSModel, index: DataFrame, brands: DataFrame) -> pd.DataFrame:
-    """The model's items in content_id order: item, content_id, features, item_source and
-    brands (null when the item is not in tonight's catalog)."""
-    return (
-        model.itemFactors.select(F.col("id").alias("item"), "features")
-        .join(ids(index, "content", "content_id", "item"), "item")
-        .join(brands, "content_id", "left")
-        .orderBy("content_id")
-        .toPandas()
-    )
+def _lists(
+    people: DataFrame,
+    owned: DataFrame,
+    items: pd.DataFrame,
+    scores_of: Callable[[pd.DataFrame], np.ndarray],
+    n: int,
+    quota: int,
+) -> DataFrame:
+    """``people`` (person_key, home_source, marketing_consent, what ``scores_of`` reads) ->
+    lists over ``items`` (content_id order: content_id, item_source, brands; no brands: not in
+    the catalog), ``scores_of(batch)`` giving a batch's scores, one column per item."""
+    content = items["content_id"].to_numpy(object)
+    columns = pd.Index(content)
+    item_source = items["item_source"].to_numpy(object)
+    in_catalog = items["item_source"].notna().to_numpy()
+    item_brands = [set(b) if b is not None else set() for b in items["brands"]]
+
+    def cross_of(homes: np.ndarray) -> np.ndarray:
+        codes, sources = pd.factorize(homes)  # no home source (-1): nothing is cross-brand
+        table = np.zeros((len(sources) + 1, len(item_brands)), dtype=bool)
+        for i, source in enumerate(sources):
+            table[i] = [source not in b for b in item_brands]
+        return table[codes]
+
+    def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for b in batches:
+            scores = scores_of(b)
+            scores[:, ~in_catalog] = EXCLUDED
+            exclude(scores, *_pairs(b["owned"], columns))
+            cross = cross_of(b["home_source"].to_numpy(object))
+            consent = b["marketing_consent"].fillna(False).to_numpy(bool)[:, None]
+            scores[cross & ~consent] = EXCLUDED
+            got = top_n(scores, n, cross & consent, quota)
+            yield pd.DataFrame(
+                {
+                    "person_key": b["person_key"].to_numpy(object)[got.rows],
+                    "rank": got.ranks.astype(np.int32),
+                    "content_id": content[got.cols],
+                    "score": got.scores.astype(np.float64),
+                    "item_source": item_source[got.cols],
+                    "cross_brand": cross[got.rows, got.cols],
+                }
+            )
+
+    mine = owned.groupBy("person_key").agg(F.collect_list("content_id").alias("owned"))
+    return people.join(mine, "person_key", "left").mapInPandas(score, LIST_SCHEMA)
 
 
 def als_lists(
@@ -66,67 +105,65 @@ def als_lists(
     quota: int,
     pool: int,
 ) -> DataFrame:
-    """``people`` (person_key, home_source, marketing_consent) -> their lists (LIST_SCHEMA):
-    of the model's ``pool`` best items, those in the catalog (``brands``: content_id,
-    item_source, brands) and not ``owned`` (person_key, content_id); cross-brand items (the
-    person's home source is none of the item's brands) only with consent, the ``quota`` best
-    of them reserved; ranked by score, then content_id."""
-    items = _items(model, index, brands)
-    factors = _matrix(items["features"]) if len(items) else np.zeros((0, 1), np.float32)
-    content = pd.Index(items["content_id"])
-    item_source = items["item_source"].to_numpy(object)
-    in_catalog = items["item_source"].notna().to_numpy()
-    item_brands = [set(b) if b is not None else set() for b in items["brands"]]
+    """``people`` (person_key, home_source, marketing_consent) -> their ALS lists
+    (LIST_SCHEMA); ``brands`` (content_id, item_source, brands) is tonight's catalog,
+    ``owned`` (person_key, content_id) what nobody gets again."""
+    items = (
+        model.itemFactors.select(F.col("id").alias("item"), "features")
+        .join(ids(index, "content", "content_id", "item"), "item")
+        .join(brands, "content_id", "left")
+        .orderBy("content_id")
+        .toPandas()
+    )
+    factors = _matrix(items["features"], model.rank)
 
-    def cross_of(homes: np.ndarray) -> np.ndarray:
-        codes, sources = pd.factorize(homes)  # no home source (-1): nothing is cross-brand
-        table = np.array(
-            [[s not in b for b in item_brands] for s in sources] + [[False] * len(item_brands)],
-            dtype=bool,
-        ).reshape(len(sources) + 1, len(item_brands))
-        return table[codes]
+    def scores_of(batch: pd.DataFrame) -> np.ndarray:
+        return keep_best(_matrix(batch["features"], model.rank) @ factors.T, pool)
 
-    def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        for b in batches:
-            scores = keep_best(_matrix(b["features"]) @ factors.T, pool)
-            scores[:, ~in_catalog] = EXCLUDED
-            exclude(scores, *_pairs(b["owned"], content))
-            cross = cross_of(b["home_source"].to_numpy(object))
-            consent = b["marketing_consent"].fillna(False).to_numpy(bool)[:, None]
-            scores[cross & ~consent] = EXCLUDED
-            got = top_n(scores, n, cross & consent, quota)
-            yield pd.DataFrame(
-                {
-                    "person_key": b["person_key"].to_numpy(object)[got.rows],
-                    "rank": got.ranks.astype(np.int32),
-                    "content_id": content.to_numpy(object)[got.cols],
-                    "score": got.scores.astype(np.float64),
-                    "item_source": item_source[got.cols],
-                    "cross_brand": cross[got.rows, got.cols],
-                }
-            )
-
-    mine = owned.groupBy("person_key").agg(F.collect_list("content_id").alias("owned"))
-    return (
+    persons = (
         people.select("person_key", "home_source", "marketing_consent")
         .join(ids(index, "person", "person_key", "user"), "person_key")
         .join(model.userFactors.select(F.col("id").alias("user"), "features"), "user")
-        .join(mine, "person_key", "left")
-        .select("person_key", "features", "home_source", "marketing_consent", "owned")
-        .mapInPandas(score, LIST_SCHEMA)
+        .drop("user")
     )
+    return _lists(persons, owned, items, scores_of, n, quota)
+
+
+def popular_lists(
+    people: DataFrame,
+    popular: DataFrame,
+    brands: DataFrame,
+    owned: DataFrame,
+    *,
+    n: int,
+    quota: int,
+) -> DataFrame:
+    """``people`` (person_key, home_source, marketing_consent, segment) -> lists from
+    ``popular`` (segment, content_id, score: a segment's candidates, at most a pool each)."""
+    table = popular.toPandas()
+    items = brands.orderBy("content_id").toPandas()
+    segments = pd.Index(table["segment"].unique())
+    scores = np.full((len(segments) + 1, len(items)), EXCLUDED)  # last row: no candidate
+    cols = pd.Index(items["content_id"]).get_indexer(table["content_id"])
+    found = cols >= 0
+    scores[segments.get_indexer(table["segment"])[found], cols[found]] = table["score"][found]
+
+    def scores_of(batch: pd.DataFrame) -> np.ndarray:
+        return scores[segments.get_indexer(batch["segment"])]  # -1: the last row
+
+    return _lists(people, owned, items, scores_of, n, quota)
 
 
 def top_k_unseen(model: ALSModel, users: DataFrame, k: int, pool: int) -> DataFrame:
     """``users`` (user, seen array<int>) -> (user, rec array<int>): of the model's ``k + pool``
     best items, the ``k`` best the user has not seen, by score, then item."""
     items = model.itemFactors.orderBy("id").toPandas()
-    factors = _matrix(items["features"]) if len(items) else np.zeros((0, 1), np.float32)
+    factors = _matrix(items["features"], model.rank)
     item_ids = pd.Index(items["id"])
 
     def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for b in batches:
-            scores = keep_best(_matrix(b["features"]) @ factors.T, k + pool)
+            scores = keep_best(_matrix(b["features"], model.rank) @ factors.T, k + pool)
             exclude(scores, *_pairs(b["seen"], item_ids))
             got = top_n(scores, k)
             starts = np.flatnonzero(got.ranks == 1)
