@@ -5,6 +5,7 @@ import importlib.util
 import shutil
 
 import pandas as pd
+import pyspark
 import pytest
 from pyspark.sql import Row, Window
 from pyspark.sql import functions as F
@@ -37,6 +38,12 @@ DS = "2026-11-23"
 
 def ts(day: str, hour: int = 12) -> datetime.datetime:
     return datetime.datetime.fromisoformat(f"{day}T{hour:02d}:00:00+00:00")
+
+
+def test_python_and_jvm_spark_are_one_version(spark):
+    """The recommender's Arrow batches (mapInPandas) need PySpark's Python side to match the
+    jars (pyspark-client, a dependency of the Spark provider, ships another version)."""
+    assert pyspark.__version__ == spark.version
 
 
 def test_confidence_weights_event_strength_and_latest_order_version(spark):
