@@ -328,6 +328,8 @@ def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tm
     write_curated(root, paths.PERSONS, sample.persons, dt=nxt)
     write_curated(root, paths.PERSON_SEGMENT, sample.segments, run_date=nxt)
     bad = ["--param", "max_iter=0"]  # never trained: the random initial factors
+    # what a person owns now comes from the first night's order state, not from old orders
+    shutil.rmtree(paths.path(paths.clean("orders"), root))
     assert job.main(["--dt", nxt, *base, *bad]) == 0
     second = publish_recommendations(warehouse, nxt, root)
     assert not second.published
@@ -344,3 +346,8 @@ def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tm
         index=["entity", "key"], columns="run_date", values="idx", observed=True
     )
     assert (per_run.iloc[:, 0] == per_run.iloc[:, 1]).all()  # ids stable across runs
+
+    state = pd.read_parquet(paths.path(paths.REC_ORDER_STATE, root))
+    assert state.groupby("run_date", observed=True).size().tolist() == [len(sample.orders)] * 2
+    later = pd.read_parquet(paths.partition(paths.RECOMMENDATIONS, root, run_date=nxt))
+    assert not owned & set(zip(later.person_key, later.content_id, strict=True))
