@@ -115,10 +115,11 @@ def als_lists(
         .orderBy("content_id")
         .toPandas()
     )
-    factors = _matrix(items["features"], model.rank)
+    rank = model.rank  # the tasks get plain values, never the model
+    factors = _matrix(items["features"], rank)
 
     def scores_of(batch: pd.DataFrame) -> np.ndarray:
-        return keep_best(_matrix(batch["features"], model.rank) @ factors.T, pool)
+        return keep_best(_matrix(batch["features"], rank) @ factors.T, pool)
 
     persons = (
         people.select("person_key", "home_source", "marketing_consent")
@@ -158,12 +159,13 @@ def top_k_unseen(model: ALSModel, users: DataFrame, k: int, pool: int) -> DataFr
     """``users`` (user, seen array<int>) -> (user, rec array<int>): of the model's ``k + pool``
     best items, the ``k`` best the user has not seen, by score, then item."""
     items = model.itemFactors.orderBy("id").toPandas()
-    factors = _matrix(items["features"], model.rank)
+    rank = model.rank  # the tasks get plain values, never the model
+    factors = _matrix(items["features"], rank)
     item_ids = pd.Index(items["id"])
 
     def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for b in batches:
-            scores = keep_best(_matrix(b["features"], model.rank) @ factors.T, k + pool)
+            scores = keep_best(_matrix(b["features"], rank) @ factors.T, k + pool)
             exclude(scores, *_pairs(b["seen"], item_ids))
             got = top_n(scores, k)
             starts = np.flatnonzero(got.ranks == 1)
