@@ -44,6 +44,7 @@ RUN mkdir -p src/alliance_pipeline \
     && mkdir -p -m 775 auth \
     && touch src/alliance_pipeline/__init__.py \
     && pip install --no-cache-dir -c /opt/airflow/constraints.txt -e /opt/airflow \
+    && pip install --no-cache-dir --no-deps --force-reinstall -c /opt/airflow/constraints.txt pyspark \
     && test -x "${SPARK_HOME}/bin/spark-class" \
     && test -x "${JAVA_HOME}/bin/java"
 

@@ -12,6 +12,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	# pyspark-client (the Spark provider's) ships a pyspark package of another version than the
+	# jars: pyspark's own Python files back, or Python UDFs fail against the JVM.
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall -c constraints.txt pyspark
 	touch $@
 
 # constraints.txt: what a fresh venv installs from pyproject.toml alone, every version pinned.

@@ -398,16 +398,10 @@ class Night:
         ]
 
     def models(self, lake: Path, ops: dict, args: list[str]) -> None:
-        first = END - datetime.timedelta(days=REFERENCE["window_days"] - 1)
-        events, orders = (
-            clean_rows(lake, "events", self.dt, first),
-            clean_rows(lake, "orders", self.dt),
-        )
-        persons_dir = paths.partition(paths.PERSONS, lake, dt=self.dt)
-        persons = count(f"SELECT count(*) FROM '{persons_dir}/*.parquet'")
+        facts, persons = self.model_rows(lake)
         with self.measured(self.stages, "features", submits=1) as row:
             spark_submit(ops["features"], args)
-            row["rows_in"] = events + orders + persons
+            row["rows_in"] = facts + persons
         features = paths.partition(paths.FEATURES, lake, run_date=self.dt)
         feature_rows = maybe_count(f"SELECT count(*) FROM '{features}/*.parquet'")
         with self.measured(self.stages, "segment", submits=1) as row:
@@ -418,9 +412,22 @@ class Night:
         with self.measured(self.baselines, "segment") as row:
             row["what"] = "scikit-learn KMeans, k by silhouette"
             row.update(base.kmeans(features), rows_in=feature_rows)
+        self.recommend(lake, ops["recommend"], args)
+
+    def model_rows(self, lake: Path) -> tuple[int, int]:
+        """(clean events of the window + clean orders, persons): the models' rows in."""
+        first = END - datetime.timedelta(days=REFERENCE["window_days"] - 1)
+        persons_dir = paths.partition(paths.PERSONS, lake, dt=self.dt)
+        return (
+            clean_rows(lake, "events", self.dt, first) + clean_rows(lake, "orders", self.dt),
+            count(f"SELECT count(*) FROM '{persons_dir}/*.parquet'"),
+        )
+
+    def recommend(self, lake: Path, op, args: list[str]) -> None:
+        facts, persons = self.model_rows(lake)
         with self.measured(self.stages, "recommend", submits=1) as row:
-            spark_submit(ops["recommend"], args)
-            row["rows_in"] = events + orders + persons
+            spark_submit(op, args)
+            row["rows_in"] = facts + persons
         evaluation = (
             f"'{paths.partition(paths.MODEL_EVALUATION, lake, run_date=self.dt)}/*.parquet'"
         )
@@ -430,7 +437,7 @@ class Night:
             )
         with self.measured(self.baselines, "recommend") as row:
             row["what"] = "DuckDB SQL interactions + implicit ALS"
-            row.update(base.implicit_als(lake, self.dt), rows_in=events + orders)
+            row.update(base.implicit_als(lake, self.dt), rows_in=facts)
 
     def settlement(self, lake: Path) -> None:
         from alliance_pipeline.tasks import nightly
@@ -503,10 +510,18 @@ def main(argv: list[str] | None = None) -> int:
         help="measure only the settlement stage and its baseline again, in this fresh process, "
         "on a scale folder a run kept (--home), and replace that scale's figures in the results",
     )
+    ap.add_argument(
+        "--recommend-again",
+        type=Path,
+        metavar="FOLDER",
+        help="measure only the recommend stage and its baseline again, as --settle-again does",
+    )
     args = ap.parse_args(argv)
     os.environ["ALLIANCE_SOURCES"] = str(args.registry.resolve())
     if args.settle_again:
         return settle_again(args.settle_again.resolve(), args.days)
+    if args.recommend_again:
+        return recommend_again(args.recommend_again.resolve(), args.days)
     from alliance_pipeline.local.airflow_home import local_airflow_environ
     from alliance_pipeline.local.demo import local_landing
 
@@ -539,9 +554,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def settle_again(folder: Path, days: int) -> int:
-    """The settlement stage of a kept run measured again (e.g. after its process failed there),
-    its figures replacing the run's in the results file, marked as measured apart."""
+def _kept(folder: Path, days: int) -> tuple[dict, dict, Night]:
+    """(results, the folder's run in them, a Night on it) for measuring a kept run's stage
+    again in this process."""
     from alliance_pipeline.local.airflow_home import local_airflow_environ
 
     result = json.loads((RESULTS / "night.json").read_text())
@@ -551,19 +566,53 @@ def settle_again(folder: Path, days: int) -> int:
         "ALLIANCE_LAKE_ROOT": str(folder / "lake"),
         "ALLIANCE_WAREHOUSE_PATH": str(folder / "warehouse.duckdb"),
         "ALLIANCE_LANDING_BUCKET": "alliance-landing",
-        "ALLIANCE_S3_ENDPOINT": "http://127.0.0.1:9",  # settlement reads no S3
+        "ALLIANCE_S3_ENDPOINT": "http://127.0.0.1:9",  # neither stage reads S3
     }
     os.environ.update(local_airflow_environ(folder.parent / "airflow", overrides))
-    night = Night(scale, days, 7, folder, TreeMemory())
-    night.settlement(folder / "lake")
-    stage, base_row = night.stages["settlement"], night.baselines["settlement"]
-    stage["measured_apart"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    stage["ratio_to_baseline"] = round(stage["seconds"] / base_row["seconds"], 2)
-    run["stages"]["settlement"], run["baselines"]["settlement"] = stage, base_row
+    return result, run, Night(scale, days, 7, folder, TreeMemory())
+
+
+def _replace_stage(result: dict, run: dict, night: Night, stage: str, flag: str) -> None:
+    """A stage measured again replaces the run's figures, marked as measured apart."""
+    row, base_row = night.stages[stage], night.baselines[stage]
+    row["measured_apart"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    row["measured_apart_by"] = flag
+    if row["spark_submits"]:
+        overhead = run["spark_overhead"]["seconds"]
+        row["net_of_spark_overhead_s"] = round(row["seconds"] - row["spark_submits"] * overhead, 3)
+    if "failed" not in row and "failed" not in base_row:
+        row["ratio_to_baseline"] = round(row["seconds"] / base_row["seconds"], 2)
+    run["stages"][stage], run["baselines"][stage] = row, base_row
     run["night_s"] = round(sum(r["seconds"] for r in run["stages"].values()), 2)
     (RESULTS / "night.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
     (RESULTS / "night.md").write_text(night_report.markdown(result))
-    say(f"settlement at {scale:g} measured again: {stage['seconds']:.1f}s")
+    say(f"{stage} at {run['scale']:g} measured again: {row['seconds']:.1f}s")
+
+
+def settle_again(folder: Path, days: int) -> int:
+    """The settlement stage of a kept run measured again (e.g. after its process failed there),
+    its figures replacing the run's in the results file, marked as measured apart."""
+    result, run, night = _kept(folder, days)
+    night.settlement(folder / "lake")
+    _replace_stage(result, run, night, "settlement", "--settle-again")
+    return 0
+
+
+def recommend_again(folder: Path, days: int) -> int:
+    """The recommend stage of a kept run (and its baseline) measured again through the DAG's
+    own spark-submit, e.g. after a change to the job, replacing the run's figures."""
+    import jinja2
+
+    from alliance_pipeline.tasks import nightly
+
+    result, run, night = _kept(folder, days)
+    dag = nightly_dag()
+    args = [
+        jinja2.Template(a).render(**dag.user_defined_macros)
+        for a in nightly.spark_job_args(night.dt)
+    ]
+    night.recommend(folder / "lake", dag.get_task(SPARK_TASKS["recommend"]), args)
+    _replace_stage(result, run, night, "recommend", "--recommend-again")
     return 0
 
 

@@ -36,7 +36,8 @@ NOTES = (
 def _stage_row(name: str, s: dict, b: dict | None) -> str:
     failed = f" **failed**: {s['failed'][:160]}" if "failed" in s else ""
     if "measured_apart" in s:
-        failed += f" (measured again apart, {s['measured_apart']}: `--settle-again`)"
+        flag = s.get("measured_apart_by", "--settle-again")
+        failed += f" (measured again apart, {s['measured_apart']}: `{flag}`)"
     cells = [
         name + failed,
         f"{s['seconds']:.2f}",

@@ -120,8 +120,10 @@ def matrices(spark, scale: float, k: int):
 
 
 def run_spark(spark, tr, relevant, args, n_items):
+    from pyspark.sql import functions as F
+
     from alliance_pipeline.config import RecommendationConfig
-    from alliance_pipeline.recommendation import evaluate, metrics, train
+    from alliance_pipeline.recommendation import factor_scoring, metrics, train
 
     params = RecommendationConfig(
         rank=args.rank,
@@ -138,8 +140,9 @@ def run_spark(spark, tr, relevant, args, n_items):
     t0 = time.perf_counter()
     model.recommendForAllUsers(args.k).count()
     score_s = time.perf_counter() - t0
-    users = spark.createDataFrame([(int(u),) for u in relevant], ["user"])
-    top = evaluate.als_top_k(model, users, df.select("user", "item"), args.k, 50).toPandas()
+    seen = df.groupBy("user").agg(F.collect_list("item").alias("seen"))
+    users = spark.createDataFrame([(int(u),) for u in relevant], ["user"]).join(seen, "user")
+    top = factor_scoring.top_k_unseen(model, users, args.k, 50).toPandas()
     recs = dict(zip(top.user, top.rec, strict=True))
     pairs = [(recs.get(u, []), r) for u, r in relevant.items()]
     return fit_s, score_s, metrics.mean_metrics(pairs, args.k, n_items)

@@ -1,10 +1,13 @@
 """spark-submit jobs/recommend.py --dt YYYY-MM-DD --lake-root ROOT [--param key=value ...]
 
-Reads  clean/events (dt in the look-back window), clean/orders (dt <= dt), clean/catalog/dt=dt,
-       curated/persons/dt=dt, curated/person_segment/run_date=dt, curated/rec_index (earlier runs);
-       hive-partitioned: dt and source come from the folder names (lake.spark_io).
-Writes curated/rec_index/run_date=dt, curated/recommendations/run_date=dt,
-       curated/model_evaluation/run_date=dt (dynamic partition overwrite: a rerun replaces them).
+Reads  clean/events (dt in the look-back window), clean/catalog/dt=dt, curated/persons/dt=dt,
+       curated/person_segment/run_date=dt, the latest curated/rec_index and
+       curated/rec_order_state partitions before dt, and clean/orders delivered after that
+       state (every dt <= dt on the first night); hive-partitioned: dt and source come from the
+       folder names (lake.spark_io).
+Writes curated/rec_index/run_date=dt, curated/rec_order_state/run_date=dt,
+       curated/recommendations/run_date=dt, curated/model_evaluation/run_date=dt (dynamic
+       partition overwrite: a rerun replaces them).
 Parameters: the ``recommendation:`` section of config/pipeline.yml, ``--param`` overrides; the
        variants of the recommendation experiment running on dt (config/experiments.yml).
 """
@@ -16,13 +19,13 @@ import datetime
 import json
 import sys
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from alliance_pipeline.config import pipeline_config
 from alliance_pipeline.lake import paths, spark_io
-from alliance_pipeline.recommendation.indexing import INDEX_SCHEMA, latest_before
-from alliance_pipeline.recommendation.interactions import window_bounds
+from alliance_pipeline.recommendation.indexing import INDEX_SCHEMA
+from alliance_pipeline.recommendation.interactions import order_state, window_bounds
 from alliance_pipeline.recommendation.run import run
 from alliance_pipeline.recommendation.variants import running_experiment
 from alliance_pipeline.spark_session import job_session
@@ -55,6 +58,24 @@ def _write(df: DataFrame, root: str, dataset: str, dt: str) -> None:
     spark_io.overwrite_partitions(run, paths.path(dataset, root), "run_date")
 
 
+def _carried(spark: SparkSession, root: str, dataset: str, dt: str):
+    """(run_date, frame) of the latest partition of ``dataset`` before ``dt``; (None, None)
+    when there is none."""
+    day = spark_io.latest_before(spark, paths.path(dataset, root), "run_date", dt)
+    if day is None:
+        return None, None
+    return day, spark_io.read_partition(spark, root, dataset, run_date=day).drop("run_date")
+
+
+def _orders(spark: SparkSession, root: str, dt: str) -> DataFrame:
+    """Every order's latest version as of ``dt``: the carried state plus the orders delivered
+    after it (all of them when no night carried one)."""
+    day, carried = _carried(spark, root, paths.REC_ORDER_STATE, dt)
+    since = None if day is None else datetime.date.fromisoformat(day) + datetime.timedelta(days=1)
+    delivered = spark_io.read_clean(spark, root, "orders", since, datetime.date.fromisoformat(dt))
+    return order_state(carried, delivered)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     dt, root = args.dt.isoformat(), args.lake_root.rstrip("/")
@@ -65,20 +86,18 @@ def main(argv: list[str] | None = None) -> int:
     first, last = window_bounds(dt, params.lookback_days)
 
     events = spark_io.read_clean(spark, root, "events", first, last)
-    orders = spark_io.read_clean(spark, root, "orders", None, last)  # ownership: all history
+    orders = _orders(spark, root, dt).localCheckpoint()  # used by the run and written
     catalog = spark_io.read_clean(spark, root, "catalog", last, last)
     persons = spark_io.read_partition(spark, root, paths.PERSONS, dt=last)
     segments = spark_io.read_partition(spark, root, paths.PERSON_SEGMENT, run_date=last)
-    index_root = paths.path(paths.REC_INDEX, root)
-    previous = (
-        latest_before(spark_io.read_partitions(spark, index_root, [index_root]), dt)
-        if spark_io.exists(spark, index_root)
-        else spark.createDataFrame([], INDEX_SCHEMA)
-    )
+    _, previous = _carried(spark, root, paths.REC_INDEX, dt)
+    if previous is None:
+        previous = spark.createDataFrame([], INDEX_SCHEMA)
 
     experiment = running_experiment(args.dt)  # its variants get their own lists
     out = run(events, orders, catalog, persons, segments, previous, dt, params, experiment)
     _write(out.index, root, paths.REC_INDEX, dt)
+    _write(orders, root, paths.REC_ORDER_STATE, dt)
     _write(out.recommendations, root, paths.RECOMMENDATIONS, dt)
     _write(spark.createDataFrame(out.evaluation), root, paths.MODEL_EVALUATION, dt)
     spark_io.delete(spark, checkpoints)

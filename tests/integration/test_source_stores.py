@@ -72,6 +72,6 @@ def test_each_source_is_read_from_its_own_landing(registry):
 
 
 def test_each_partner_is_written_to_its_own_outbound(registry):
-    client, default_bucket = registry
+    _, default_bucket = registry
     assert outbound_of(source("moonbay"))[1] == OWN["outbound_bucket"]
     assert outbound_of(source("tidewave"))[1] == default_bucket

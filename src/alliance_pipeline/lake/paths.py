@@ -30,6 +30,8 @@ REC_INDEX = "curated/rec_index"
 RECOMMENDATIONS = "curated/recommendations"
 MODEL_EVALUATION = "curated/model_evaluation"
 CHECKPOINTS = "curated/_checkpoints"
+# what a recommendation night carries to the next: the latest version of every order
+REC_ORDER_STATE = "curated/rec_order_state"
 # what a settlement night carries to the next (settlement.carry)
 SETTLEMENT_FIRST_ORDERS = "curated/settlement_first_orders"
 SETTLEMENT_NEW_PERSONS = "curated/settlement_new_persons"

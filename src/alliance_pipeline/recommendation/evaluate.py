@@ -14,9 +14,10 @@ from __future__ import annotations
 import datetime
 
 from pyspark.ml.recommendation import ALSModel
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from alliance_pipeline.recommendation.factor_scoring import top_k_unseen
 from alliance_pipeline.recommendation.interactions import confidence, window_bounds
 
 METRICS = ("precision", "recall", "ndcg", "map")
@@ -33,37 +34,24 @@ def holdout_split(
     return train, holdout.select("person_key", "content_id")
 
 
-def _top(candidates: DataFrame, seen: DataFrame, k: int) -> DataFrame:
-    """(user, rec array<int>): best ``k`` unseen candidates (user, item, score) by score."""
-    w = Window.partitionBy("user").orderBy(F.col("score").desc(), F.col("item"))
-    ranked = (
-        candidates.join(seen, ["user", "item"], "left_anti")
-        .withColumn("pos", F.row_number().over(w))
-        .where(F.col("pos") <= k)
-    )
-    return ranked.groupBy("user").agg(
-        F.expr("transform(sort_array(collect_list(struct(pos, item))), s -> s.item)").alias("rec")
-    )
-
-
-def als_top_k(model: ALSModel, users: DataFrame, seen: DataFrame, k: int, pool: int) -> DataFrame:
-    recs = model.recommendForUserSubset(users.select("user"), k + pool)
-    candidates = recs.select("user", F.explode("recommendations").alias("r")).select(
-        "user", "r.item", F.col("r.rating").alias("score")
-    )
-    return _top(candidates, seen, k)
-
-
 def popularity(train: DataFrame) -> DataFrame:
     """(item, score): distinct persons per item in ``train`` (user, item)."""
     return train.groupBy("item").agg(F.countDistinct("user").cast("double").alias("score"))
 
 
-def popular_top_k(
-    train: DataFrame, users: DataFrame, seen: DataFrame, k: int, pool: int
-) -> DataFrame:
-    top = popularity(train).orderBy(F.col("score").desc(), F.col("item")).limit(k + pool)
-    return _top(users.select("user").crossJoin(top), seen, k)
+def popular_top_k(train: DataFrame, users: DataFrame, k: int, pool: int) -> DataFrame:
+    """``users`` (user, seen array<int>) -> (user, rec): the ``k + pool`` most popular items
+    (ties by item), less what the user has seen, cut to ``k``."""
+    top = (
+        popularity(train)
+        .orderBy(F.col("score").desc(), F.col("item"))
+        .limit(k + pool)
+        .agg(F.expr("transform(sort_array(collect_list(struct(-score, item))), s -> s.item)"))
+        .toDF("top")
+    )
+    return users.crossJoin(F.broadcast(top)).select(
+        "user", F.slice(F.array_except("top", "seen"), 1, k).alias("rec")
+    )
 
 
 def ranking_metrics(recs: DataFrame, relevant: DataFrame, k: int, catalog_size: int) -> dict:
@@ -115,15 +103,15 @@ def evaluate(
         holdout.select("user", "item")
         .distinct()
         .join(seen, ["user", "item"], "left_anti")
-        .join(seen.select("user").distinct(), "user")
         .groupBy("user")
         .agg(F.collect_set("item").alias("rel"))
+        .join(seen.groupBy("user").agg(F.collect_list("item").alias("seen")), "user")
     ).cache()
-    users = relevant.select("user")
+    users = relevant.select("user", "seen")
     results = []
     for name, recs in (
-        ("als", als_top_k(model, users, seen, k, pool)),
-        ("popularity", popular_top_k(train, users, seen, k, pool)),
+        ("als", top_k_unseen(model, users, k, pool)),
+        ("popularity", popular_top_k(train, users, k, pool)),
     ):
         results.append({"model": name, "k": k, **ranking_metrics(recs, relevant, k, catalog_size)})
     relevant.unpersist()

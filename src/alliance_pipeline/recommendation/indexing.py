@@ -2,7 +2,7 @@
 
 The index table (curated/rec_index/run_date={dt}/: entity, key, idx) holds every person_key
 (entity ``person``) and content_id (entity ``content``) ever indexed. A run starts from the
-latest earlier run's table, keeps every id, and appends new keys above the entity's maximum,
+latest earlier run's table (that one partition, found by its folder name), keeps every id, and appends new keys above the entity's maximum,
 numbered in key order, so a rerun of a date gives the same ids.
 
 Numbering without a one-partition window: keys fall into buckets by their first characters
@@ -24,13 +24,6 @@ INDEX_SCHEMA = T.StructType(
         T.StructField("idx", T.IntegerType(), False),
     ]
 )
-
-
-def latest_before(index_runs: DataFrame, dt: str) -> DataFrame:
-    """The index table of the latest run strictly before ``dt`` (input has a ``run_date``)."""
-    earlier = index_runs.where(F.col("run_date") < F.lit(dt).cast("date"))
-    last = earlier.agg(F.max("run_date").alias("run_date"))
-    return earlier.join(last, "run_date").select("entity", "key", "idx")
 
 
 # person_keys are hex HMACs: 2 characters make 256 even buckets (and 256² bucket pairs to sum

@@ -16,6 +16,17 @@ from pyspark.sql import functions as F
 from alliance_pipeline.settings import PLATFORM_TIMEZONE
 
 OWNING_STATUSES = ("paid", "partially_refunded")
+# The order state a night carries to the next (lake.paths.REC_ORDER_STATE): one row per order.
+ORDER_STATE_COLUMNS = (
+    "source",
+    "order_id",
+    "person_key",
+    "content_id",
+    "status",
+    "ordered_at",
+    "updated_at",
+    "dt",
+)
 
 
 def business_day(ts: Column) -> Column:
@@ -41,6 +52,16 @@ def latest_orders(orders: DataFrame) -> DataFrame:
         F.col("updated_at").desc(), F.col("dt").desc()
     )
     return orders.withColumn("_v", F.row_number().over(w)).where("_v = 1").drop("_v")
+
+
+def order_state(carried: DataFrame | None, delivered: DataFrame) -> DataFrame:
+    """The latest version of every order: ``carried`` (the state of an earlier night, None on
+    the first) updated with the orders ``delivered`` since (on the first night: all of them).
+    What a person owns and the purchases of the window come from it, so a night reads its own
+    orders and one state partition, never every night's orders."""
+    new = delivered.select(*ORDER_STATE_COLUMNS)
+    both = new if carried is None else carried.select(*ORDER_STATE_COLUMNS).unionByName(new)
+    return latest_orders(both)
 
 
 def owned(orders: DataFrame) -> DataFrame:

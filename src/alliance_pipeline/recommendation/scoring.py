@@ -1,7 +1,8 @@
-"""Top-N per person: ALS candidates (blocked ``recommendForUserSubset``, never a cross join of
-persons and items) for persons with enough history, their segment's popular items otherwise.
+"""Top-N per person: ALS lists for persons with enough history, their segment's popular items
+otherwise, both scored a batch of persons at a time (:mod:`.factor_scoring`: never a row per
+person and candidate, never a cross join of persons and items).
 
-Rules applied to every list by :func:`select_top_n`:
+Rules applied to every list:
 - content the person owns (a paid order) is never recommended;
 - an item is cross-brand for a person when the person's home source is neither its owner nor
   one of its co-brand partners;
@@ -16,10 +17,10 @@ from __future__ import annotations
 import math
 
 from pyspark.ml.recommendation import ALSModel
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from alliance_pipeline.recommendation.indexing import ids
+from alliance_pipeline.recommendation.factor_scoring import als_lists, popular_lists
 
 OUTPUT_COLUMNS = ("person_key", "rank", "content_id", "score", "item_source", "reason")
 ALL_PERSONS = "__all__"
@@ -43,81 +44,16 @@ def quota(n: int, share: float) -> int:
     return math.ceil(round(share * n, 9))
 
 
-def select_top_n(
-    candidates: DataFrame,
-    persons: DataFrame,
-    brands: DataFrame,
-    owned: DataFrame,
-    n: int,
-    share: float,
-) -> DataFrame:
-    """candidates (person_key, content_id, score) -> (person_key, rank, content_id, score,
-    item_source, cross_brand); persons (person_key, home_source, marketing_consent)."""
-    by_person = Window.partitionBy("person_key")
-    consent = F.coalesce(F.col("marketing_consent"), F.lit(False))
-    c = (
-        candidates.join(owned, ["person_key", "content_id"], "left_anti")
-        .join(persons.select("person_key", "home_source", "marketing_consent"), "person_key")
-        .join(brands, "content_id")
-        .withColumn(
-            "cross_brand",
-            F.coalesce(~F.array_contains("brands", F.col("home_source")), F.lit(False)),
-        )
-        .where(consent | ~F.col("cross_brand"))
-        .withColumn(
-            "group_rank",
-            F.row_number().over(
-                Window.partitionBy("person_key", "cross_brand").orderBy(
-                    F.col("score").desc(), "content_id"
-                )
-            ),
-        )
-        .withColumn(
-            "reserved",
-            F.col("cross_brand") & consent & (F.col("group_rank") <= F.lit(quota(n, share))),
-        )
-        .withColumn(
-            "rest_rank",
-            F.row_number().over(
-                Window.partitionBy("person_key", "reserved").orderBy(
-                    F.col("score").desc(), "content_id"
-                )
-            ),
-        )
-        .withColumn("n_reserved", F.sum(F.col("reserved").cast("int")).over(by_person))
-        .where(F.col("reserved") | (F.col("rest_rank") <= F.lit(n) - F.col("n_reserved")))
-    )
-    return c.select(
-        "person_key",
-        F.row_number().over(by_person.orderBy(F.col("score").desc(), "content_id")).alias("rank"),
-        "content_id",
-        F.col("score").cast("double").alias("score"),
-        "item_source",
-        "cross_brand",
-    )
+def segment_of() -> Column:
+    """A person's segment as a string, ``ALL_PERSONS`` without one."""
+    return F.coalesce(F.col("segment_id").cast("string"), F.lit(ALL_PERSONS)).alias("segment")
 
 
-def als_candidates(model: ALSModel, index: DataFrame, persons: DataFrame, pool: int) -> DataFrame:
-    """(person_key, content_id, score): the ``pool`` best items of each person in ``persons``."""
-    users = persons.join(ids(index, "person", "person_key", "user"), "person_key")
-    recs = model.recommendForUserSubset(users.select("user"), pool)
-    return (
-        recs.select("user", F.explode("recommendations").alias("r"))
-        .select("user", F.col("r.item").alias("item"), F.col("r.rating").alias("score"))
-        .join(users.select("user", "person_key"), "user")
-        .join(ids(index, "content", "content_id", "item"), "item")
-        .select("person_key", "content_id", "score")
-    )
-
-
-def segment_popular_candidates(
-    persons: DataFrame, segments: DataFrame, interactions: DataFrame, pool: int
-) -> DataFrame:
-    """(person_key, content_id, score) for ``persons`` from their segment's most popular items
-    (score: share of the segment's persons who touched the item); persons without a segment
-    get the popular items of everyone."""
-    seg = F.coalesce(F.col("segment_id").cast("string"), F.lit(ALL_PERSONS)).alias("segment")
-    members = segments.select("person_key", seg)
+def segment_popular(segments: DataFrame, interactions: DataFrame, pool: int) -> DataFrame:
+    """(segment, content_id, score): each segment's ``pool`` most popular items (score: share
+    of the segment's persons who touched the item; ties by content_id), and everyone's under
+    ``ALL_PERSONS`` (for persons without a segment)."""
+    members = segments.select("person_key", segment_of())
     touched = interactions.select("person_key", "content_id").distinct()
     by_segment = (
         touched.join(members, "person_key")
@@ -135,7 +71,7 @@ def segment_popular_candidates(
             .agg(F.count("*").alias("size"))
         )
     )
-    popular = (
+    return (
         by_segment.unionByName(overall.withColumn("segment", F.lit(ALL_PERSONS)))
         .join(sizes, "segment")
         .withColumn("score", F.col("persons") / F.col("size"))
@@ -146,11 +82,8 @@ def segment_popular_candidates(
             ),
         )
         .where(F.col("p") <= pool)
+        .select("segment", "content_id", "score")
     )
-    who = (
-        persons.select("person_key").join(segments, "person_key", "left").select("person_key", seg)
-    )
-    return who.join(popular, "segment").select("person_key", "content_id", "score")
 
 
 def recommend(
@@ -173,20 +106,21 @@ def recommend(
     content_id pairs), ``segment_popular`` (from ``interactions``, the window) otherwise."""
     history = trained.groupBy("person_key").agg(F.count("*").alias("items"))
     people = persons.select("person_key", "home_source", "marketing_consent")
-    warm = (
-        history.where(F.col("items") >= min_history)
-        .select("person_key")
-        .join(people.select("person_key"), "person_key")
-    )
-    cold = people.select("person_key").join(warm, "person_key", "left_anti")
+    warm = history.where(F.col("items") >= min_history).select("person_key")
     brands = item_brands(catalog)
-    parts = [("segment_popular", segment_popular_candidates(cold, segments, interactions, pool))]
+    q = quota(n, share)
+    cold = (
+        people.join(warm, "person_key", "left_anti")
+        .join(segments, "person_key", "left")
+        .select(*people.columns, segment_of())
+    )
+    popular = segment_popular(segments, interactions, pool)
+    out = popular_lists(cold, popular, brands, owned, n=n, quota=q).withColumn(
+        "reason", F.lit("segment_popular")
+    )
     if model is not None:  # None: no interaction in the window, so nobody is warm
-        parts.insert(0, ("als", als_candidates(model, index, warm, pool)))
-    out = None
-    for reason, cands in parts:
-        top = select_top_n(cands, people, brands, owned, n, share).withColumn(
-            "reason", F.lit(reason)
+        lists = als_lists(
+            model, index, people.join(warm, "person_key"), brands, owned, n=n, quota=q, pool=pool
         )
-        out = top if out is None else out.unionByName(top)
+        out = lists.withColumn("reason", F.lit("als")).unionByName(out)
     return out.select(*OUTPUT_COLUMNS, "cross_brand")
