@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, PositiveInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from alliance_pipeline import settings
 
@@ -126,6 +126,23 @@ class AlertsConfig(Section):
     slack_conn_id: str = "slack_alerts"
 
 
+class AudiencesConfig(Section):
+    # a campaign targets the segments whose mean predicted response is at least this multiple of
+    # the campaign's mean over all its eligible persons
+    min_segment_lift: float = Field(1.0, gt=0)
+    # upper edges of the predicted-rate bands written in the audience files
+    rate_bands: list[float] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
+    # objectives ranked by the predicted click rate; all others by the predicted order rate
+    click_objectives: list[str] = ["awareness"]
+
+    @field_validator("rate_bands")
+    @classmethod
+    def _increasing(cls, bands: list[float]) -> list[float]:
+        if not bands or bands != sorted(set(bands)) or bands[0] <= 0 or bands[-1] >= 1:
+            raise ValueError("rate_bands must be increasing rates between 0 and 1")
+        return bands
+
+
 class PipelineConfig(Section):
     privacy: PrivacyConfig = PrivacyConfig()
     recommendation: RecommendationConfig = RecommendationConfig()
@@ -133,6 +150,7 @@ class PipelineConfig(Section):
     segmentation: SegmentationConfig = SegmentationConfig()
     settlement: SettlementConfig = SettlementConfig()
     alerts: AlertsConfig = AlertsConfig()
+    audiences: AudiencesConfig = AudiencesConfig()
 
     @classmethod
     def from_yaml(cls, path: Path) -> PipelineConfig:

@@ -35,6 +35,9 @@ REC_ORDER_STATE = "curated/rec_order_state"
 # what a settlement night carries to the next (settlement.carry)
 SETTLEMENT_FIRST_ORDERS = "curated/settlement_first_orders"
 SETTLEMENT_NEW_PERSONS = "curated/settlement_new_persons"
+# the propensity job's scores per (person, running campaign) and the audiences built from them
+PROPENSITY_SCORES = "curated/propensity_scores"
+CAMPAIGN_AUDIENCE = "curated/campaign_audience"
 SEGMENT_REPORTS = "reports/segments"
 EXPERIMENT_REPORTS = "reports/experiments"
 DQ_REPORTS = "reports/dq"

@@ -1,0 +1,1 @@
+"""Marketing automation: partners' campaign audiences and how the targeted persons responded."""
