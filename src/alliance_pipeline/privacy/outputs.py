@@ -9,6 +9,11 @@ Shared: what leaves the platform, and the marts marked shareable (:data:`SHARED_
     partner_overlap   mart: persons known to both sources of a pair
     experiment_readout  mart: A/B readouts per experiment, variant and metric
     audience          ``{outbound_prefix}/audience/run_date=.../segment=*.csv`` + ``_summary.json``
+    campaign_audience ``{outbound_prefix}/campaign_audience/dt=.../campaign_id=.../audience.csv``
+                      + ``_manifest.json``, and ``…/dt=.../_summary.json``: the partner's own ids
+                      (its customers, consenting) with rank, segment label and rate band; the
+                      summary's persons per segment keep k
+    fct_campaign_response  mart: targeted audience against the rest, per campaign and day
     statements        ``{outbound_prefix}/statements/period=.../*.csv|html``: order lines are the
                       partner's own attributed conversions (the affiliate norm) and the aggregate
                       section sums those same lines; neither carries a count of persons
@@ -32,6 +37,7 @@ import json
 import re
 from collections.abc import Iterable
 
+from alliance_pipeline.marketing.campaign_audience import FILE_COLUMNS
 from alliance_pipeline.privacy.min_cell import below_k, min_cell_size
 from alliance_pipeline.registry import load_sources
 from alliance_pipeline.settlement.outbound import HEADER_FIGURES, PARTNER_LINE_COLUMNS
@@ -39,6 +45,13 @@ from alliance_pipeline.settlement.outbound import HEADER_FIGURES, PARTNER_LINE_C
 PSEUDONYMOUS_NOTE = "Internal, pseudonymous"
 # table -> its distinct-person count column
 SHARED_MARTS = {"partner_overlap": "persons", "experiment_readout": "persons"}
+# shared marts whose person counts are each withheld (NULL) below k, with no reconciling total
+SHARED_COUNT_MARTS = {
+    "fct_campaign_response": (
+        "targeted_persons", "targeted_clicked", "targeted_ordered",
+        "rest_persons", "rest_clicked", "rest_ordered",
+    ),
+}  # fmt: skip
 PSEUDONYMOUS_MARTS = (
     "fct_order",
     "fct_order_attribution",
@@ -110,10 +123,14 @@ def mart_violations(wh, k: int) -> list[str]:
     out = []
     for table, comment in sorted(mart_comments(wh).items()):
         name = f"mart.{table}"
-        if table not in SHARED_MARTS and table not in INTERNAL_MARTS:
+        if table not in SHARED_MARTS | SHARED_COUNT_MARTS and table not in INTERNAL_MARTS:
             out.append(f"{name}: neither shared nor internal (privacy/outputs.py)")
         if table in PSEUDONYMOUS_MARTS and not (comment or "").startswith(PSEUDONYMOUS_NOTE):
             out.append(f"{name}: person- or order-level mart whose comment does not say so")
+    for table, columns in SHARED_COUNT_MARTS.items():
+        name = f"mart.{table}"
+        rows = wh.query(f"SELECT {', '.join(columns)} FROM {name}")
+        out += count_violations(name, (c for r in rows for c in r), k)
     for table, column in SHARED_MARTS.items():
         name = f"mart.{table}"
         rows = wh.query(f'SELECT "{column}", suppressed_cells FROM {name}')
@@ -134,6 +151,18 @@ def audience_file_violations(key: str, body: str, k: int) -> list[str]:
         return [f"{key}: columns are not {AUDIENCE_COLUMNS}"]
     persons = AUDIENCE_COLUMNS.index("audience_persons")
     return count_violations(key, (r[persons] for r in rows[1:]), k)
+
+
+def campaign_audience_file_violations(key: str, body: str, k: int) -> list[str]:
+    if key.endswith("/_manifest.json"):
+        return []
+    if key.endswith("/_summary.json"):
+        persons = [s["persons"] for c in json.loads(body)["campaigns"] for s in c["segments"]]
+        return count_violations(key, persons, k)
+    rows = list(csv.reader(io.StringIO(body)))
+    if not rows or rows[0] != FILE_COLUMNS:
+        return [f"{key}: columns are not {FILE_COLUMNS}"]
+    return []
 
 
 def statement_file_violations(key: str, body: str) -> list[str]:
@@ -163,6 +192,8 @@ def outbound_violations(s3, bucket: str, k: int) -> list[str]:
             kind = key[len(src.outbound_prefix) + 1 :].split("/", 1)[0]
             if kind == "audience":
                 out += audience_file_violations(key, body, k)
+            elif kind == "campaign_audience":
+                out += campaign_audience_file_violations(key, body, k)
             elif kind == "statements":
                 out += statement_file_violations(key, body)
             else:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from alliance_pipeline.config import pipeline_config
+from alliance_pipeline.marketing.response import RESPONSE_COLUMNS, fill_campaign_daily
 from alliance_pipeline.privacy.min_cell import min_cell_size
 from alliance_pipeline.settlement import carry, frames
 from alliance_pipeline.settlement.carry import Carried, NewPersons
@@ -117,6 +118,7 @@ def marts(
         inputs.start,
         earlier_new,
     )
+    daily = daily.assign(**dict.fromkeys(RESPONSE_COLUMNS))  # filled from fct_campaign_response
     growth = pd.DataFrame.from_records(
         campaign_growth(new_persons, summary, k), columns=GROWTH_COLUMNS
     )
@@ -213,6 +215,7 @@ def run_settlement(wh, dt: str, lake_root: Path | str, k: int | None = None) -> 
             )
         for table, data in tables.items():
             _replace(tx, table, data, inputs.start)
+        fill_campaign_daily(tx)
         night = datetime.date.fromisoformat(dt)
         tx.replace_partition(
             "ops.settlement_night",
