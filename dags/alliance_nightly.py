@@ -12,6 +12,7 @@ run's data interval start; a run at 02:30 on the 24th processes the 23rd).
 | segments | `segmentation_features`, `segmentation_segment` (Spark), `publish_segments` | `mart.dim_segment`, `mart.person_segment`, `reports/segments/…/profile.html` |
 | recommendations | `recommend` (Spark), `publish_recommendations` (gate: ALS must beat popularity on NDCG@k), `write_audiences` | `mart.recommendation`, `mart.model_evaluation`, partner audience files |
 | money | `settle` | `mart.fct_order`, `mart.fct_settlement_line`, `mart.settlement_statement`, `mart.fct_campaign_daily`, `mart.campaign_growth`, dims |
+| marketing | `write_campaign_audiences` (after the propensity scores), `publish_campaign_response` (after `settle`) | partners' campaign audience files, `mart.fct_campaign_response`, response columns of `mart.fct_campaign_daily` |
 | experiments | `read_out_experiments` (after settlement and the published lists) | `mart.experiment_readout`, `reports/experiments/experiment_id=…/dt=…/readout.html` |
 | summary | `summarise` | `mart.pipeline_run`; fails the run naming the deliveries that did not pass |
 
@@ -202,6 +203,16 @@ def alliance_nightly():
         """Writes each partner's audience files to its outbound prefix."""
         return nightly.write_audiences(dt)
 
+    @task
+    def write_campaign_audiences(dt: str) -> list[dict]:
+        """Writes each campaign's audience file to its partner's outbound prefix: the partner's own consenting customers of the target segments, ranked by predicted response, with a manifest."""
+        return nightly.write_campaign_audiences(dt)
+
+    @task(multiple_outputs=False, outlets=assets.CAMPAIGN_RESPONSE_MARTS)
+    def publish_campaign_response(dt: str) -> int:
+        """Loads `mart.fct_campaign_response` (yesterday's targeted audience against the rest, per campaign) and copies it onto `mart.fct_campaign_daily`."""
+        return nightly.publish_campaign_response(dt)
+
     @task(multiple_outputs=False, pool="settlement", outlets=assets.SETTLEMENT_MARTS)
     def settle(dt: str) -> dict:
         """Settles partner revenue as of the night: order nets, attribution, statements of open periods, adjustments of closed ones; the money marts."""
@@ -258,11 +269,23 @@ def alliance_nightly():
     modelling >> features
     features >> segments >> [published_segments, recommend]
     recommend >> published_recs >> write_audiences(dt)
+    campaign_audiences = write_campaign_audiences(dt)
+    # propensity >> campaign_audiences  (wired with the propensity job)
+    published_segments >> campaign_audiences
+    response = publish_campaign_response(dt)
+    money >> response
     experiments = read_out_experiments(dt)
     [money, published_recs] >> experiments
-    [quality, identity, published_segments, published_recs, money, experiments] >> summarise(
-        dt, planned_reference, planned_facts
-    )
+    [
+        quality,
+        identity,
+        published_segments,
+        published_recs,
+        money,
+        experiments,
+        campaign_audiences,
+        response,
+    ] >> summarise(dt, planned_reference, planned_facts)
 
 
 alliance_nightly()

@@ -34,4 +34,5 @@ SETTLEMENT_MARTS = [
     )
 ]
 EXPERIMENT_MARTS = [mart("experiment_readout")]
+CAMPAIGN_RESPONSE_MARTS = [mart("fct_campaign_response"), mart("fct_campaign_daily")]
 QUALITY_MARTS = [mart("dq_result"), mart("quarantine_index")]

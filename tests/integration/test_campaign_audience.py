@@ -11,6 +11,7 @@ import pytest
 from alliance_pipeline.lake import paths
 from alliance_pipeline.lake.arrow_io import read_partition
 from alliance_pipeline.marketing import campaign_audience
+from alliance_pipeline.privacy import outputs
 from alliance_pipeline.privacy.min_cell import min_cell_size
 from alliance_pipeline.recommendation.sample import write_clean, write_curated
 
@@ -155,6 +156,8 @@ def test_a_partner_file_holds_its_own_consenting_customers_of_the_target_segment
         dtype={"source_user_id": str},
     )  # awareness: ranked by click rate, segment B
     assert set(tide["source_user_id"]) == {f"TW{i:04d}" for i in range(20, 40) if consents(i)}
+
+    assert outputs.outbound_violations(client, s3_bucket, k) == []  # the shared-output walk
 
     record = read_partition(root, paths.CAMPAIGN_AUDIENCE, dt=DS)
     moon = record[record["campaign_id"] == "CMP-moonbay-01"]

@@ -33,7 +33,8 @@ def _publish_overlap(wh, overlap: pd.DataFrame) -> None:
 def test_every_mart_classified_and_person_level_marts_say_they_are_pseudonymous(wh):
     comments = outputs.mart_comments(wh)
     assert set(outputs.PSEUDONYMOUS_MARTS) <= set(comments)
-    assert set(comments) == set(outputs.INTERNAL_MARTS) | set(outputs.SHARED_MARTS)
+    shared = set(outputs.SHARED_MARTS) | set(outputs.SHARED_COUNT_MARTS)
+    assert set(comments) == set(outputs.INTERNAL_MARTS) | shared
     assert outputs.mart_violations(wh, K) == []
     wh.execute("CREATE TABLE mart.new_report (partner_id TEXT, buyers BIGINT)")
     wh.execute("COMMENT ON TABLE mart.fct_order IS 'Orders.'")
@@ -101,4 +102,18 @@ def test_statement_files_hold_only_their_declared_sections():
     buyers = body.replace("Platform share\n", "Platform share,Distinct buyers\n")
     assert outputs.statement_file_violations(key, buyers) == [
         f"{key}: sections are not the declared statement figures and line columns"
+    ]
+
+
+def test_a_campaign_response_count_below_k_is_found(wh):
+    columns = wh.columns("mart.fct_campaign_response")
+    row = dict.fromkeys(columns) | {
+        "date": datetime.date(2026, 11, 23), "campaign_id": "CMP-1", "partner_id": "moonbay",
+        "audience_dt": datetime.date(2026, 11, 22), "targeted_persons": 40, "rest_persons": 0,
+    }  # fmt: skip
+    wh.replace_partition("mart.fct_campaign_response", {"date": row["date"]}, pd.DataFrame([row]))
+    assert outputs.mart_violations(wh, K) == []
+    wh.execute("UPDATE mart.fct_campaign_response SET targeted_clicked = 2")
+    assert outputs.mart_violations(wh, K) == [
+        f"mart.fct_campaign_response: 1 person count(s) below k={K}"
     ]

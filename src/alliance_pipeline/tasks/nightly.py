@@ -247,6 +247,24 @@ def write_audiences(dt: str) -> list[str]:
     return write(outbound_of, dt, lake_root(), recs)
 
 
+def write_campaign_audiences(dt: str) -> list[dict]:
+    """Each source's campaign audience files (its own consenting customers of the campaign's
+    target segments, ranked by predicted response) to its outbound prefix."""
+    from alliance_pipeline.marketing.campaign_audience import write_campaign_audiences as write
+    from alliance_pipeline.settings import lake_root
+
+    return [vars(f) for f in write(outbound_of, dt, lake_root())]
+
+
+def publish_campaign_response(dt: str) -> int:
+    """The night's response of yesterday's campaign audiences against the rest."""
+    from alliance_pipeline.marketing.response import publish_campaign_response as publish
+    from alliance_pipeline.settings import lake_root
+    from alliance_pipeline.warehouse import warehouse_from_airflow
+
+    return publish(warehouse_from_airflow(), dt, lake_root())
+
+
 def settle(dt: str) -> dict:
     from alliance_pipeline.settings import lake_root
     from alliance_pipeline.settlement.publish import run_settlement
