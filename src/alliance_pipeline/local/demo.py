@@ -85,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         say("Airflow: preparing the metadata database (SQLite) ...")
         migrate_metadata_db(env)
         results = [run_night(env, night, home) for night in nights]
+        copied = copy_outbound(client, overrides["ALLIANCE_LANDING_BUCKET"], home / "outbound")
+        say(f"Copied {copied} partner files (statements, audiences) to {home / 'outbound'}")
 
     os.environ.update(overrides)
     os.environ.setdefault("AIRFLOW__LOGGING__NAMESPACE_LEVELS", QUIET_LOGGERS)
@@ -119,6 +121,18 @@ def local_landing(home: Path) -> Generator[tuple[S3Endpoint, dict[str, str]]]:
         overrides["ALLIANCE_S3_ENDPOINT"] = endpoint.url
         ensure_bucket(endpoint.client(), overrides["ALLIANCE_LANDING_BUCKET"])
         yield endpoint, overrides
+
+
+def copy_outbound(client, bucket: str, to: Path) -> int:
+    """Everything the partners received (``outbound/``) out of the S3 server the demo stops."""
+    copied = 0
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="outbound/"):
+        for obj in page.get("Contents", []):
+            target = to / obj["Key"].removeprefix("outbound/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            client.download_file(bucket, obj["Key"], str(target))
+            copied += 1
+    return copied
 
 
 def run_night(env: dict[str, str], night: datetime.date, home: Path) -> tuple[str, bool, Path]:

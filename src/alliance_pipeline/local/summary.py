@@ -55,6 +55,29 @@ def print_summary(home: Path, results: list[tuple[str, bool, Path]]) -> None:
         "round(p_value, 3), verdict FROM mart.experiment_readout WHERE metric_role = 'primary' "
         "ORDER BY dt, experiment_id, variant",
     )
+    _print_section(
+        wh,
+        names,
+        "mart.person_segment",
+        "segments per night (persons keeping their segment id from the night before)",
+        "SELECT b.run_date, count(DISTINCT b.segment_id) AS segments, count(*) AS persons, "
+        "round(avg(CASE WHEN a.segment_id = b.segment_id THEN 1.0 "
+        "WHEN a.segment_id IS NOT NULL THEN 0.0 END), 3) AS kept_id "
+        "FROM mart.person_segment b LEFT JOIN mart.person_segment a "
+        "ON a.person_key = b.person_key AND a.run_date = b.run_date - 1 "
+        "GROUP BY b.run_date ORDER BY 1",
+    )
+    _print_section(
+        wh,
+        names,
+        "mart.fct_campaign_response",
+        "campaign response: persons targeted by the night before's audience file vs the rest "
+        "(clicked, ordered; NULL below k)",
+        "SELECT date, campaign_id, targeted_persons, targeted_clicked, targeted_ordered, "
+        "rest_persons, rest_clicked, rest_ordered FROM mart.fct_campaign_response "
+        "ORDER BY 1, 2",
+    )
+    _print_outbound(home / "outbound")
     experiments = zone("reports") / "experiments"
     if experiments.exists():
         print("experiment reports (one per experiment and night):")
@@ -71,6 +94,24 @@ def print_summary(home: Path, results: list[tuple[str, bool, Path]]) -> None:
         '\nQuery the marts: .venv/bin/python -c "import duckdb; '
         f"print(duckdb.connect('{warehouse}', read_only=True).sql('FROM mart.dim_source'))\""
     )
+
+
+def _print_outbound(outbound: Path) -> None:
+    """The files partners received, and the top of one campaign audience file."""
+    if not outbound.exists():
+        return
+    files = sorted(p for p in outbound.rglob("*") if p.is_file())
+    print(f"\npartner files (copied out of S3): {outbound}  ({len(files)} files)")
+    audiences = [p for p in files if p.name == "audience.csv" and "campaign_audience" in p.parts]
+    for path in audiences[:12]:
+        rows = sum(1 for _ in path.open(encoding="utf-8")) - 1
+        print(f"  {path.relative_to(outbound)}  {rows:,} customers")
+    if audiences:
+        print(f"first lines of {audiences[0].relative_to(outbound)}:")
+        for line in audiences[0].read_text(encoding="utf-8").splitlines()[:4]:
+            print(f"  {line}")
+    for path in (p for p in files if "statements" in p.parts and p.suffix == ".html"):
+        print(f"  {path.relative_to(outbound)}")
 
 
 def _print_section(wh, names: set[str], table: str, title: str, sql: str) -> None:
