@@ -15,17 +15,21 @@ in local mode (tests/integration/two_nights.py). Then, on the lake that run left
 
 from __future__ import annotations
 
+import io
 import shutil
 import uuid
 from decimal import Decimal
 from pathlib import Path
 
 import jinja2
+import pandas as pd
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
 
 from alliance_pipeline.lake import paths
+from alliance_pipeline.lake.arrow_io import read_partition
+from alliance_pipeline.marketing.campaign_audience import FILE_COLUMNS
 from alliance_pipeline.privacy.min_cell import min_cell_size
 from alliance_pipeline.privacy.outputs import mart_violations, walk_shared_outputs
 from alliance_pipeline.privacy.tasks import run_deidentify
@@ -137,10 +141,36 @@ def test_every_shared_output_keeps_k_and_internal_marts_say_pseudonymous(runs, s
     s3 = s3_endpoint.client()
     listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="outbound/").get("Contents", [])
     kinds = {o["Key"].split("/")[2] for o in listed}
-    assert {"audience", "statements"} <= kinds  # the walk has files to check
+    assert {"audience", "campaign_audience", "statements"} <= kinds  # the walk has files to check
     assert runs["duck"]["marts"]["partner_overlap"]
     assert walk_shared_outputs(runs["duck"]["wh"], s3, BUCKET) == []
     assert mart_violations(runs["pg"]["wh"], min_cell_size()) == []
+
+
+def test_campaign_audience_files_hold_only_their_partners_consenting_customers(runs, s3_endpoint):
+    """Each id in a partner's file is one that partner delivered, of a consenting person."""
+    lake, night = runs["duck"]["home"] / "lake", NIGHTS[-1].isoformat()
+    identity = read_partition(
+        lake, paths.PERSON_MAP, ["source", "source_user_id", "person_key"], dt=night
+    )
+    persons = read_partition(lake, paths.PERSONS, ["person_key", "marketing_consent"], dt=night)
+    consenting = set(persons.loc[persons["marketing_consent"], "person_key"])
+    s3 = s3_endpoint.client()
+    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="outbound/").get("Contents", [])
+    files = [o["Key"] for o in listed if o["Key"].endswith("/audience.csv")]
+    assert files, "no campaign audience file"
+    ids = 0
+    for key in files:
+        partner = key.split("/")[1]
+        own = identity[identity["source"] == partner]
+        allowed = set(own.loc[own["person_key"].isin(consenting), "source_user_id"])
+        body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        table = pd.read_csv(io.BytesIO(body), dtype={"source_user_id": str})
+        assert list(table.columns) == FILE_COLUMNS
+        assert set(table["source_user_id"]) <= allowed, key
+        assert table["rank"].tolist() == list(range(1, len(table) + 1))
+        ids += len(table)
+    assert ids > 0
 
 
 def test_bi_role_reads_marts_and_nothing_else(runs):

@@ -38,6 +38,8 @@ LAKE_ONLY_TASKS = frozenset(
         "segmentation_features",
         "segmentation_segment",
         "recommend",
+        "propensity",
+        "write_campaign_audiences",
     }
 )
 
