@@ -168,7 +168,7 @@ def test_campaign_audience_files_hold_only_their_partners_consenting_customers(r
         table = pd.read_csv(io.BytesIO(body), dtype={"source_user_id": str})
         assert list(table.columns) == FILE_COLUMNS
         assert set(table["source_user_id"]) <= allowed, key
-        assert table["rank"].tolist() == list(range(1, len(table) + 1))
+        assert table["rank"].is_monotonic_increasing  # best first (a person's ids share a rank)
         ids += len(table)
     assert ids > 0
 
