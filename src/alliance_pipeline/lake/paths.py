@@ -30,6 +30,12 @@ REC_INDEX = "curated/rec_index"
 RECOMMENDATIONS = "curated/recommendations"
 MODEL_EVALUATION = "curated/model_evaluation"
 CHECKPOINTS = "curated/_checkpoints"
+# conversion propensity (jobs/propensity.py): scores per (person, running campaign), the models
+# that passed the gate, the holdout evaluation and its reliability deciles
+PROPENSITY_SCORES = "curated/propensity_scores"
+PROPENSITY_MODEL = "curated/propensity_model"
+PROPENSITY_EVALUATION = "curated/propensity_evaluation"
+PROPENSITY_CALIBRATION = "curated/propensity_calibration"
 # what a recommendation night carries to the next: the latest version of every order
 REC_ORDER_STATE = "curated/rec_order_state"
 # what a settlement night carries to the next (settlement.carry)
