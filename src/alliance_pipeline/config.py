@@ -94,7 +94,9 @@ class PropensityConfig(Section):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.label_days < 1 or self.history_days < 1:
-            raise ValueError("propensity.lookback_days must exceed 2 x label_days (label_days >= 1)")
+            raise ValueError(
+                "propensity.lookback_days must exceed 2 x label_days (label_days >= 1)"
+            )
         if not self.candidates:
             raise ValueError("propensity.candidates must name at least one model")
         return self

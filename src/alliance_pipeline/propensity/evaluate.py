@@ -66,9 +66,7 @@ def _ranking(long: DataFrame) -> DataFrame:
         F.first("P").alias("positives"),
         F.first("N").alias("negatives"),
         F.sum(F.col("pos") * (F.col("N") - F.col("cum_neg") + 0.5 * F.col("neg"))).alias("_auc"),
-        F.sum(F.col("pos") * F.col("cum_pos") / (F.col("cum_pos") + F.col("cum_neg"))).alias(
-            "_ap"
-        ),
+        F.sum(F.col("pos") * F.col("cum_pos") / (F.col("cum_pos") + F.col("cum_neg"))).alias("_ap"),
     )
 
 
@@ -98,7 +96,9 @@ def metrics(long: DataFrame) -> tuple[list[dict], list[dict]]:
     """(one row per target and model, calibration rows), as plain dicts."""
     long = long.cache()
     calib = calibration(long).cache()
-    top = calib.where(F.col("decile") == DECILES).select(*GROUP, F.col("observed_rate").alias("_top"))
+    top = calib.where(F.col("decile") == DECILES).select(
+        *GROUP, F.col("observed_rate").alias("_top")
+    )
     both = (F.col("positives") > 0) & (F.col("negatives") > 0)
     rows = (
         _ranking(long)

@@ -207,9 +207,7 @@ def category_share() -> Column:
     return expr
 
 
-def assemble(
-    base: DataFrame, feats: DataFrame | None, segs: DataFrame | None
-) -> DataFrame:
+def assemble(base: DataFrame, feats: DataFrame | None, segs: DataFrame | None) -> DataFrame:
     """The model's columns: keys, CATEGORICAL, NUMERIC (nulls as 0 / ``unknown``)."""
     out = base
     if feats is not None:
@@ -217,8 +215,10 @@ def assemble(
     else:
         for c in (*PERSON_NUMERIC, *(f"share_{c}" for c in CATEGORIES)):
             out = out.withColumn(c, F.lit(None).cast("double"))
-    out = out.join(segs, "person_key", "left") if segs is not None else out.withColumn(
-        "segment", F.lit(None).cast("string")
+    out = (
+        out.join(segs, "person_key", "left")
+        if segs is not None
+        else out.withColumn("segment", F.lit(None).cast("string"))
     )
     out = out.withColumn("category_share", category_share())
     numeric = [

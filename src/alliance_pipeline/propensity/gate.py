@@ -14,7 +14,9 @@ from alliance_pipeline.propensity.train import TARGETS
 BASELINE = "baseline"
 
 
-def choose(rows: list[dict], candidates: tuple[str, ...], min_positives: int) -> tuple[str | None, str]:
+def choose(
+    rows: list[dict], candidates: tuple[str, ...], min_positives: int
+) -> tuple[str | None, str]:
     """(the chosen candidate or None, why) from evaluation rows (target, model, positives,
     roc_auc)."""
     by = {(r["target"], r["model"]): r for r in rows}
@@ -22,15 +24,18 @@ def choose(rows: list[dict], candidates: tuple[str, ...], min_positives: int) ->
         base = by.get((t, BASELINE))
         if base is None or (base["positives"] or 0) < min_positives or base["roc_auc"] is None:
             have = 0 if base is None else base["positives"] or 0
-            return None, f"too little to judge: {have} holdout {t}(s), fewer than {min_positives} or no negatives"
+            return (
+                None,
+                f"too little to judge: {have} holdout {t}(s), fewer than {min_positives} or no negatives",
+            )
     passed, verdicts = {}, []
     for c in candidates:
-        aucs = {t: by[(t, c)]["roc_auc"] for t in TARGETS if (t, c) in by}
+        aucs = {t: by[t, c]["roc_auc"] for t in TARGETS if (t, c) in by}
         beats = all(
-            aucs.get(t) is not None and aucs[t] > by[(t, BASELINE)]["roc_auc"] for t in TARGETS
+            aucs.get(t) is not None and aucs[t] > by[t, BASELINE]["roc_auc"] for t in TARGETS
         )
         text = ", ".join(
-            f"{t} {aucs[t]:.4f} vs {by[(t, BASELINE)]['roc_auc']:.4f}"
+            f"{t} {aucs[t]:.4f} vs {by[t, BASELINE]['roc_auc']:.4f}"
             for t in TARGETS
             if aucs.get(t) is not None
         )

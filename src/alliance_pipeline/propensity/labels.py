@@ -25,7 +25,10 @@ def with_labels(
 ) -> DataFrame:
     """``pairs_at`` (person_key, campaign_id, horizon_end, ...) with ``click`` and ``order``
     (0.0 / 1.0). ``events`` and ``orders`` carry ``day`` (features.with_day, orders_placed)."""
-    first, last = F.lit(day + datetime.timedelta(days=1)), F.lit(day + datetime.timedelta(days=label_days))
+    first, last = (
+        F.lit(day + datetime.timedelta(days=1)),
+        F.lit(day + datetime.timedelta(days=label_days)),
+    )
     horizon = pairs_at.select("person_key", "campaign_id", "horizon_end")
     clicks = (
         events.where(

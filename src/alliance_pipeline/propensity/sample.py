@@ -52,7 +52,9 @@ def write_clean(world: World, root: Path) -> None:
     keys = person_keys(world)
     for sid, members in world.members.items():
         member_keys = pa.array(keys[members.person], pa.string())
-        datasets = [d for d in DATASETS if d in next(s for s in world.sources if s.id == sid).datasets]
+        datasets = [
+            d for d in DATASETS if d in next(s for s in world.sources if s.id == sid).datasets
+        ]
         for k, day in enumerate(world.dates):
             for name in datasets:
                 table = tables.BUILDERS[name](world, sid, k)

@@ -14,7 +14,15 @@ from pyspark.sql import functions as F
 
 from alliance_pipeline.propensity.train import TARGETS
 
-COLUMNS = ("person_key", "campaign_id", "partner_id", "p_click", "p_order", "model_version", "model")
+COLUMNS = (
+    "person_key",
+    "campaign_id",
+    "partner_id",
+    "p_click",
+    "p_order",
+    "model_version",
+    "model",
+)
 
 
 def campaign_rates(labelled: DataFrame) -> tuple[DataFrame, dict[str, float]]:
