@@ -3,6 +3,7 @@ generator world with its planted campaign response (generator/responses.py)."""
 
 import datetime
 import importlib.util
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,9 @@ from alliance_pipeline.generator.config import GeneratorConfig
 from alliance_pipeline.generator.world import build_world
 from alliance_pipeline.lake import paths
 from alliance_pipeline.propensity import evaluate, gate, sample
-from alliance_pipeline.settings import JOBS_DIR
+from alliance_pipeline.propensity.publish import publish_propensity
+from alliance_pipeline.settings import JOBS_DIR, MIGRATIONS_DIR
+from alliance_pipeline.warehouse import open_warehouse
 from tests.lake_rows import parquet_rows
 
 pytestmark = [pytest.mark.unit, pytest.mark.spark]
@@ -151,3 +154,33 @@ def test_job_finds_the_planted_response_covers_the_contract_reruns_and_keeps_a_g
     assert {d: parquet_rows(paths.path(d, root)) for d in written} == written
     assert not paths.partition(paths.PROPENSITY_MODEL, root, run_date=nxt).exists()
     assert paths.partition(paths.PROPENSITY_MODEL, root, run_date=DT).exists()
+
+
+def test_publish_loads_the_evaluation_and_deciles_and_a_rerun_replaces_them(tmp_path):
+    root = tmp_path / "lake"
+    evaluation = pd.DataFrame(
+        {"target": ["click", "click"], "model": ["baseline", "gbt"], "pairs": [100, 100],
+         "positives": [9, 9], "roc_auc": [0.6, 0.7], "pr_auc": [0.1, 0.2], "log_loss": [0.3, 0.2],
+         "top_decile_lift": [1.5, 2.5], "chosen": [False, True], "published": [True, True],
+         "reason": ["gbt chosen"] * 2, "scoring_model": ["gbt"] * 2,
+         "scoring_model_version": [DT] * 2, "params": ["{}"] * 2}
+    )  # fmt: skip
+    calibration = pd.DataFrame(
+        {"target": "click", "model": "gbt", "decile": range(1, 11), "pairs": 10,
+         "mean_predicted": np.linspace(0, 0.9, 10), "observed_rate": np.linspace(0, 0.9, 10)}
+    )  # fmt: skip
+    sample.write_curated(root, paths.PROPENSITY_EVALUATION, evaluation, run_date=DT)
+    sample.write_curated(root, paths.PROPENSITY_CALIBRATION, calibration, run_date=DT)
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    for f in (*MIGRATIONS_DIR.glob("001_*.sql"), *MIGRATIONS_DIR.glob("72?_*.sql")):
+        shutil.copy(f, migrations)
+    wh = open_warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    wh.migrate(migrations)
+    for _ in range(2):
+        result = publish_propensity(wh, DT, root)
+    assert result == {"published": True, "reason": "gbt chosen", "scoring_model": "gbt", "rows": 2}
+    got = wh.query_df("SELECT * FROM mart.propensity_evaluation ORDER BY model")
+    assert list(got.model) == ["baseline", "gbt"] and list(got.roc_auc) == [0.6, 0.7]
+    assert str(got.scoring_model_version[0]) == DT
+    assert wh.query_df("SELECT count(*) AS n FROM mart.propensity_calibration").n[0] == 10
