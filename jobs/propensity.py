@@ -21,7 +21,6 @@ import sys
 
 from pyspark.ml import PipelineModel
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from alliance_pipeline.config import pipeline_config
@@ -78,8 +77,8 @@ def _kept(spark: SparkSession, root: str, dt: str) -> Kept | None:
 
 
 def _write(df: DataFrame, root: str, dataset: str, key: str, dt: str) -> None:
-    spark_io.overwrite_partitions(df.withColumn(key, F.lit(dt).cast("date")),
-                                  paths.path(dataset, root), key)  # fmt: skip
+    """Replace the partition ``key=dt`` of ``dataset`` whole, even with no rows."""
+    spark_io.overwrite_dir(df, paths.partition(dataset, root, **{key: dt}))
 
 
 def main(argv: list[str] | None = None) -> int:
