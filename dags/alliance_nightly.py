@@ -11,6 +11,7 @@ run's data interval start; a run at 02:30 on the 24th processes the 23rd).
 | privacy | `deidentify` (Spark), `publish_identity` | clean zone, `curated/persons`, `mart.partner_overlap` |
 | segments | `segmentation_features`, `segmentation_segment` (Spark), `publish_segments` | `mart.dim_segment`, `mart.person_segment`, `reports/segments/…/profile.html` |
 | recommendations | `recommend` (Spark), `publish_recommendations` (gate: ALS must beat popularity on NDCG@k), `write_audiences` | `mart.recommendation`, `mart.model_evaluation`, partner audience files |
+| propensity | `propensity` (Spark; gate: a candidate must beat each campaign's rate on ROC AUC, else the last good model scores), `publish_propensity` | `curated/propensity_scores`, `mart.propensity_evaluation`, `mart.propensity_calibration` |
 | money | `settle` | `mart.fct_order`, `mart.fct_settlement_line`, `mart.settlement_statement`, `mart.fct_campaign_daily`, `mart.campaign_growth`, dims |
 | marketing | `write_campaign_audiences` (after the propensity scores), `publish_campaign_response` (after `settle`) | partners' campaign audience files, `mart.fct_campaign_response`, response columns of `mart.fct_campaign_daily` |
 | experiments | `read_out_experiments` (after settlement and the published lists) | `mart.experiment_readout`, `reports/experiments/experiment_id=…/dt=…/readout.html` |
@@ -198,6 +199,11 @@ def alliance_nightly():
         """Gate and load: the night's lists reach `mart.recommendation` only if ALS beats popularity on NDCG@k; `mart.model_evaluation` either way."""
         return nightly.publish_recommendations(dt)
 
+    @task(multiple_outputs=False, outlets=assets.PROPENSITY_MARTS)
+    def publish_propensity(dt: str) -> dict:
+        """Loads the propensity run's holdout evaluation and gate decision into `mart.propensity_evaluation` and its reliability deciles into `mart.propensity_calibration`."""
+        return nightly.publish_propensity(dt)
+
     @task
     def write_audiences(dt: str) -> list[str]:
         """Writes each partner's audience files to its outbound prefix."""
@@ -256,6 +262,11 @@ def alliance_nightly():
         "recommend.py",
         "Spark: ALS recommendations and their holdout evaluation (`jobs/recommend.py`).",
     )
+    propensity = spark_job(
+        "propensity",
+        "propensity.py",
+        "Spark: click and order propensity per (person, running campaign): logistic regression and gradient-boosted trees trained on a time split, judged against each campaign's rate, the last good model kept when none beats it (`jobs/propensity.py`).",
+    )
     published_recs = publish_recommendations(dt)
     money = settle(dt)
     identity = publish_identity(dt)
@@ -267,11 +278,12 @@ def alliance_nightly():
     warehouse >> reference >> facts >> [quality, publishing]
     publishing >> clean >> [identity, money, modelling]
     modelling >> features
-    features >> segments >> [published_segments, recommend]
+    features >> segments >> [published_segments, recommend, propensity]
+    published_propensity = publish_propensity(dt)
+    propensity >> published_propensity
     recommend >> published_recs >> write_audiences(dt)
     campaign_audiences = write_campaign_audiences(dt)
-    # propensity >> campaign_audiences  (wired with the propensity job)
-    published_segments >> campaign_audiences
+    [propensity, published_segments] >> campaign_audiences
     response = publish_campaign_response(dt)
     money >> response
     experiments = read_out_experiments(dt)
@@ -281,6 +293,7 @@ def alliance_nightly():
         identity,
         published_segments,
         published_recs,
+        published_propensity,
         money,
         experiments,
         campaign_audiences,

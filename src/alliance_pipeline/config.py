@@ -75,6 +75,33 @@ class RecommendationConfig(Section):
         return self
 
 
+class PropensityConfig(Section):
+    lookback_days: int = 56
+    label_days: int = 7
+    candidates: tuple[Literal["logistic_regression", "gbt"], ...] = ("logistic_regression", "gbt")
+    reg_param: float = 0.01
+    max_iter: int = 100
+    gbt_max_iter: int = 30
+    gbt_max_depth: int = 4
+    seed: int = 42
+    min_positives: int = 5
+
+    @property
+    def history_days(self) -> int:
+        """Days of history behind each cut-off's features."""
+        return self.lookback_days - 2 * self.label_days
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.label_days < 1 or self.history_days < 1:
+            raise ValueError(
+                "propensity.lookback_days must exceed 2 x label_days (label_days >= 1)"
+            )
+        if not self.candidates:
+            raise ValueError("propensity.candidates must name at least one model")
+        return self
+
+
 class RowCountBand(Section):
     trailing_nights: int = 7
     min_history_nights: int = 3
@@ -146,6 +173,7 @@ class AudiencesConfig(Section):
 class PipelineConfig(Section):
     privacy: PrivacyConfig = PrivacyConfig()
     recommendation: RecommendationConfig = RecommendationConfig()
+    propensity: PropensityConfig = PropensityConfig()
     validation: ValidationConfig = ValidationConfig()
     segmentation: SegmentationConfig = SegmentationConfig()
     settlement: SettlementConfig = SettlementConfig()

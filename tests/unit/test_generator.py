@@ -297,3 +297,32 @@ def test_a_partner_added_to_the_registry_gets_data_without_code(tmp_path):
     assert sorted(p.name for p in (out / "partners/orchid").iterdir()) == sorted(
         ["users", "events", "orders", "campaign_delivery"]
     )
+
+
+def test_planted_campaign_response_only_adds_partner_clicks_and_orders():
+    """generator/responses.py draws from its own stream: a seed's other rows stay as they were."""
+    import dataclasses
+
+    import numpy as np
+
+    from alliance_pipeline.contracts import EVENT_TYPES
+    from alliance_pipeline.generator.world import build_world
+
+    cfg = GeneratorConfig(persons=800, days=10, end_date=END, seed=3)
+    planted, plain = build_world(cfg), build_world(dataclasses.replace(cfg, campaign_response=0))
+    added_clicks = 0
+    for sid, ev in planted.events.items():
+        partner = planted.profiles[sid].source.kind == "partner"
+        for new, old, key in ((ev, plain.events[sid], "seq"),
+                              (planted.orders[sid], plain.orders[sid], "order_no")):  # fmt: skip
+            kept = np.isin(getattr(new, key), getattr(old, key))
+            for f in dataclasses.fields(old):
+                assert np.array_equal(np.asarray(getattr(new, f.name))[kept],
+                                      np.asarray(getattr(old, f.name))), (sid, f.name)  # fmt: skip
+            assert partner or kept.all()
+        extra = ~np.isin(ev.seq, plain.events[sid].seq)
+        assert (ev.etype[extra] == EVENT_TYPES.index("click")).all()
+        owners = np.array(planted.campaigns.partner_id)[ev.campaign[extra]]
+        assert (owners == sid).all()
+        added_clicks += int(extra.sum())
+    assert added_clicks > 100

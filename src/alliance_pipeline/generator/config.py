@@ -29,6 +29,9 @@ class GeneratorConfig:
     experiments: Path | str | None = None  # None: config/experiments.yml
     exposure_share: float = 0.5  # platform members exposed to each running experiment
     planted_lift: float = 0.08  # more orders after exposure in each experiment's first treatment
+    campaign_response: float = (
+        1.0  # scale of the planted campaign clicks (generator.responses); 0: none
+    )
 
     @property
     def dates(self) -> list[datetime.date]:

@@ -11,6 +11,7 @@ from alliance_pipeline.experiments.registry import Experiment, load_experiments
 from alliance_pipeline.generator import activity as act
 from alliance_pipeline.generator import experiments as exps
 from alliance_pipeline.generator import platform_data as pdata
+from alliance_pipeline.generator import responses
 from alliance_pipeline.generator.config import GeneratorConfig, SourceProfile, profile, source_rng
 from alliance_pipeline.generator.people import (
     Members,
@@ -91,6 +92,18 @@ def build_world(cfg: GeneratorConfig) -> World:
             cfg.orders_per_person_day / per_member,
         )
         delivery[p.source.id] = act.campaign_delivery(rng, campaigns, p.source.id, window)
+        if p.source.kind == "partner":
+            events[p.source.id], orders[p.source.id] = responses.respond(
+                source_rng(cfg.seed, p.source.id, "responses"),
+                members[p.source.id],
+                persons,
+                catalog,
+                campaigns,
+                window,
+                events[p.source.id],
+                orders[p.source.id],
+                cfg.campaign_response,
+            )
     experiments = exps.in_window(load_experiments(cfg.experiments), cfg.dates)
     exposures = exps.no_exposures()
     if platform_id in members:

@@ -30,13 +30,18 @@ REC_INDEX = "curated/rec_index"
 RECOMMENDATIONS = "curated/recommendations"
 MODEL_EVALUATION = "curated/model_evaluation"
 CHECKPOINTS = "curated/_checkpoints"
+# conversion propensity (jobs/propensity.py): scores per (person, running campaign), the models
+# that passed the gate, the holdout evaluation and its reliability deciles
+PROPENSITY_SCORES = "curated/propensity_scores"
+PROPENSITY_MODEL = "curated/propensity_model"
+PROPENSITY_EVALUATION = "curated/propensity_evaluation"
+PROPENSITY_CALIBRATION = "curated/propensity_calibration"
 # what a recommendation night carries to the next: the latest version of every order
 REC_ORDER_STATE = "curated/rec_order_state"
 # what a settlement night carries to the next (settlement.carry)
 SETTLEMENT_FIRST_ORDERS = "curated/settlement_first_orders"
 SETTLEMENT_NEW_PERSONS = "curated/settlement_new_persons"
-# the propensity job's scores per (person, running campaign) and the audiences built from them
-PROPENSITY_SCORES = "curated/propensity_scores"
+# the audiences built from the propensity scores (marketing.campaign_audience)
 CAMPAIGN_AUDIENCE = "curated/campaign_audience"
 SEGMENT_REPORTS = "reports/segments"
 EXPERIMENT_REPORTS = "reports/experiments"

@@ -68,6 +68,8 @@ INTERNAL_MARTS = (
     "quarantine_index",
     "dim_segment",
     "model_evaluation",
+    "propensity_evaluation",
+    "propensity_calibration",
     "settlement_statement",
     "fct_campaign_daily",
     "campaign_growth",

@@ -235,6 +235,16 @@ def publish_recommendations(dt: str) -> dict:
     return {"published": result.published, "reason": result.reason, "rows": result.rows}
 
 
+def publish_propensity(dt: str) -> dict:
+    """Load the propensity run's evaluation and reliability deciles; the gate's decision (which
+    model scores curated/propensity_scores) was the Spark job's."""
+    from alliance_pipeline.propensity.publish import publish_propensity as publish
+    from alliance_pipeline.settings import lake_root
+    from alliance_pipeline.warehouse import warehouse_from_airflow
+
+    return publish(warehouse_from_airflow(), dt, lake_root())
+
+
 def write_audiences(dt: str) -> list[str]:
     """De-identified audience files (counts per segment and item) to each partner's outbound prefix."""
     from alliance_pipeline.recommendation.audience import write_audiences as write
