@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -54,6 +55,7 @@ def spark_session(master: str):
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.ui.enabled", "false")
         .config("spark.driver.memory", "2g")
+        .config("spark.pyspark.python", sys.executable)  # Arrow batches: this venv's pandas
         .getOrCreate()
     )
 
@@ -142,7 +144,7 @@ def run_spark(spark, tr, relevant, args, n_items):
     score_s = time.perf_counter() - t0
     seen = df.groupBy("user").agg(F.collect_list("item").alias("seen"))
     users = spark.createDataFrame([(int(u),) for u in relevant], ["user"]).join(seen, "user")
-    top = factor_scoring.top_k_unseen(model, users, args.k, 50).toPandas()
+    top = factor_scoring.top_k_unseen(model, users, args.k).toPandas()
     recs = dict(zip(top.user, top.rec, strict=True))
     pairs = [(recs.get(u, []), r) for u, r in relevant.items()]
     return fit_s, score_s, metrics.mean_metrics(pairs, args.k, n_items)
