@@ -44,7 +44,7 @@ class TuningConfig(Section):
     alphas: list[float] = [1.0, 10.0]
 
     @model_validator(mode="after")
-    def _grid(self) -> Self:
+    def _consistent(self) -> Self:
         if self.every_days < 0:
             raise ValueError("recommendation.tuning.every_days must be 0 (never) or more")
         if not (self.ranks and self.reg_params and self.alphas):

@@ -11,7 +11,7 @@ import pytest
 from pyspark.sql import Row, Window
 from pyspark.sql import functions as F
 
-from alliance_pipeline.config import RecommendationConfig
+from alliance_pipeline.config import RecommendationConfig, TuningConfig
 from alliance_pipeline.lake import paths
 from alliance_pipeline.recommendation import (
     evaluate,
@@ -217,13 +217,14 @@ def test_spark_metrics_use_the_numpy_definitions(spark):
 WINDOW_LOGGER = "org.apache.spark.sql.execution.window.WindowExec"
 
 
+@pytest.mark.timeout(600)  # one run of the recommender: minutes on a loaded machine
 def test_the_run_plans_no_window_without_a_partition(spark):
     """Spark warns when it plans a window over all rows (one task gets every row)."""
     with jvm_log(spark, WINDOW_LOGGER) as control:
         spark.range(3).select(F.row_number().over(Window.orderBy("id"))).collect()
     assert any("No Partition Defined" in m for m in control)  # the warning is seen
 
-    s = planted(DS, persons=30, items=12)
+    s = planted(DS, persons=30, items=30)
     frame = lambda df: spark.createDataFrame(df)  # ruff: ignore[lambda-assignment]
     orders = s.orders[
         [
@@ -237,8 +238,14 @@ def test_the_run_plans_no_window_without_a_partition(spark):
             "dt",
         ]
     ]
-    params = RecommendationConfig(
-        lookback_days=60, holdout_days=7, rank=2, max_iter=1, k=3, top_n=3
+    params = RecommendationConfig(  # a one-point tuning grid: the search plans windows too
+        lookback_days=60,
+        holdout_days=7,
+        rank=2,
+        max_iter=1,
+        k=3,
+        top_n=3,
+        tuning=TuningConfig(validation_days=7, ranks=[2], reg_params=[0.1], alphas=[1.0]),
     )
     with jvm_log(spark, WINDOW_LOGGER) as warnings:
         out = run(
