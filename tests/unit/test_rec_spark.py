@@ -348,12 +348,15 @@ def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tm
     owned = set(zip(sample.orders.person_key, sample.orders.content_id, strict=True))
     engaged = set(zip(sample.events.person_key, sample.events.content_id, strict=True))
     assert not (owned | engaged) & set(zip(recs.person_key, recs.content_id, strict=True))
+    # the planted taste groups, not global popularity: a list holds as many of the person's
+    # own-group items as are left to them (seen and owned ones are excluded)
     als = recs[recs.reason == "als"]
-    in_group = [
-        sample.item_group[c] == sample.person_group[p]
-        for p, c in zip(als.person_key, als.content_id, strict=True)
-    ]
-    assert sum(in_group) / len(in_group) > 0.6  # the planted taste groups, not global popularity
+    taken = owned | engaged
+    groups = pd.Series(sample.item_group)
+    for p, got in als.groupby("person_key").content_id:
+        left = {c for c in groups.index[groups == sample.person_group[p]] if (p, c) not in taken}
+        mine = sum(c in left for c in got)
+        assert mine >= min(len(left), len(got)) - 1, p  # the model may miss one
 
     # the next night: a model made worse on purpose must not replace the published lists
     nxt = "2026-11-24"
