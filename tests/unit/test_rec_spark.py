@@ -353,10 +353,12 @@ def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tm
     als = recs[recs.reason == "als"]
     taken = owned | engaged
     groups = pd.Series(sample.item_group)
+    mine = possible = 0
     for p, got in als.groupby("person_key").content_id:
         left = {c for c in groups.index[groups == sample.person_group[p]] if (p, c) not in taken}
-        mine = sum(c in left for c in got)
-        assert mine >= min(len(left), len(got)) - 1, p  # the model may miss one
+        mine += sum(c in left for c in got)
+        possible += min(len(left), len(got))
+    assert mine / possible > 0.6  # the quota's cross-brand places may take some
 
     # the next night: a model made worse on purpose must not replace the published lists
     nxt = "2026-11-24"
