@@ -1,11 +1,12 @@
 """spark-submit jobs/recommend.py --dt YYYY-MM-DD --lake-root ROOT [--param key=value ...]
 
 Reads  clean/events (dt in the look-back window), clean/catalog/dt=dt, curated/persons/dt=dt,
-       curated/person_segment/run_date=dt, the latest curated/rec_index and
-       curated/rec_order_state partitions before dt, and clean/orders delivered after that
+       curated/person_segment/run_date=dt, the latest curated/rec_index, curated/rec_tuning
+       and curated/rec_order_state partitions before dt, and clean/orders delivered after that
        state (every dt <= dt on the first night); hive-partitioned: dt and source come from the
        folder names (lake.spark_io).
 Writes curated/rec_index/run_date=dt, curated/rec_order_state/run_date=dt,
+       curated/rec_tuning/run_date=dt (the hyper-parameters used: recommendation.tuning),
        curated/recommendations/run_date=dt, curated/model_evaluation/run_date=dt (dynamic
        partition overwrite: a rerun replaces them).
 Parameters: the ``recommendation:`` section of config/pipeline.yml, ``--param`` overrides; the
@@ -27,6 +28,7 @@ from alliance_pipeline.lake import paths, spark_io
 from alliance_pipeline.recommendation.indexing import INDEX_SCHEMA
 from alliance_pipeline.recommendation.interactions import order_state, window_bounds
 from alliance_pipeline.recommendation.run import run
+from alliance_pipeline.recommendation.tuning import TUNING_SCHEMA
 from alliance_pipeline.recommendation.variants import running_experiment
 from alliance_pipeline.spark_session import job_session
 
@@ -94,10 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     if previous is None:
         previous = spark.createDataFrame([], INDEX_SCHEMA)
 
+    _, tuning = _carried(spark, root, paths.REC_TUNING, dt)
+    chosen = None if tuning is None else tuning.where("chosen").first().asDict()
+
     experiment = running_experiment(args.dt)  # its variants get their own lists
-    out = run(events, orders, catalog, persons, segments, previous, dt, params, experiment)
+    out = run(events, orders, catalog, persons, segments, previous, dt, params, experiment, chosen)
     _write(out.index, root, paths.REC_INDEX, dt)
     _write(orders, root, paths.REC_ORDER_STATE, dt)
+    columns = [f.name for f in spark.createDataFrame([], TUNING_SCHEMA).schema]
+    tuned = [tuple(r[c] for c in columns) for r in out.tuning]
+    _write(spark.createDataFrame(tuned, TUNING_SCHEMA), root, paths.REC_TUNING, dt)
     _write(out.recommendations, root, paths.RECOMMENDATIONS, dt)
     _write(spark.createDataFrame(out.evaluation), root, paths.MODEL_EVALUATION, dt)
     spark_io.delete(spark, checkpoints)

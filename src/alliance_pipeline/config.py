@@ -34,6 +34,28 @@ class PrivacyConfig(Section):
     rekey_job: str = "rekey.py"
 
 
+class TuningConfig(Section):
+    """The validation grid of :mod:`alliance_pipeline.recommendation.tuning`."""
+
+    every_days: int = 7
+    validation_days: PositiveInt = 1
+    ranks: list[PositiveInt] = [10, 32]
+    reg_params: list[float] = [0.01, 0.1]
+    alphas: list[float] = [1.0, 10.0]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.every_days < 0:
+            raise ValueError("recommendation.tuning.every_days must be 0 (never) or more")
+        if not (self.ranks and self.reg_params and self.alphas):
+            raise ValueError(
+                "recommendation.tuning: ranks, reg_params and alphas need a value each"
+            )
+        if min(self.reg_params) < 0 or min(self.alphas) <= 0:
+            raise ValueError("recommendation.tuning: reg_params >= 0 and alphas > 0")
+        return self
+
+
 class RecommendationConfig(Section):
     lookback_days: int = 90
     holdout_days: int = 1
@@ -59,6 +81,7 @@ class RecommendationConfig(Section):
     candidate_pool: int = 100
     cross_brand_share: float = 0.3
     min_history: int = 3
+    tuning: TuningConfig = TuningConfig()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -72,6 +95,11 @@ class RecommendationConfig(Section):
             raise ValueError("recommendation.cross_brand_share must be within [0, 1]")
         if self.holdout_days >= self.lookback_days:
             raise ValueError("recommendation.holdout_days must be shorter than lookback_days")
+        if self.holdout_days + self.tuning.validation_days >= self.lookback_days:
+            raise ValueError(
+                "recommendation: holdout_days + tuning.validation_days must be shorter than"
+                " lookback_days"
+            )
         return self
 
 

@@ -291,8 +291,8 @@ def test_cluster_writes_the_same_rows_as_local_mode(lakes):
     ):
         assert rows.get(folder), folder
     evaluation = {r["model"]: r for r in rows[f"model_evaluation/run_date={NIGHT}"]}
-    assert evaluation.keys() == {"als", "popularity"}
-    assert all(r["persons"] > 0 for r in evaluation.values())
+    judged = ("als_shipped", "als", "popularity")  # and als_tuning on a tuning night
+    assert all(evaluation[m]["persons"] > 0 for m in judged)
     assert parquet_rows(on_cluster / "clean" / "events" / f"dt={NIGHT}")
     for zone in ZONES:
         assert row_differences(on_cluster / zone, local / zone) == [], zone

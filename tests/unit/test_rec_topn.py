@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from alliance_pipeline.recommendation.topn import EXCLUDED, keep_best, top_n
+from alliance_pipeline.recommendation.topn import EXCLUDED, best, top_n
 
 pytestmark = pytest.mark.unit
 
@@ -50,6 +50,6 @@ def test_random_blocks_with_ties_match_a_plain_sort(seed):
             scores, n, marked, quota
         )
         k = int(rng.integers(1, 6))
-        kept = np.isfinite(keep_best(scores, k))
+        kept = best(scores, k)
         want = sorted_lists(scores, k, np.zeros(shape, bool), 0)
         assert sorted(zip(*np.nonzero(kept), strict=True)) == sorted((r, c) for r, c, _ in want)

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from alliance_pipeline.config import RecommendationConfig
+from alliance_pipeline.config import RecommendationConfig, TuningConfig
 from alliance_pipeline.experiments.assignment import variant_of
 from alliance_pipeline.experiments.registry import parse_experiment
 from alliance_pipeline.recommendation import indexing
@@ -38,7 +38,13 @@ def test_each_variant_gets_its_own_lists(spark):
     s = planted(DS, persons=30, items=12)
     frame = spark.createDataFrame
     params = RecommendationConfig(
-        lookback_days=60, holdout_days=7, rank=2, max_iter=1, k=3, top_n=3
+        lookback_days=60,
+        holdout_days=7,
+        rank=2,
+        max_iter=1,
+        k=3,
+        top_n=3,
+        tuning=TuningConfig(every_days=0),
     )
     out = run(
         frame(s.events[["person_key", "content_id", "event_type", "event_at"]]),

@@ -29,6 +29,8 @@ SEGMENT_PROFILE = "curated/segment_profile"
 REC_INDEX = "curated/rec_index"
 RECOMMENDATIONS = "curated/recommendations"
 MODEL_EVALUATION = "curated/model_evaluation"
+# the recommender's hyper-parameters: a tuning night's grid, other nights the choice they used
+REC_TUNING = "curated/rec_tuning"
 CHECKPOINTS = "curated/_checkpoints"
 # conversion propensity (jobs/propensity.py): scores per (person, running campaign), the models
 # that passed the gate, the holdout evaluation and its reliability deciles

@@ -1,9 +1,14 @@
-"""Time-based holdout evaluation of ALS against a popularity baseline, in Spark.
+"""Time-based holdout evaluation, in Spark: the lists as shipped, the unconstrained model and
+a popularity baseline, judged on the same persons and the same held-out days.
 
-The window's last ``holdout_days`` are held out; a model trained on the earlier days ranks, for
-each person known in training, the items the person had not touched in training. Relevant items
-are the ones the person touched for the first time in the holdout. The popularity baseline
-ranks items by distinct persons in training, with the same exclusions and the same persons.
+The window's last ``holdout_days`` are held out. For each person known in training, relevant
+items are the ones the person touched for the first time in the holdout. Every list is made as
+of the last training day, after the one exclusion rule (:func:`.interactions.excluded`):
+
+- ``als_shipped``: the published lists' own code path (:func:`.scoring.recommend` with the
+  night's variants: quota, consent, cold start), as the product would have shown them;
+- ``als``: the model's best items, no quota, no consent rule, no cold start;
+- ``popularity``: items by distinct persons in training.
 
 The metric formulas are those of :mod:`alliance_pipeline.recommendation.metrics` (MAP@k divides
 by min(|relevant|, k)), written as Spark SQL higher-order functions; a test checks they agree.
@@ -17,10 +22,12 @@ from pyspark.ml.recommendation import ALSModel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from alliance_pipeline.recommendation.factor_scoring import top_k_unseen
+from alliance_pipeline.recommendation.factor_scoring import ALL_PERSONS, als_lists, popular_lists
 from alliance_pipeline.recommendation.interactions import confidence, window_bounds
 
 METRICS = ("precision", "recall", "ndcg", "map")
+NO_SCORES = {"persons": 0, **dict.fromkeys(METRICS, 0.0), "coverage": 0.0}  # nobody judged
+SHIPPED, MODEL, POPULARITY = "als_shipped", "als", "popularity"
 
 
 def holdout_split(
@@ -28,29 +35,78 @@ def holdout_split(
 ) -> tuple[DataFrame, DataFrame]:
     """(training confidences, holdout pairs) from ``interactions.weighted_events`` output."""
     first, last = window_bounds(dt, lookback_days)
-    cutoff = last - datetime.timedelta(days=holdout_days)
+    cutoff = training_end(dt, holdout_days)
     train = confidence(weighted, first, cutoff)
     holdout = confidence(weighted, cutoff + datetime.timedelta(days=1), last)
     return train, holdout.select("person_key", "content_id")
 
 
-def popularity(train: DataFrame) -> DataFrame:
-    """(item, score): distinct persons per item in ``train`` (user, item)."""
-    return train.groupBy("item").agg(F.countDistinct("user").cast("double").alias("score"))
+def training_end(dt: str, holdout_days: int) -> datetime.date:
+    """The last day before the holdout."""
+    return datetime.date.fromisoformat(dt) - datetime.timedelta(days=holdout_days)
 
 
-def popular_top_k(train: DataFrame, users: DataFrame, k: int, pool: int) -> DataFrame:
-    """``users`` (user, seen array<int>) -> (user, rec): the ``k + pool`` most popular items
-    (ties by item), less what the user has seen, cut to ``k``."""
-    top = (
-        popularity(train)
-        .orderBy(F.col("score").desc(), F.col("item"))
-        .limit(k + pool)
-        .agg(F.expr("transform(sort_array(collect_list(struct(-score, item))), s -> s.item)"))
-        .toDF("top")
+def relevant_items(train: DataFrame, holdout: DataFrame) -> DataFrame:
+    """(user = person_key, rel array): each person known in ``train`` and the items they
+    touched first in ``holdout`` (both person_key, content_id)."""
+    seen = train.select("person_key", "content_id").distinct()
+    return (
+        holdout.select("person_key", "content_id")
+        .distinct()
+        .join(seen, ["person_key", "content_id"], "left_anti")
+        .join(seen.select("person_key").distinct(), "person_key")
+        .groupBy(F.col("person_key").alias("user"))
+        .agg(F.collect_set("content_id").alias("rel"))
     )
-    return users.crossJoin(F.broadcast(top)).select(
-        "user", F.slice(F.array_except("top", "seen"), 1, k).alias("rec")
+
+
+def _unconstrained(who: DataFrame) -> DataFrame:
+    """``who`` (person_key) with no home source: no cross-brand item, no quota."""
+    return who.select(
+        "person_key",
+        F.lit(None).cast("string").alias("home_source"),
+        F.lit(False).alias("marketing_consent"),
+    )
+
+
+def model_lists(
+    model: ALSModel,
+    index: DataFrame,
+    who: DataFrame,
+    brands: DataFrame,
+    excluded: DataFrame,
+    n: int,
+) -> DataFrame:
+    """The model's ``n`` best items for ``who``, after the exclusions only."""
+    return als_lists(model, index, _unconstrained(who), brands, excluded, n=n, quota=0, pool=0)
+
+
+def popularity_lists(
+    train: DataFrame, who: DataFrame, brands: DataFrame, excluded: DataFrame, n: int
+) -> DataFrame:
+    """The ``n`` items most persons touched in ``train``, after the exclusions; ties by
+    content_id."""
+    popular = train.groupBy("content_id").agg(
+        F.countDistinct("person_key").cast("double").alias("score")
+    )
+    people = _unconstrained(who).withColumn("segment", F.lit(ALL_PERSONS))
+    return popular_lists(
+        people,
+        popular.withColumn("segment", F.lit(ALL_PERSONS)),
+        brands,
+        excluded,
+        n=n,
+        quota=0,
+        pool=0,
+    )
+
+
+def ranked(lists: DataFrame) -> DataFrame:
+    """Lists (person_key, rank, content_id) -> (user, rec array, in rank order)."""
+    return lists.groupBy(F.col("person_key").alias("user")).agg(
+        F.transform(
+            F.array_sort(F.collect_list(F.struct("rank", "content_id"))), lambda s: s["content_id"]
+        ).alias("rec")
     )
 
 
@@ -88,31 +144,9 @@ def ranking_metrics(recs: DataFrame, relevant: DataFrame, k: int, catalog_size: 
     return out
 
 
-def evaluate(
-    model: ALSModel,
-    train: DataFrame,
-    holdout: DataFrame,
-    k: int,
-    pool: int,
-    catalog_size: int,
-) -> list[dict]:
-    """Metrics of ALS and of the popularity baseline: ``train`` (user, item, ...) is what
-    ``model`` was fitted on, ``holdout`` (user, item) the later interactions."""
-    seen = train.select("user", "item").distinct()
-    relevant = (
-        holdout.select("user", "item")
-        .distinct()
-        .join(seen, ["user", "item"], "left_anti")
-        .groupBy("user")
-        .agg(F.collect_set("item").alias("rel"))
-        .join(seen.groupBy("user").agg(F.collect_list("item").alias("seen")), "user")
-    ).cache()
-    users = relevant.select("user", "seen")
-    results = []
-    for name, recs in (
-        ("als", top_k_unseen(model, users, k, pool)),
-        ("popularity", popular_top_k(train, users, k, pool)),
-    ):
-        results.append({"model": name, "k": k, **ranking_metrics(recs, relevant, k, catalog_size)})
-    relevant.unpersist()
-    return results
+def evaluate(lists: dict[str, DataFrame], relevant: DataFrame, k: int, catalog_size: int) -> list:
+    """One row per named list set (person_key, rank, content_id), judged on ``relevant``."""
+    return [
+        {"model": name, "k": k, **ranking_metrics(ranked(got), relevant, k, catalog_size)}
+        for name, got in lists.items()
+    ]

@@ -6,9 +6,12 @@ segments' popularity table) and keeps the lists with :func:`.topn.top_n`. The sh
 one row per person, the output is the lists. The item side (factors or popularity, content ids,
 brands) is at most a catalog's size and travels with the tasks.
 
-The rules of :mod:`.scoring` hold for every list: candidates are the ``pool`` best items (as
-MLlib's ``recommendForUserSubset(users, pool)`` gives them), of which those in tonight's catalog
-and not owned; cross-brand items only with consent, the quota's best of them reserved.
+The rules of :mod:`.scoring` hold for every list: candidates are every item of tonight's catalog
+the person is not excluded from (:func:`.interactions.excluded`), never a fixed pool cut before
+the exclusions, so a list holds ``n`` items whenever ``n`` candidates exist; cross-brand items
+only with consent, the quota's best of them (among the person's ``pool`` best candidates)
+reserved. A person without a home source (the evaluation's unconstrained lists) has no
+cross-brand item and no quota: the list is the ``n`` best candidates.
 """
 
 from __future__ import annotations
@@ -22,13 +25,14 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from alliance_pipeline.recommendation.indexing import ids
-from alliance_pipeline.recommendation.topn import EXCLUDED, exclude, keep_best, top_n
+from alliance_pipeline.recommendation.topn import EXCLUDED, best, exclude, top_n
 
 LIST_SCHEMA = (
     "person_key string, rank int, content_id string, score double, item_source string,"
     " cross_brand boolean"
 )
 REC_SCHEMA = "user int, rec array<int>"
+ALL_PERSONS = "__all__"  # the segment of everyone (for persons without a segment)
 
 
 def _matrix(vectors: pd.Series, width: int) -> np.ndarray:
@@ -48,15 +52,17 @@ def _pairs(lists: pd.Series, columns: pd.Index) -> tuple[np.ndarray, np.ndarray]
 
 def _lists(
     people: DataFrame,
-    owned: DataFrame,
+    excluded: DataFrame,
     items: pd.DataFrame,
     scores_of: Callable[[pd.DataFrame], np.ndarray],
     n: int,
     quota: int,
+    pool: int,
 ) -> DataFrame:
     """``people`` (person_key, home_source, marketing_consent, what ``scores_of`` reads) ->
     lists over ``items`` (content_id order: content_id, item_source, brands; no brands: not in
-    the catalog), ``scores_of(batch)`` giving a batch's scores, one column per item."""
+    the catalog), ``scores_of(batch)`` giving a batch's scores, one column per item;
+    ``excluded`` (person_key, content_id) what nobody gets."""
     content = items["content_id"].to_numpy(object)
     columns = pd.Index(content)
     item_source = items["item_source"].to_numpy(object)
@@ -74,11 +80,11 @@ def _lists(
         for b in batches:
             scores = scores_of(b)
             scores[:, ~in_catalog] = EXCLUDED
-            exclude(scores, *_pairs(b["owned"], columns))
+            exclude(scores, *_pairs(b["excluded"], columns))
             cross = cross_of(b["home_source"].to_numpy(object))
             consent = b["marketing_consent"].fillna(False).to_numpy(bool)[:, None]
             scores[cross & ~consent] = EXCLUDED
-            got = top_n(scores, n, cross & consent, quota)
+            got = top_n(scores, n, cross & best(scores, pool), quota)
             yield pd.DataFrame(
                 {
                     "person_key": b["person_key"].to_numpy(object)[got.rows],
@@ -90,7 +96,7 @@ def _lists(
                 }
             )
 
-    mine = owned.groupBy("person_key").agg(F.collect_list("content_id").alias("owned"))
+    mine = excluded.groupBy("person_key").agg(F.collect_list("content_id").alias("excluded"))
     return people.join(mine, "person_key", "left").mapInPandas(score, LIST_SCHEMA)
 
 
@@ -99,7 +105,7 @@ def als_lists(
     index: DataFrame,
     people: DataFrame,
     brands: DataFrame,
-    owned: DataFrame,
+    excluded: DataFrame,
     *,
     n: int,
     quota: int,
@@ -107,7 +113,7 @@ def als_lists(
 ) -> DataFrame:
     """``people`` (person_key, home_source, marketing_consent) -> their ALS lists
     (LIST_SCHEMA); ``brands`` (content_id, item_source, brands) is tonight's catalog,
-    ``owned`` (person_key, content_id) what nobody gets again."""
+    ``excluded`` (person_key, content_id) what nobody gets."""
     items = (
         model.itemFactors.select(F.col("id").alias("item"), "features")
         .join(ids(index, "content", "content_id", "item"), "item")
@@ -119,7 +125,7 @@ def als_lists(
     factors = _matrix(items["features"], rank)
 
     def scores_of(batch: pd.DataFrame) -> np.ndarray:
-        return keep_best(_matrix(batch["features"], rank) @ factors.T, pool)
+        return _matrix(batch["features"], rank) @ factors.T
 
     persons = (
         people.select("person_key", "home_source", "marketing_consent")
@@ -127,37 +133,41 @@ def als_lists(
         .join(model.userFactors.select(F.col("id").alias("user"), "features"), "user")
         .drop("user")
     )
-    return _lists(persons, owned, items, scores_of, n, quota)
+    return _lists(persons, excluded, items, scores_of, n, quota, pool)
 
 
 def popular_lists(
     people: DataFrame,
     popular: DataFrame,
     brands: DataFrame,
-    owned: DataFrame,
+    excluded: DataFrame,
     *,
     n: int,
     quota: int,
+    pool: int,
 ) -> DataFrame:
     """``people`` (person_key, home_source, marketing_consent, segment) -> lists from
-    ``popular`` (segment, content_id, score: a segment's candidates, at most a pool each)."""
+    ``popular`` (segment, content_id, score). A segment without a row of its own ranks by
+    ``ALL_PERSONS``; an item without a row scores 0 (after every item with one)."""
     table = popular.toPandas()
     items = brands.orderBy("content_id").toPandas()
     segments = pd.Index(table["segment"].unique())
-    scores = np.full((len(segments) + 1, len(items)), EXCLUDED)  # last row: no candidate
+    scores = np.zeros((len(segments) + 1, len(items)))  # last row: nothing popular at all
     cols = pd.Index(items["content_id"]).get_indexer(table["content_id"])
     found = cols >= 0
     scores[segments.get_indexer(table["segment"])[found], cols[found]] = table["score"][found]
+    everyone = segments.get_loc(ALL_PERSONS) if ALL_PERSONS in segments else len(segments)
 
     def scores_of(batch: pd.DataFrame) -> np.ndarray:
-        return scores[segments.get_indexer(batch["segment"])]  # -1: the last row
+        rows = segments.get_indexer(batch["segment"])
+        return scores[np.where(rows < 0, everyone, rows)]  # fancy indexing: a copy
 
-    return _lists(people, owned, items, scores_of, n, quota)
+    return _lists(people, excluded, items, scores_of, n, quota, pool)
 
 
-def top_k_unseen(model: ALSModel, users: DataFrame, k: int, pool: int) -> DataFrame:
-    """``users`` (user, seen array<int>) -> (user, rec array<int>): of the model's ``k + pool``
-    best items, the ``k`` best the user has not seen, by score, then item."""
+def top_k_unseen(model: ALSModel, users: DataFrame, k: int) -> DataFrame:
+    """``users`` (user, seen array<int>) -> (user, rec array<int>): the ``k`` best items the
+    user has not seen, by score, then item (the benchmark's library-to-library comparison)."""
     items = model.itemFactors.orderBy("id").toPandas()
     rank = model.rank  # the tasks get plain values, never the model
     factors = _matrix(items["features"], rank)
@@ -165,7 +175,7 @@ def top_k_unseen(model: ALSModel, users: DataFrame, k: int, pool: int) -> DataFr
 
     def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for b in batches:
-            scores = keep_best(_matrix(b["features"], rank) @ factors.T, k + pool)
+            scores = _matrix(b["features"], rank) @ factors.T
             exclude(scores, *_pairs(b["seen"], item_ids))
             got = top_n(scores, k)
             starts = np.flatnonzero(got.ranks == 1)

@@ -74,3 +74,12 @@ def ids(index: DataFrame, entity: str, key_col: str, idx_col: str) -> DataFrame:
     return index.where(F.col("entity") == entity).select(
         F.col("key").alias(key_col), F.col("idx").alias(idx_col)
     )
+
+
+def indexed(conf: DataFrame, index: DataFrame) -> DataFrame:
+    """(person_key, content_id, confidence) -> (user, item, confidence) for ALS."""
+    return (
+        conf.join(ids(index, "person", "person_key", "user"), "person_key")
+        .join(ids(index, "content", "content_id", "item"), "content_id")
+        .select("user", "item", "confidence")
+    )

@@ -64,14 +64,29 @@ def order_state(carried: DataFrame | None, delivered: DataFrame) -> DataFrame:
     return latest_orders(both)
 
 
-def owned(orders: DataFrame) -> DataFrame:
-    """(person_key, content_id) the person owns: a paid or partially refunded order."""
-    return (
-        latest_orders(orders)
-        .where(F.col("status").isin(*OWNING_STATUSES))
-        .select("person_key", "content_id")
-        .distinct()
-    )
+def owned(orders: DataFrame, as_of: datetime.date | None = None) -> DataFrame:
+    """(person_key, content_id) the person owns: a paid or partially refunded order (ordered
+    on or before ``as_of`` when given)."""
+    paid = latest_orders(orders).where(F.col("status").isin(*OWNING_STATUSES))
+    if as_of is not None:
+        paid = paid.where(business_day(F.col("ordered_at")) <= F.lit(as_of))
+    return paid.select("person_key", "content_id").distinct()
+
+
+def excluded(
+    weighted: DataFrame, orders: DataFrame, first_day: datetime.date, last_day: datetime.date
+) -> DataFrame:
+    """(person_key, content_id) never recommended as of ``last_day``: THE exclusion rule, one
+    for the published lists and for every list the evaluation and the tuning judge.
+
+    - what the person owns (:func:`owned` as of ``last_day``: paid, not fully refunded), ever;
+    - what the person engaged with from ``first_day`` to ``last_day`` (any weighted event:
+      viewed, played, completed, liked, bought...). The lists are for discovery, and the
+      evaluation counts as relevant only what a person touches for the first time; an item the
+      person already knows is for the app's "continue" and "watch again" rows.
+    """
+    seen = weighted.where(F.col("day").between(F.lit(first_day), F.lit(last_day)))
+    return seen.select("person_key", "content_id").unionByName(owned(orders, last_day)).distinct()
 
 
 def weighted_events(events: DataFrame, orders: DataFrame, weights: dict[str, float]) -> DataFrame:

@@ -1,7 +1,8 @@
 """Publish a recommendation run to the warehouse behind the gate.
 
-The gate: a run's lists are published only when ALS beats the popularity baseline on NDCG@k
-on the same holdout. Otherwise mart.recommendation keeps the last published run date (this
+The gate: a run's lists are published only when its lists as shipped (``als_shipped``: the
+published lists' own code path, as of the holdout's eve) beat the popularity baseline on NDCG@k
+on the same holdout; the unconstrained model's row (``als``) shows what the list rules cost. Otherwise mart.recommendation keeps the last published run date (this
 run's partition is emptied, so a rerun that fails the gate also withdraws what an earlier
 attempt of the same date published) and mart.model_evaluation says why.
 """
@@ -17,6 +18,7 @@ import pandas as pd
 
 from alliance_pipeline.lake import paths
 from alliance_pipeline.lake.arrow_io import read_partition
+from alliance_pipeline.recommendation.evaluate import MODEL, POPULARITY, SHIPPED
 from alliance_pipeline.recommendation.scoring import OUTPUT_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -43,16 +45,19 @@ class PublishResult:
 
 
 def gate(evaluation: pd.DataFrame) -> tuple[bool, str]:
-    """(publish?, reason) from the rows of one run (``model`` als and popularity)."""
+    """(publish?, reason) from the rows of one run (``model`` als_shipped, als, popularity)."""
     by_model = evaluation.set_index("model")
-    if not {"als", "popularity"} <= set(by_model.index):
-        return False, "evaluation lacks the als or popularity row"
-    als, pop = by_model.loc["als"], by_model.loc["popularity"]
-    k = int(als["k"])
-    if int(als["persons"]) == 0:
+    if not {SHIPPED, MODEL, POPULARITY} <= set(by_model.index):
+        return False, f"evaluation lacks the {SHIPPED}, {MODEL} or {POPULARITY} row"
+    shipped, als, pop = (by_model.loc[m] for m in (SHIPPED, MODEL, POPULARITY))
+    k = int(shipped["k"])
+    if int(shipped["persons"]) == 0:
         return False, "no person with held-out interactions to evaluate on"
-    verdict = f"ALS NDCG@{k} {als['ndcg']:.4f} vs popularity {pop['ndcg']:.4f}"
-    if als["ndcg"] > pop["ndcg"]:
+    verdict = (
+        f"shipped lists NDCG@{k} {shipped['ndcg']:.4f} vs popularity {pop['ndcg']:.4f}"
+        f" (unconstrained ALS {als['ndcg']:.4f})"
+    )
+    if shipped["ndcg"] > pop["ndcg"]:
         return True, f"published: {verdict}"
     return False, f"kept the last published set: {verdict} does not beat the baseline"
 

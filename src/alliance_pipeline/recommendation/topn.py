@@ -29,11 +29,6 @@ def best(scores: np.ndarray, k: int) -> np.ndarray:
     return (greater | (ties & (np.cumsum(ties, axis=1) <= need))) & finite
 
 
-def keep_best(scores: np.ndarray, k: int) -> np.ndarray:
-    """``scores`` with everything but each row's ``k`` best excluded."""
-    return np.where(best(scores, k), scores, EXCLUDED)
-
-
 def exclude(scores: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
     """Exclude the (row, column) pairs, in place."""
     scores[rows, cols] = EXCLUDED

@@ -1,0 +1,8 @@
+-- Recommendations judged as shipped (issue 16): mart.model_evaluation holds, per run, the lists
+-- as published (als_shipped, the row the gate decides on), the unconstrained model (als), the
+-- popularity baseline and, on a tuning night, the chosen hyper-parameters (als_tuning).
+COMMENT ON TABLE mart.model_evaluation IS 'Internal. Holdout evaluation of each recommendation run on the same persons and the same held-out last days: the lists as shipped (als_shipped: quota, consent, cold start, exclusions), the unconstrained model (als) and the popularity baseline; on a tuning night also the validation scores of the chosen hyper-parameters (als_tuning). The publish gate decides on als_shipped against popularity.';
+COMMENT ON COLUMN mart.model_evaluation.model IS 'als_shipped: the lists as published, made as of the day before the holdout (the gate''s row); als: the model''s best items after the exclusions only; popularity: items by distinct persons in training after the exclusions; als_tuning: the chosen grid point, scored on validation days carved from training (never the holdout).';
+COMMENT ON COLUMN mart.model_evaluation.persons IS 'Persons evaluated: known in training with at least one new item in the holdout (als_tuning: in the validation days).';
+COMMENT ON COLUMN mart.model_evaluation.published IS 'True when this run''s recommendations were published (same value on every row of a run).';
+COMMENT ON COLUMN mart.model_evaluation.params IS 'JSON. Evaluation rows: the parameters the run used, with tuned_on (the night rank, reg_param and alpha were chosen; null: the committed values). als_tuning: the chosen point, the validation days and every grid point''s NDCG.';
