@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
 from alliance_pipeline import settings
 
@@ -190,12 +190,12 @@ class AudiencesConfig(Section):
     # objectives ranked by the predicted click rate; all others by the predicted order rate
     click_objectives: list[str] = ["awareness"]
 
-    @field_validator("rate_bands")
-    @classmethod
-    def _increasing(cls, bands: list[float]) -> list[float]:
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        bands = self.rate_bands
         if not bands or bands != sorted(set(bands)) or bands[0] <= 0 or bands[-1] >= 1:
             raise ValueError("rate_bands must be increasing rates between 0 and 1")
-        return bands
+        return self
 
 
 class PipelineConfig(Section):
