@@ -54,7 +54,7 @@ def download(client, bucket: str, prefixes: list[str], folder: Path) -> int:
 
 
 def kmeans(features_dir: Path) -> dict:
-    """The segment job's model inputs (log money and minutes, standardised), k chosen by
+    """The segment job's model inputs (log1p counts, money and minutes, standardised), k chosen by
     silhouette (squared Euclidean, as the job) in [k_min, k_max], the chosen k refitted with
     ``restarts`` seeds; silhouette on a sample of at most 20,000 persons (it is quadratic)."""
     from sklearn.cluster import KMeans
@@ -62,12 +62,12 @@ def kmeans(features_dir: Path) -> dict:
     from sklearn.preprocessing import StandardScaler
 
     from alliance_pipeline.config import pipeline_config
-    from alliance_pipeline.segmentation.kmeans import MODEL_COLUMNS
+    from alliance_pipeline.segmentation.kmeans import LOG1P_INPUTS, MODEL_COLUMNS
 
     p = pipeline_config().segmentation
     f = pd.read_parquet(features_dir)
-    f["log_monetary"] = np.log1p(f["monetary_cny"].astype(float))
-    f["log_watch_minutes"] = np.log1p(f["watch_minutes"].astype(float))
+    for column, raw in LOG1P_INPUTS.items():
+        f[column] = np.log1p(f[raw].astype(float))
     x = StandardScaler().fit_transform(np.nan_to_num(f[list(MODEL_COLUMNS)].astype(float)))
     sample = min(len(x), 20_000)
     silhouettes = {}

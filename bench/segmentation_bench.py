@@ -5,8 +5,11 @@
 Generates clean-zone orders, events, catalog and fx rates for ``--persons`` persons in four
 planted behaviour groups (Spark built-ins, seeded), runs the features transform, scales, fits
 Spark KMeans (the job's settings: init steps and restarts from config) and scikit-learn KMeans
-(k-means++, n_init=10) on the same collected matrix. Writes bench/results/segmentation.json and
-bench/results/segmentation.md with the time ratio and the cost ratio (Spark / scikit-learn).
+(k-means++, n_init=10) on the same collected matrix. Then stability on the generator's world
+(``--world-persons`` persons, 90 days, its four planted groups): two consecutive nights through
+``segment_night`` with the job's settings and k fixed at 4 (``--world-k``), the share of persons
+keeping their segment id and the adjusted Rand index against the planted groups. Writes
+bench/results/segmentation.json and bench/results/segmentation.md.
 """
 
 from __future__ import annotations
@@ -123,16 +126,60 @@ def run(persons: int, k: int, seed: int) -> dict:
     }  # fmt: skip
 
 
+def stability(persons: int, k: int) -> dict:
+    from sklearn.metrics import adjusted_rand_score
+
+    from alliance_pipeline.generator import GeneratorConfig
+    from alliance_pipeline.segmentation.pipeline import segment_night
+    from alliance_pipeline.segmentation.sample import generated_inputs, night_features
+
+    params = pipeline_config().segmentation.override(k_min=k, k_max=k)
+    spark = (
+        SparkSession.builder.master("local[2]").appName("segmentation-stability-bench")
+        .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "8").getOrCreate()
+    )  # fmt: skip
+    inputs = generated_inputs(GeneratorConfig(persons=persons, days=90, seed=7))
+    truth = inputs.truth.to_pandas().set_index("person_key")["group"]
+    previous, nights = None, []
+    for dt in inputs.dates[-2:]:
+        features = night_features(spark, inputs, dt, params.lookback_days)
+        night = segment_night(features, previous, dt, params, with_pca=False)
+        ids = night.person_segment.toPandas().set_index("person_key")["segment_id"]
+        nights.append((dt, night, ids))
+        previous = night.history
+    spark.stop()
+    (_, _, ids1), (_, _, ids2) = nights
+    both = ids1.index.intersection(ids2.index)
+    return {
+        "world_persons": persons,
+        "world_k": k,
+        "kept_segment_id_share": round(float((ids1[both] == ids2[both]).mean()), 4),
+        "nights": [
+            {
+                "run_date": str(dt), "k": night.choice.k, "reason": night.choice.reason,
+                "ari": round(float(adjusted_rand_score(truth[ids.index], ids)), 4),
+                "labels": sorted(night.profile["label"]),
+            }
+            for dt, night, ids in nights
+        ],
+    }  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--persons", type=int, default=5000, help="scale: number of persons")
     ap.add_argument("--k", type=int, default=4)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--world-persons", type=int, default=2000, help="stability: generated persons")
+    ap.add_argument("--world-k", type=int, default=4, help="stability: k (planted groups: 4)")
     args = ap.parse_args(argv)
     result = run(args.persons, args.k, args.seed)
+    result["stability"] = stability(args.world_persons, args.world_k)
     result["machine"] = f"{platform.machine()}, {platform.python_version()}, Spark local[2]"
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "segmentation.json").write_text(json.dumps(result, indent=2) + "\n")
+    stab = result["stability"]
     md = [
         "# Segmentation benchmark", "",
         f"{result['persons']} persons, k={result['k']}, {result['dims']} scaled features; "
@@ -143,6 +190,12 @@ def main(argv: list[str] | None = None) -> int:
         f"| KMeans, scikit-learn (n_init=10) | {result['sklearn_kmeans_seconds']} |", "",
         f"Time ratio Spark / scikit-learn: {result['time_ratio_spark_over_sklearn']}. "
         f"Cost ratio Spark / scikit-learn: {result['cost_ratio_spark_over_sklearn']}.", "",
+        f"Stability on the generator's world ({stab['world_persons']} persons, 90 days, k="
+        f"{stab['world_k']}): {stab['kept_segment_id_share']:.1%} of persons keep their segment "
+        "id from one night to the next.", "",
+        "| night | k | how | ARI vs planted groups | labels |", "|---|---|---|---|---|",
+        *[f"| {n['run_date']} | {n['k']} | {n['reason']} | {n['ari']} | {'; '.join(n['labels'])} |"
+          for n in stab["nights"]], "",
     ]  # fmt: skip
     (RESULTS / "segmentation.md").write_text("\n".join(md))
     print(json.dumps(result, indent=2))

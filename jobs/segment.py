@@ -3,7 +3,8 @@
     spark-submit jobs/segment.py --dt 2026-11-23 --lake-root /abs/lake [--k-min 3 --k-max 8
         --seed 42 --init-steps 5 --restarts 3]
 
-Reads curated/features/run_date={dt} and the latest curated/segment_centroids run before dt;
+Reads curated/features/run_date={dt} and the latest curated/segment_centroids run before dt
+(the previous centres: tonight's warm start and the ids to keep);
 writes curated/person_segment, curated/segment_centroids, curated/segment_profile (each
 run_date={dt}, partition overwrite) and reports/segments/run_date={dt}/profile.html.
 """
@@ -20,6 +21,13 @@ from alliance_pipeline.lake import paths, spark_io
 from alliance_pipeline.segmentation import chart
 from alliance_pipeline.segmentation.pipeline import segment_night
 from alliance_pipeline.spark_session import job_session
+
+REASONS = {
+    "first": "chosen by silhouette: no previous segments",
+    "kept": "kept: warm start from the previous centres",
+    "margin": "re-chosen: the scan beat the kept silhouette by the margin",
+    "cadence": "re-chosen on cadence",
+}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -62,10 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     write(spark.createDataFrame(profile), paths.SEGMENT_PROFILE)
     history = night.history.assign(run_date=dt)
     write(spark.createDataFrame(history), paths.SEGMENT_CENTROIDS)
+    choice = night.choice
     notes = {
-        "k (by silhouette)": night.choice.k,
-        "silhouette per k": json.dumps(
-            {k: round(v, 4) for k, v in night.choice.silhouettes.items()}
+        "k": f"{choice.k} ({REASONS[choice.reason]}; chosen on {choice.chosen_on or dt})",
+        "silhouette": round(choice.clustering.silhouette, 4),
+        "silhouette per k (scan)": json.dumps(
+            {k: round(v, 4) for k, v in choice.silhouettes.items()}
         ),
         "previous run": prev_day or "none",
         "retired today": ", ".join(night.retired) or "none",
@@ -74,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     report = paths.partition(paths.SEGMENT_REPORTS, root, run_date=dt)
     spark_io.write_text(spark, paths.at(report, "profile.html"), page)
     print(
-        f"segments: run_date={dt} k={night.choice.k} segments={list(night.profile['segment_id'])} "
-        f"retired={night.retired}"
+        f"segments: run_date={dt} k={choice.k} ({choice.reason}) "
+        f"segments={list(night.profile['segment_id'])} retired={night.retired}"
     )
     spark.stop()
     return 0

@@ -159,6 +159,19 @@ class SegmentationConfig(Section):
     max_iter: int = 50
     match_max_distance: float = 1.5
     pca_sample: int = 2000
+    # k and centres carry over from the night before (warm start); k is re-chosen by the
+    # silhouette scan when the scan beats the kept clustering's silhouette by more than the
+    # margin, or when k was last chosen this many days ago
+    rechoose_k_margin: float = 0.05
+    rechoose_k_every_days: PositiveInt = 28
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if not 2 <= self.k_min <= self.k_max:
+            raise ValueError("segmentation: need 2 <= k_min <= k_max")
+        if self.rechoose_k_margin < 0:
+            raise ValueError("segmentation.rechoose_k_margin must be >= 0")
+        return self
 
 
 class SettlementConfig(Section):

@@ -1,33 +1,47 @@
-"""Scaling and KMeans with k chosen by silhouette (Spark MLlib), plus PCA for the chart.
+"""Scaling, KMeans (Spark MLlib) with k chosen by silhouette, a warm start from the previous
+night's centres, plus PCA for the chart.
 
 Spark's k-means|| with default settings can stop in a worse optimum than scikit-learn's
 k-means++ with restarts, so the chosen k is fitted with several seeds and more init steps and
 the lowest training cost is kept (the silhouette scan over k uses one seed per k).
+
+Spark ML's KMeans takes no initial centres, so the warm start (:func:`lloyd`) runs Lloyd's
+iterations as DataFrame aggregations from given centres; every clustering, fitted or warm, is
+a set of centres and a person's cluster is the nearest one (:func:`nearest`).
 """
 
 from __future__ import annotations
 
+import datetime
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 from pyspark.ml.clustering import KMeans, KMeansModel
 from pyspark.ml.evaluation import ClusteringEvaluator
 from pyspark.ml.feature import PCA, VectorAssembler
 from pyspark.ml.functions import vector_to_array
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from alliance_pipeline.segmentation.features import SHARE_COLUMNS
 
-# Model inputs derived from the features table; money and minutes are log-compressed.
+# Counts and amounts are skewed (a few persons buy or watch far more): they enter the model
+# log1p-compressed, so that a handful of heavy buyers does not make a segment of its own.
+LOG1P_INPUTS = {
+    "log_frequency": "frequency",
+    "log_monetary": "monetary_cny",
+    "log_watch_minutes": "watch_minutes",
+    "log_sources_touched": "sources_touched",
+}
 MODEL_COLUMNS = (
     "recency_days",
-    "frequency",
+    "log_frequency",
     "log_monetary",
     "log_watch_minutes",
     "completion_rate",
     *SHARE_COLUMNS,
-    "sources_touched",
+    "log_sources_touched",
     "tier_rank",
 )
 
@@ -43,10 +57,7 @@ ROWS_PER_PARTITION = 100_000
 
 def model_input(features: DataFrame) -> DataFrame:
     """person_key + MODEL_COLUMNS as doubles, in a canonical partitioning and order."""
-    derived = {
-        "log_monetary": F.log1p(F.col("monetary_cny").cast("double")),
-        "log_watch_minutes": F.log1p(F.col("watch_minutes")),
-    }
+    derived = {c: F.log1p(F.col(raw).cast("double")) for c, raw in LOG1P_INPUTS.items()}
     rows = features.select(
         "person_key",
         *[derived.get(c, F.col(c)).cast("double").alias(c) for c in MODEL_COLUMNS],
@@ -95,12 +106,28 @@ def scale(model_df: DataFrame, scaler: Scaler) -> DataFrame:
 
 
 @dataclass
-class KMeansChoice:
-    k: int
-    model: KMeansModel
+class Clustering:
+    """Centres in scaled units, the training cost (sum of squared distances to the nearest
+    centre) and the silhouette (squared Euclidean; NaN below two clusters)."""
+
+    centres: np.ndarray
     cost: float
+    silhouette: float
+
+
+@dataclass
+class KMeansChoice:
+    """The night's clustering and how it came about. ``reason``: ``first`` (no previous
+    segments), ``kept`` (warm start from the previous centres), ``margin`` (the scan beat the
+    kept clustering's silhouette by the margin) or ``cadence`` (k re-chosen on schedule);
+    ``chosen_on``: the run date k was last chosen (None: tonight)."""
+
+    k: int
+    clustering: Clustering
+    reason: str
     silhouettes: dict[int, float] = field(default_factory=dict)
     costs: dict[int, float] = field(default_factory=dict)
+    chosen_on: datetime.date | None = None
 
 
 def _fit(vectors: DataFrame, k: int, seed: int, init_steps: int, max_iter: int) -> KMeansModel:
@@ -141,6 +168,60 @@ def fit_kmeans(
     return best
 
 
+def _distances(centres: np.ndarray) -> list[Column]:
+    """Squared Euclidean distance from ``features`` to each centre, as SQL expressions."""
+    x = vector_to_array(F.col("features"))
+    return [
+        sum(((x[i] - F.lit(float(v))) ** 2 for i, v in enumerate(c)), F.lit(0.0)) for c in centres
+    ]
+
+
+def nearest(centres: np.ndarray) -> Column:
+    """The index of the centre nearest to ``features`` (the first one on a tie)."""
+    dist = F.array(*_distances(centres))
+    return (F.array_position(dist, F.array_min(dist)) - 1).cast("int")
+
+
+def training_cost(vectors: DataFrame, centres: np.ndarray) -> float:
+    """Sum of squared distances to the nearest centre (MLlib's trainingCost)."""
+    return float(vectors.agg(F.sum(F.array_min(F.array(*_distances(centres))))).first()[0])
+
+
+def silhouette(vectors: DataFrame, centres: np.ndarray) -> float:
+    """Silhouette (squared Euclidean, as the k scan); NaN below two centres."""
+    if len(centres) < 2:
+        return math.nan
+    evaluator = ClusteringEvaluator(
+        featuresCol="features", predictionCol="cluster", distanceMeasure="squaredEuclidean"
+    )
+    return evaluator.evaluate(vectors.withColumn("cluster", nearest(centres)))
+
+
+def lloyd(vectors: DataFrame, centres: np.ndarray, max_iter: int, tol: float = 1e-6) -> Clustering:
+    """KMeans from the given (scaled) centres: Lloyd's iterations, one aggregation each, until
+    no centre moves more than ``tol``. A centre left without persons is dropped (its segment
+    is gone), so the result may have fewer centres than it started with."""
+    x = vector_to_array(F.col("features"))
+    c = np.array(centres, dtype=float)
+    d = c.shape[1]
+    for _ in range(max_iter):
+        rows = (
+            vectors.select(nearest(c).alias("cluster"), x.alias("x"))
+            .groupBy("cluster")
+            .agg(*[F.avg(F.col("x")[i]).alias(f"m{i}") for i in range(d)])
+            .collect()
+        )
+        occupied = sorted(r["cluster"] for r in rows)
+        moved = c.copy()
+        for r in rows:
+            moved[r["cluster"]] = [r[f"m{i}"] for i in range(d)]
+        shift = float(np.max(np.linalg.norm(moved - c, axis=1)))
+        c = moved[occupied]
+        if shift <= tol:
+            break
+    return Clustering(c, training_cost(vectors, c), silhouette(vectors, c))
+
+
 def choose_k(
     vectors: DataFrame,
     k_min: int,
@@ -164,14 +245,17 @@ def choose_k(
         costs[k] = models[k].summary.trainingCost
     scored = [k for k in models if not math.isnan(silhouettes[k])] or [k_min]
     k = max(scored, key=lambda c: (silhouettes[c], -c))
-    model, cost = fit_kmeans(vectors, k, seed, init_steps, restarts, max_iter, first=models[k])
-    costs[k] = cost
-    return KMeansChoice(k, model, cost, silhouettes, costs)
+    model, best_cost = fit_kmeans(vectors, k, seed, init_steps, restarts, max_iter, models[k])
+    costs[k] = best_cost
+    centres = np.array(model.clusterCenters())
+    sil = silhouettes[k] if model is models[k] else silhouette(vectors, centres)
+    clustering = Clustering(centres, best_cost, sil)
+    return KMeansChoice(k, clustering, "first", silhouettes, costs)
 
 
-def assign(model: KMeansModel, vectors: DataFrame) -> DataFrame:
-    """person_key, cluster (the model's centre index)."""
-    return model.transform(vectors).select("person_key", "cluster")
+def assign(centres: np.ndarray, vectors: DataFrame) -> DataFrame:
+    """person_key, cluster (the index of the nearest centre)."""
+    return vectors.select("person_key", nearest(centres).alias("cluster"))
 
 
 def pca_2d(vectors: DataFrame, sample_size: int, seed: int) -> DataFrame:

@@ -2,6 +2,13 @@
 
 ``segment_night`` takes the features of the run date and the previous run's segment history
 (curated/segment_centroids) and returns everything the segment job writes. No paths, no clock.
+
+How tonight's clustering is chosen (:func:`choose`): the previous night's centres are the
+start of tonight's KMeans (warm start), so k and the centres carry over; the silhouette scan
+over [k_min, k_max] still runs and replaces them only when its best silhouette beats the kept
+one by more than ``rechoose_k_margin`` (the data moved), or when k was last chosen
+``rechoose_k_every_days`` ago or more. The first night, or a history of other model columns,
+takes the scan's choice.
 """
 
 from __future__ import annotations
@@ -28,6 +35,42 @@ class NightResult:
     points: pd.DataFrame | None  # segment_id, x, y for the chart
 
 
+def choose(
+    vectors: DataFrame,
+    previous: pd.DataFrame | None,
+    scaler: kmeans.Scaler,
+    dt: datetime.date,
+    params: SegmentationConfig,
+) -> kmeans.KMeansChoice:
+    scan = kmeans.choose_k(
+        vectors,
+        params.k_min,
+        params.k_max,
+        params.seed,
+        params.init_steps,
+        params.restarts,
+        params.max_iter,
+    )
+    start = stability.warm_start(previous, scaler)
+    if start is None:
+        return scan
+    kept = kmeans.lloyd(vectors, start, params.max_iter)
+    chosen_on = stability.k_chosen_on(previous)
+    best = max((s for s in scan.silhouettes.values() if not np.isnan(s)), default=np.nan)
+    if chosen_on is None or (dt - chosen_on).days >= params.rechoose_k_every_days:
+        reason = "cadence"
+    elif best > kept.silhouette + params.rechoose_k_margin or np.isnan(kept.silhouette):
+        reason = "margin"
+    else:
+        reason = "kept"
+    k = len(kept.centres)
+    if reason == "kept":
+        return kmeans.KMeansChoice(k, kept, reason, scan.silhouettes, scan.costs, chosen_on)
+    if reason == "cadence" and scan.k == k:  # k re-chosen and unchanged: the centres stay
+        return kmeans.KMeansChoice(k, kept, reason, scan.silhouettes, scan.costs, dt)
+    return kmeans.KMeansChoice(scan.k, scan.clustering, reason, scan.silhouettes, scan.costs, dt)
+
+
 def segment_night(
     features: DataFrame,
     previous: pd.DataFrame | None,
@@ -39,23 +82,16 @@ def segment_night(
     scaler = kmeans.fit_scaler(model_df)
     vectors = kmeans.scale(model_df, scaler).cache()
     try:
-        choice = kmeans.choose_k(
-            vectors,
-            params.k_min,
-            params.k_max,
-            params.seed,
-            params.init_steps,
-            params.restarts,
-            params.max_iter,
-        )
-        centres = np.array([scaler.unscale_point(list(c)) for c in choice.model.clusterCenters()])
+        choice = choose(vectors, previous, scaler, dt, params)
+        scaled = choice.clustering.centres
+        centres = np.array([scaler.unscale_point(list(c)) for c in scaled])
         ids, retired = stability.match_ids(previous, centres, scaler, params.match_max_distance)
         spark = features.sparkSession
         mapping = spark.createDataFrame(
             [(i, s) for i, s in enumerate(ids)], "cluster int, segment_id string"
         )
         person_segment = (
-            kmeans.assign(choice.model, vectors)
+            kmeans.assign(scaled, vectors)
             .join(F.broadcast(mapping), "cluster")
             .select("person_key", "segment_id", F.lit(dt).alias("run_date"))
             .cache()
@@ -68,7 +104,7 @@ def segment_night(
         current = profile[["segment_id", "persons", "label", "profile_json"]].merge(
             centroid_frame, on="segment_id"
         )
-        history = stability.advance_history(previous, current, dt)
+        history = stability.advance_history(previous, current, dt, choice.chosen_on or dt)
         points = None
         if with_pca:
             pts = kmeans.pca_2d(vectors, params.pca_sample, params.seed)

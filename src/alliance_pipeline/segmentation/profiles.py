@@ -1,4 +1,12 @@
-"""A profile per segment in plain units and a readable label from its dominant traits."""
+"""A profile per segment in plain units and a readable label from its dominant traits.
+
+A label is '<buying> <engagement>', e.g. 'frequent high-spend finishers'. Buying names spend
+and recency as before and, when the buying segments differ in how often they buy (the highest
+mean frequency at least ``FREQUENCY_SPREAD`` times the lowest), frequency too: 'frequent' above
+the geometric middle of the two, 'occasional' below. Labels of the live segments are unique:
+duplicates get the top category, then the segment id (in segment id order, so the same profiles
+always get the same labels).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +24,7 @@ PROFILE_COLUMNS = (
     "median_watch_minutes",
     "median_recency_days",
     "median_frequency",
+    "mean_frequency",
     "buyer_share",
     "mean_completion_rate",
     "mean_sources_touched",
@@ -24,6 +33,7 @@ PROFILE_COLUMNS = (
 )
 TOP_CATEGORIES = 3
 MIN_TOP_SHARE = 0.10  # a category under this mean share is not "top"
+FREQUENCY_SPREAD = 1.5
 
 
 def median(column: str):
@@ -40,6 +50,7 @@ def segment_stats(features: DataFrame, assignments: DataFrame) -> DataFrame:
         F.round(median("watch_minutes"), 1).alias("median_watch_minutes"),
         median("recency_days").alias("median_recency_days"),
         median("frequency").alias("median_frequency"),
+        F.round(F.avg("frequency"), 2).alias("mean_frequency"),
         F.round(F.avg((F.col("frequency") > 0).cast("double")), 3).alias("buyer_share"),
         F.round(F.avg("completion_rate"), 3).alias("mean_completion_rate"),
         F.round(F.avg("sources_touched"), 2).alias("mean_sources_touched"),
@@ -53,9 +64,32 @@ def _top_categories(row: pd.Series) -> list[str]:
     return [c for s, c in shares[:TOP_CATEGORIES] if s >= MIN_TOP_SHARE]
 
 
-def label(row: pd.Series, population: dict[str, float], lookback_days: int) -> str:
-    """'<spend/recency trait> <engagement trait>', e.g. 'high-spend finishers'."""
-    if row["median_frequency"] == 0 or row["buyer_share"] < 0.5:
+def _buying(row: pd.Series) -> bool:
+    return not (row["median_frequency"] == 0 or row["buyer_share"] < 0.5)
+
+
+def frequency_words(stats: pd.DataFrame) -> dict[str, str]:
+    """segment_id -> 'frequent' | 'occasional' for the buying segments, when frequency tells
+    them apart; empty otherwise."""
+    buying = stats[[_buying(r) for _, r in stats.iterrows()]]
+    if len(buying) < 2:
+        return {}
+    low, high = float(buying["mean_frequency"].min()), float(buying["mean_frequency"].max())
+    if low <= 0 or high < FREQUENCY_SPREAD * low:
+        return {}
+    middle = (low * high) ** 0.5
+    return {
+        r.segment_id: "frequent" if r.mean_frequency >= middle else "occasional"
+        for r in buying.itertuples()
+    }
+
+
+def label(
+    row: pd.Series, population: dict[str, float], lookback_days: int, frequency: str = ""
+) -> str:
+    """'<frequency> <spend/recency trait> <engagement trait>', e.g. 'frequent high-spend
+    finishers'; ``frequency`` from :func:`frequency_words` ('' when it does not separate)."""
+    if not _buying(row):
         lapsed = row["median_recency_days"] >= lookback_days / 2
         spend = "lapsed" if lapsed and row["buyer_share"] > 0.2 else "non-paying"
     elif row["median_spend_cny"] >= population["spend_p75"]:
@@ -63,7 +97,7 @@ def label(row: pd.Series, population: dict[str, float], lookback_days: int) -> s
     elif row["median_recency_days"] >= lookback_days / 2:
         spend = "lapsed"
     else:
-        spend = "regular"
+        spend = "" if frequency else "regular"
     if row["median_watch_minutes"] == 0:
         engagement = "browsers" if _top_categories(row) else "dormants"
     elif row["mean_completion_rate"] >= 0.6:
@@ -72,24 +106,43 @@ def label(row: pd.Series, population: dict[str, float], lookback_days: int) -> s
         engagement = "heavy watchers"
     else:
         engagement = "browsers"
-    return f"{spend} {engagement}"
+    return " ".join(w for w in (frequency, spend, engagement) if w)
+
+
+def unique_labels(labels: pd.Series, qualifiers: list[pd.Series]) -> pd.Series:
+    """``labels`` (indexed by segment id) with each group of equal labels qualified, in
+    brackets, by the first of ``qualifiers`` that tells the whole group apart; the segment id
+    when none does."""
+    out = labels.copy()
+    for q in [*qualifiers, pd.Series(labels.index, index=labels.index)]:
+        for lab, group in out.groupby(out, sort=True):
+            extra = q[group.index].fillna("")
+            if len(group) < 2 or extra.eq("").any() or extra.nunique() < len(group):
+                continue
+            out[group.index] = [f"{lab} ({x})" for x in extra]
+    return out
 
 
 def profiles(stats: pd.DataFrame, lookback_days: int) -> pd.DataFrame:
     """``segment_stats`` collected to pandas -> segment_id, PROFILE_COLUMNS, label,
-    profile_json. Labels are made unique by the top category, then by the id."""
+    profile_json, in segment id order. Labels are unique (see the module doc)."""
+    stats = stats.sort_values("segment_id").reset_index(drop=True)
     population = {
         "spend_p75": float(stats["median_spend_cny"].quantile(0.75)),
         "watch_p75": float(stats["median_watch_minutes"].quantile(0.75)),
     }
+    words = frequency_words(stats)
     out = stats.copy()
     out["top_categories"] = [";".join(_top_categories(r)) for _, r in stats.iterrows()]
-    out["label"] = [label(r, population, lookback_days) for _, r in stats.iterrows()]
-    for by in ("top_categories", "segment_id"):
-        dup = out["label"].duplicated(keep=False)
-        out.loc[dup, "label"] = [
-            f"{lab} ({out.loc[i, by] or 'mixed'})" for i, lab in out.loc[dup, "label"].items()
-        ]
+    out["label"] = [
+        label(r, population, lookback_days, words.get(r["segment_id"], ""))
+        for _, r in stats.iterrows()
+    ]
+    first_category = out["top_categories"].str.split(";").str[0]
+    by_id = out.set_index("segment_id")
+    out["label"] = unique_labels(
+        by_id["label"], [first_category.set_axis(by_id.index), by_id["top_categories"]]
+    ).to_numpy()
     out["profile_json"] = [
         json.dumps({c: _plain(r[c]) for c in PROFILE_COLUMNS}, sort_keys=True)
         for _, r in out.iterrows()

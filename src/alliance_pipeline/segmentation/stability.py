@@ -5,9 +5,14 @@ algorithm on the Euclidean distance between centroids, both scaled with today's 
 further apart than ``max_distance`` is not a match. Unmatched centroids get new ids (never a
 reused one); unmatched previous segments are retired.
 
+The previous run's active centroids are also where tonight's KMeans starts (``warm_start``),
+so a night whose data did not move keeps its centres, its k and therefore its ids.
+
 The history table (curated/segment_centroids) holds every segment ever seen: segment_id,
-status (active | retired), first_run, last_run, retired_on, persons, label, profile_json and the
-centroid in model-input units, one ``c_<column>`` per model column.
+status (active | retired), first_run, last_run, retired_on, persons, label, profile_json, the
+centroid in model-input units, one ``c_<column>`` per model column, and k_chosen_on (the run
+date k was last chosen by the silhouette scan, the same on every row of a run). A history
+written with other model columns is matched on the columns both have and not warm-started.
 """
 
 from __future__ import annotations
@@ -35,6 +40,34 @@ def _id_number(segment_id: str) -> int:
     return int(segment_id.removeprefix(ID_PREFIX))
 
 
+def _active(previous: pd.DataFrame | None) -> pd.DataFrame:
+    if previous is None:
+        return pd.DataFrame(columns=["segment_id"])
+    return previous[previous["status"] == "active"].reset_index(drop=True)
+
+
+def warm_start(previous: pd.DataFrame | None, scaler: Scaler) -> np.ndarray | None:
+    """The previous run's active centroids scaled with today's scaler, in segment id order;
+    None without any, or when they were written with other model columns."""
+    active = _active(previous)
+    columns = centroid_columns(scaler.columns)
+    if active.empty or not set(columns) <= set(active.columns):
+        return None
+    active = active.sort_values("segment_id")
+    raw = active[columns].to_numpy(dtype=float)
+    if np.isnan(raw).any():
+        return None
+    return np.array([scaler.scale_point(list(p)) for p in raw])
+
+
+def k_chosen_on(previous: pd.DataFrame | None) -> datetime.date | None:
+    """The run date k was last chosen (None for a history without it)."""
+    if previous is None or "k_chosen_on" not in previous or previous["k_chosen_on"].isna().all():
+        return None
+    value = previous["k_chosen_on"].dropna().max()
+    return value if isinstance(value, datetime.date) else pd.Timestamp(value).date()
+
+
 def match_ids(
     previous: pd.DataFrame | None,
     centroids: np.ndarray,
@@ -42,17 +75,18 @@ def match_ids(
     max_distance: float,
 ) -> tuple[list[str], list[str]]:
     """Segment id per row of ``centroids`` (model-input units) and the retired ids."""
-    active = (
-        previous[previous["status"] == "active"].reset_index(drop=True)
-        if previous is not None
-        else pd.DataFrame(columns=["segment_id"])
-    )
+    active = _active(previous)
     ids: list[str | None] = [None] * len(centroids)
     matched_prev: set[int] = set()
-    if len(active) and len(centroids):
-        prev_c = active[centroid_columns(scaler.columns)].to_numpy(dtype=float)
-        a = np.array([scaler.scale_point(list(p)) for p in prev_c])
-        b = np.array([scaler.scale_point(list(c)) for c in centroids])
+    shared = [
+        i for i, c in enumerate(centroid_columns(scaler.columns)) if c in active.columns
+    ]  # all of them unless the model columns changed since
+    if len(active) and len(centroids) and shared:
+        prev_c = active[[centroid_columns(scaler.columns)[i] for i in shared]].to_numpy(float)
+        means = np.array(scaler.means)[shared]
+        stds = np.array(scaler.stds)[shared]
+        a = (prev_c - means) / stds
+        b = (np.asarray(centroids, dtype=float)[:, shared] - means) / stds
         cost = np.linalg.norm(a[:, None, :] - b[None, :, :], axis=2)
         for i, j in zip(*linear_sum_assignment(cost), strict=True):
             if cost[i, j] <= max_distance:
@@ -69,11 +103,15 @@ def match_ids(
 
 
 def advance_history(
-    previous: pd.DataFrame | None, current: pd.DataFrame, dt: datetime.date
+    previous: pd.DataFrame | None,
+    current: pd.DataFrame,
+    dt: datetime.date,
+    chosen_on: datetime.date | None = None,
 ) -> pd.DataFrame:
     """Today's history: ``current`` (one row per active segment today, with segment_id,
     persons, label, profile_json and c_* columns) plus every earlier segment, those active
-    yesterday and absent today retired on ``dt``."""
+    yesterday and absent today retired on ``dt``; k_chosen_on is ``chosen_on`` (default
+    ``dt``) on every row."""
     today = current.copy()
     first = (
         {}
@@ -84,10 +122,12 @@ def advance_history(
     today["last_run"] = dt
     today["retired_on"] = None
     today["status"] = "active"
+    today["k_chosen_on"] = chosen_on or dt
     if previous is None or previous.empty:
         return today.reset_index(drop=True)
     older = previous[~previous["segment_id"].isin(today["segment_id"])].copy()
     newly_retired = older["status"] == "active"
     older.loc[newly_retired, "retired_on"] = dt
     older.loc[newly_retired, "status"] = "retired"
-    return pd.concat([today, older[today.columns]], ignore_index=True)
+    older["k_chosen_on"] = chosen_on or dt
+    return pd.concat([today, older.reindex(columns=today.columns)], ignore_index=True)
