@@ -223,8 +223,20 @@ def cluster(tmp_path_factory):
 def without_the_night(lake: Path) -> None:
     """The lake as it was before the night's Spark jobs: their partitions removed, and the
     dataset folders that held nothing else (a job tells a first run by the folder's absence).
-    What the settlement task carries (not a Spark job's) stays."""
-    kept = [lake / paths.SETTLEMENT_FIRST_ORDERS, lake / paths.SETTLEMENT_NEW_PERSONS]
+    What the settlement task carries and the campaign audiences (not Spark jobs') stay, and so
+    does the propensity job's output: the cluster run covers the three jobs of DAG_SPARK_TASKS."""
+    kept = [
+        lake / dataset
+        for dataset in (
+            paths.SETTLEMENT_FIRST_ORDERS,
+            paths.SETTLEMENT_NEW_PERSONS,
+            paths.CAMPAIGN_AUDIENCE,
+            paths.PROPENSITY_SCORES,
+            paths.PROPENSITY_MODEL,
+            paths.PROPENSITY_EVALUATION,
+            paths.PROPENSITY_CALIBRATION,
+        )
+    ]
     for zone in ZONES:
         for name in (f"dt={NIGHT}", f"run_date={NIGHT}"):
             for folder in sorted((lake / zone).rglob(name), reverse=True):
