@@ -54,29 +54,31 @@ def download(client, bucket: str, prefixes: list[str], folder: Path) -> int:
 
 
 def kmeans(features_dir: Path) -> dict:
-    """The segment job's model inputs (log1p counts, money and minutes, standardised), k chosen by
-    silhouette (squared Euclidean, as the job) in [k_min, k_max], the chosen k refitted with
-    ``restarts`` seeds; silhouette on a sample of at most 20,000 persons (it is quadratic)."""
+    """The segment job's model inputs (log1p counts, money and minutes, standardised) and its k
+    scan (the same function, on the same bounded sample size), then scikit-learn KMeans of the
+    chosen k over every person on one machine (the job: Lloyd's iterations in Spark)."""
     from sklearn.cluster import KMeans
-    from sklearn.metrics import silhouette_score
     from sklearn.preprocessing import StandardScaler
 
     from alliance_pipeline.config import pipeline_config
-    from alliance_pipeline.segmentation.kmeans import LOG1P_INPUTS, MODEL_COLUMNS
+    from alliance_pipeline.segmentation.kmeans import (
+        LOG1P_INPUTS,
+        MODEL_COLUMNS,
+        split_half_stability,
+    )
 
     p = pipeline_config().segmentation
     f = pd.read_parquet(features_dir)
     for column, raw in LOG1P_INPUTS.items():
         f[column] = np.log1p(f[raw].astype(float))
     x = StandardScaler().fit_transform(np.nan_to_num(f[list(MODEL_COLUMNS)].astype(float)))
-    sample = min(len(x), 20_000)
-    silhouettes = {}
-    for k in range(p.k_min, min(p.k_max, len(x) - 1) + 1):
-        labels = KMeans(k, n_init=1, random_state=p.seed, max_iter=p.max_iter).fit_predict(x)
-        silhouettes[k] = float(
-            silhouette_score(x, labels, metric="sqeuclidean", sample_size=sample, random_state=0)
-        )
-    k = max(silhouettes, key=lambda c: (silhouettes[c], -c))
+    rng = np.random.default_rng(p.seed)
+    sample = x[rng.permutation(len(x))[: p.scan_sample]]
+    stabilities = {
+        k: split_half_stability(sample, k, p.seed, p.stability_splits, p.restarts)
+        for k in range(p.k_min, min(p.k_max, len(sample) // 2) + 1)
+    }
+    k = max(stabilities, key=lambda c: (round(stabilities[c], 2), c))
     model = KMeans(k, n_init=p.restarts, random_state=p.seed, max_iter=p.max_iter).fit(x)
     return {"persons": len(x), "k": k, "cost": float(model.inertia_)}
 

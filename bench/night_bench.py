@@ -410,7 +410,7 @@ class Night:
         profile = paths.partition(paths.SEGMENT_PROFILE, lake, run_date=self.dt)
         row["k"] = maybe_count(f"SELECT max(k) FROM '{profile}/*.parquet'")
         with self.measured(self.baselines, "segment") as row:
-            row["what"] = "scikit-learn KMeans, k by silhouette"
+            row["what"] = "scikit-learn KMeans, k by the same stability scan"
             row.update(base.kmeans(features), rows_in=feature_rows)
         self.recommend(lake, ops["recommend"], args)
 

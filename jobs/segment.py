@@ -1,7 +1,7 @@
 """spark-submit job: KMeans segments with stable ids, profiles and the profile chart.
 
     spark-submit jobs/segment.py --dt 2026-11-23 --lake-root /abs/lake [--k-min 3 --k-max 8
-        --seed 42 --init-steps 5 --restarts 3]
+        --seed 42 --restarts 10]
 
 Reads curated/features/run_date={dt} and the latest curated/segment_centroids run before dt
 (the previous centres: tonight's warm start and the ids to keep);
@@ -23,9 +23,9 @@ from alliance_pipeline.segmentation.pipeline import segment_night
 from alliance_pipeline.spark_session import job_session
 
 REASONS = {
-    "first": "chosen by silhouette: no previous segments",
+    "first": "chosen by stability: no previous segments",
     "kept": "kept: warm start from the previous centres",
-    "margin": "re-chosen: the scan beat the kept silhouette by the margin",
+    "margin": "re-chosen: the scan's silhouette beat the kept one by the margin",
     "cadence": "re-chosen on cadence",
 }
 
@@ -36,7 +36,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--dt", required=True, type=datetime.date.fromisoformat, help="run date YYYY-MM-DD"
     )
     p.add_argument("--lake-root", required=True, help="lake root folder or s3a:// URI")
-    for name in ("k-min", "k-max", "seed", "init-steps", "restarts", "max-iter"):
+    for name in ("k-min", "k-max", "seed", "restarts", "max-iter"):
         p.add_argument(
             f"--{name}", type=int, help=f"default: segmentation.{name.replace('-', '_')}"
         )
@@ -46,7 +46,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    options = ("k_min", "k_max", "seed", "init_steps", "restarts", "max_iter")
+    options = ("k_min", "k_max", "seed", "restarts", "max_iter")
     given = {name: getattr(args, name) for name in options if getattr(args, name) is not None}
     params = pipeline_config().segmentation.override(**given)
     spark = job_session(f"alliance-segmentation-{args.dt}")
@@ -74,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     notes = {
         "k": f"{choice.k} ({REASONS[choice.reason]}; chosen on {choice.chosen_on or dt})",
         "silhouette": round(choice.clustering.silhouette, 4),
-        "silhouette per k (scan)": json.dumps(
-            {k: round(v, 4) for k, v in choice.silhouettes.items()}
+        "stability per k (scan: mean split-half adjusted Rand index)": json.dumps(
+            {k: round(v, 4) for k, v in choice.stabilities.items()}
         ),
         "previous run": prev_day or "none",
         "retired today": ", ".join(night.retired) or "none",

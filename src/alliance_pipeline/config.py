@@ -154,14 +154,15 @@ class SegmentationConfig(Section):
     k_min: int = 3
     k_max: int = 8
     seed: int = 42
-    init_steps: int = 5
-    restarts: int = 3
-    max_iter: int = 50
+    restarts: PositiveInt = 10
+    max_iter: PositiveInt = 50
+    scan_sample: PositiveInt = 10_000
+    stability_splits: PositiveInt = 12
     match_max_distance: float = 1.5
     pca_sample: int = 2000
-    # k and centres carry over from the night before (warm start); k is re-chosen by the
-    # silhouette scan when the scan beats the kept clustering's silhouette by more than the
-    # margin, or when k was last chosen this many days ago
+    # k and centres carry over from the night before (warm start); k is re-chosen when the
+    # scan's clustering beats the kept one's silhouette by more than the margin, or when k was
+    # last chosen this many days ago
     rechoose_k_margin: float = 0.05
     rechoose_k_every_days: PositiveInt = 28
 

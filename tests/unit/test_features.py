@@ -127,12 +127,14 @@ def test_every_order_in_window_has_a_rate(features):
 
 
 @pytest.mark.spark
-def test_completion_rate_and_watch_minutes(features):
+def test_completion_rate_watch_minutes_and_play_seconds(features):
     rows, _ = features
     assert rows["A"].completion_rate == pytest.approx(0.5)  # c1 completed of c1, c2 started
     assert rows["A"].watch_minutes == pytest.approx((600 + 300 + 120 + 60) / 60)
+    assert rows["A"].play_seconds == pytest.approx((600 + 300 + 120 + 60) / 4)  # click: none
     assert rows["B"].completion_rate == 0  # nothing started in the window
     assert rows["B"].watch_minutes == 0
+    assert rows["B"].play_seconds == 0  # its only timed event is outside the window
 
 
 @pytest.mark.spark

@@ -9,6 +9,8 @@ dimension's columns (curated/persons). Business dates are taken in the platform 
 - monetary_cny: sum of net amounts (amount - refund_amount), converted to CNY at the rate of
   the order date (the latest rate on or before it), decimal(18,2), rounded half-even per order
 - watch_minutes: sum of ``duration_s`` / 60 over all events in the window
+- play_seconds: mean ``duration_s`` of the events that have one (0 when none): how long a
+  person stays once they start
 - completion_rate: distinct content completed / distinct content started (0 when none started)
 - share_<category>: share of engagement events (every type but campaign clicks) per catalog
   category; the shares of a person with engagement sum to 1, all 0 otherwise
@@ -105,12 +107,13 @@ def events_in_window(events: DataFrame, start: datetime.date, end: datetime.date
 
 
 def watch_features(events: DataFrame) -> DataFrame:
-    """person_key, watch_minutes, completion_rate."""
+    """person_key, watch_minutes, play_seconds, completion_rate."""
     started = F.when(F.col("event_type").isin(*START_TYPES), F.col("content_id"))
     completed = F.when(F.col("event_type") == "complete", F.col("content_id"))
     n_started = F.count_distinct(started)
     return events.groupBy("person_key").agg(
         (F.sum(F.coalesce(F.col("duration_s"), F.lit(0))) / F.lit(60.0)).alias("watch_minutes"),
+        F.avg(F.col("duration_s").cast("double")).alias("play_seconds"),
         F.when(n_started > 0, F.count_distinct(completed) / n_started)
         .otherwise(F.lit(0.0))
         .alias("completion_rate"),
@@ -186,6 +189,7 @@ def person_features(
         F.coalesce("frequency", F.lit(0)).cast("long").alias("frequency"),
         F.coalesce("monetary_cny", F.lit(0).cast(MONEY)).alias("monetary_cny"),
         F.coalesce("watch_minutes", F.lit(0.0)).alias("watch_minutes"),
+        F.coalesce("play_seconds", F.lit(0.0)).alias("play_seconds"),
         F.coalesce("completion_rate", F.lit(0.0)).alias("completion_rate"),
         *[F.coalesce(c, F.lit(0.0)).alias(c) for c in SHARE_COLUMNS],
         F.coalesce("sources_touched", F.lit(0)).alias("sources_touched"),

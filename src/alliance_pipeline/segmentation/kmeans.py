@@ -1,13 +1,18 @@
-"""Scaling, KMeans (Spark MLlib) with k chosen by silhouette, a warm start from the previous
-night's centres, plus PCA for the chart.
+"""Scaling, KMeans with k chosen by stability, a warm start from the previous night's centres,
+plus PCA for the chart.
 
-Spark's k-means|| with default settings can stop in a worse optimum than scikit-learn's
-k-means++ with restarts, so the chosen k is fitted with several seeds and more init steps and
-the lowest training cost is kept (the silhouette scan over k uses one seed per k).
+k is chosen on a seeded sample of at most ``scan_sample`` persons collected to the driver (a
+bounded matrix, whatever the night's size): for each k, the sample is split in random halves
+``stability_splits`` times, each half clustered (k-means++, ``restarts`` seeds) and the two
+clusterings of the whole sample compared by the adjusted Rand index. The chosen k is the most
+reproducible one (Lange et al., 2004): a k that splits a real group, or merges two, gives
+clusterings that differ from half to half. Silhouette was tried first and is flat between 3
+and 6 on the generator's planted groups, so it chose 3 and merged two of them.
 
-Spark ML's KMeans takes no initial centres, so the warm start (:func:`lloyd`) runs Lloyd's
-iterations as DataFrame aggregations from given centres; every clustering, fitted or warm, is
-a set of centres and a person's cluster is the nearest one (:func:`nearest`).
+The chosen k's centres (k-means++ on the sample, lowest cost of ``restarts`` seeds) start
+Lloyd's iterations over every person in Spark (:func:`lloyd`, DataFrame aggregations), the
+same function that warm-starts from the previous night's centres: every clustering is a set of
+centres and a person's cluster is the nearest one (:func:`nearest`).
 """
 
 from __future__ import annotations
@@ -17,13 +22,15 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from pyspark.ml.clustering import KMeans, KMeansModel
 from pyspark.ml.evaluation import ClusteringEvaluator
 from pyspark.ml.feature import PCA, VectorAssembler
 from pyspark.ml.functions import vector_to_array
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score
 
+from alliance_pipeline.config import SegmentationConfig
 from alliance_pipeline.segmentation.features import SHARE_COLUMNS
 
 # Counts and amounts are skewed (a few persons buy or watch far more): they enter the model
@@ -32,16 +39,18 @@ LOG1P_INPUTS = {
     "log_frequency": "frequency",
     "log_monetary": "monetary_cny",
     "log_watch_minutes": "watch_minutes",
-    "log_sources_touched": "sources_touched",
+    "log_play_seconds": "play_seconds",
 }
+# Behaviour only. recency_days (the lookback for every person without a paid order, most of
+# them) and sources_touched (the brands a person is registered with) stay in the profiles but
+# out of the distance: each split the planted groups by a trait they share.
 MODEL_COLUMNS = (
-    "recency_days",
     "log_frequency",
     "log_monetary",
     "log_watch_minutes",
+    "log_play_seconds",
     "completion_rate",
     *SHARE_COLUMNS,
-    "log_sources_touched",
     "tier_rank",
 )
 
@@ -118,54 +127,64 @@ class Clustering:
 @dataclass
 class KMeansChoice:
     """The night's clustering and how it came about. ``reason``: ``first`` (no previous
-    segments), ``kept`` (warm start from the previous centres), ``margin`` (the scan beat the
-    kept clustering's silhouette by the margin) or ``cadence`` (k re-chosen on schedule);
-    ``chosen_on``: the run date k was last chosen (None: tonight)."""
+    segments), ``kept`` (warm start from the previous centres), ``margin`` (the scan's
+    silhouette beat the kept clustering's by the margin) or ``cadence`` (k re-chosen on
+    schedule); ``chosen_on``: the run date k was last chosen (None: tonight);
+    ``stabilities``: the scan's mean split-half adjusted Rand index per k."""
 
     k: int
     clustering: Clustering
     reason: str
-    silhouettes: dict[int, float] = field(default_factory=dict)
-    costs: dict[int, float] = field(default_factory=dict)
+    stabilities: dict[int, float] = field(default_factory=dict)
     chosen_on: datetime.date | None = None
 
 
-def _fit(vectors: DataFrame, k: int, seed: int, init_steps: int, max_iter: int) -> KMeansModel:
-    return KMeans(
-        k=k,
-        seed=seed,
-        initMode="k-means||",
-        initSteps=init_steps,
-        maxIter=max_iter,
-        tol=1e-6,
-        featuresCol="features",
-        predictionCol="cluster",
-    ).fit(vectors)
+def scan_sample(vectors: DataFrame, max_rows: int, seed: int) -> np.ndarray:
+    """The scaled vectors of at most ~``max_rows`` persons (a seeded sample), by person_key."""
+    total = vectors.count()
+    rows = vectors if total <= max_rows else vectors.sample(max_rows / total, seed=seed)
+    collected = sorted(rows.select("person_key", "features").collect())
+    return np.array([r["features"].toArray() for r in collected])
 
 
-def fit_kmeans(
-    vectors: DataFrame,
-    k: int,
-    seed: int,
-    init_steps: int,
-    restarts: int,
-    max_iter: int,
-    first: KMeansModel | None = None,
-) -> tuple[KMeansModel, float]:
-    """The lowest-cost model over ``restarts`` seeds (seed, seed+1, ...); ``first``: the model
-    of ``seed`` when already fitted."""
-    best: tuple[KMeansModel, float] | None = None
-    for i in range(restarts):
-        model = (
-            first
-            if i == 0 and first is not None
-            else _fit(vectors, k, seed + i, init_steps, max_iter)
-        )
-        cost = model.summary.trainingCost
-        if best is None or cost < best[1]:
-            best = (model, cost)
-    assert best is not None
-    return best
+def _kmeans(points: np.ndarray, k: int, seed: int, restarts: int, max_iter: int) -> KMeans:
+    return KMeans(k, n_init=restarts, random_state=seed, max_iter=max_iter).fit(points)
+
+
+def split_half_stability(
+    points: np.ndarray, k: int, seed: int, splits: int, restarts: int
+) -> float:
+    """Mean adjusted Rand index between the clusterings of ``points`` by KMeans fitted on the
+    two halves of ``splits`` seeded random splits (1: the same clustering every time)."""
+    rng = np.random.default_rng(seed)
+    scores = []
+    for i in range(splits):
+        order = rng.permutation(len(points))
+        a, b = order[: len(points) // 2], order[len(points) // 2 :]
+        ka = _kmeans(points[a], k, seed + i, restarts, 300)
+        kb = _kmeans(points[b], k, seed + i, restarts, 300)
+        scores.append(adjusted_rand_score(ka.predict(points), kb.predict(points)))
+    return float(np.mean(scores))
+
+
+def fit(vectors: DataFrame, points: np.ndarray, k: int, params: SegmentationConfig) -> Clustering:
+    """k centres: k-means++ on the sample ``points`` (lowest cost of ``params.restarts``
+    seeds), then Lloyd's iterations over every person."""
+    start = _kmeans(points, k, params.seed, params.restarts, params.max_iter).cluster_centers_
+    return lloyd(vectors, start, params.max_iter)
+
+
+def choose_k(vectors: DataFrame, params: SegmentationConfig) -> KMeansChoice:
+    """The most reproducible k in [k_min, k_max] (stabilities equal to two places are a tie,
+    won by the larger k) and its clustering."""
+    points = scan_sample(vectors, params.scan_sample, params.seed)
+    ks = range(params.k_min, min(params.k_max, len(points) // 2) + 1)
+    stabilities = {
+        k: split_half_stability(points, k, params.seed, params.stability_splits, params.restarts)
+        for k in ks
+    } or {params.k_min: 1.0}
+    k = max(stabilities, key=lambda c: (round(stabilities[c], 2), c))
+    return KMeansChoice(k, fit(vectors, points, k, params), "first", stabilities)
 
 
 def _distances(centres: np.ndarray) -> list[Column]:
@@ -220,37 +239,6 @@ def lloyd(vectors: DataFrame, centres: np.ndarray, max_iter: int, tol: float = 1
         if shift <= tol:
             break
     return Clustering(c, training_cost(vectors, c), silhouette(vectors, c))
-
-
-def choose_k(
-    vectors: DataFrame,
-    k_min: int,
-    k_max: int,
-    seed: int,
-    init_steps: int,
-    restarts: int,
-    max_iter: int,
-) -> KMeansChoice:
-    """Fit every k in [k_min, k_max] once (``seed``) and keep the k with the highest silhouette;
-    only that k is refitted with the other ``restarts - 1`` seeds, lowest cost kept."""
-    evaluator = ClusteringEvaluator(
-        featuresCol="features", predictionCol="cluster", distanceMeasure="squaredEuclidean"
-    )
-    models: dict[int, KMeansModel] = {}
-    silhouettes: dict[int, float] = {}
-    costs: dict[int, float] = {}
-    for k in range(k_min, k_max + 1):
-        models[k] = _fit(vectors, k, seed, init_steps, max_iter)
-        silhouettes[k] = evaluator.evaluate(models[k].transform(vectors))
-        costs[k] = models[k].summary.trainingCost
-    scored = [k for k in models if not math.isnan(silhouettes[k])] or [k_min]
-    k = max(scored, key=lambda c: (silhouettes[c], -c))
-    model, best_cost = fit_kmeans(vectors, k, seed, init_steps, restarts, max_iter, models[k])
-    costs[k] = best_cost
-    centres = np.array(model.clusterCenters())
-    sil = silhouettes[k] if model is models[k] else silhouette(vectors, centres)
-    clustering = Clustering(centres, best_cost, sil)
-    return KMeansChoice(k, clustering, "first", silhouettes, costs)
 
 
 def assign(centres: np.ndarray, vectors: DataFrame) -> DataFrame:

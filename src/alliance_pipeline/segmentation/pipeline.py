@@ -4,10 +4,11 @@
 (curated/segment_centroids) and returns everything the segment job writes. No paths, no clock.
 
 How tonight's clustering is chosen (:func:`choose`): the previous night's centres are the
-start of tonight's KMeans (warm start), so k and the centres carry over; the silhouette scan
-over [k_min, k_max] still runs and replaces them only when its best silhouette beats the kept
-one by more than ``rechoose_k_margin`` (the data moved), or when k was last chosen
-``rechoose_k_every_days`` ago or more. The first night, or a history of other model columns,
+start of tonight's KMeans (warm start), so k and the centres carry over; the stability scan
+over [k_min, k_max] (:func:`kmeans.choose_k`: the most reproducible k) still runs and replaces
+them only when its clustering's silhouette beats the kept one's by more than
+``rechoose_k_margin`` (the data moved), or when k was last chosen ``rechoose_k_every_days`` ago
+or more. The first night, or a history of other model columns,
 takes the scan's choice.
 """
 
@@ -42,33 +43,25 @@ def choose(
     dt: datetime.date,
     params: SegmentationConfig,
 ) -> kmeans.KMeansChoice:
-    scan = kmeans.choose_k(
-        vectors,
-        params.k_min,
-        params.k_max,
-        params.seed,
-        params.init_steps,
-        params.restarts,
-        params.max_iter,
-    )
+    scan = kmeans.choose_k(vectors, params)
     start = stability.warm_start(previous, scaler)
     if start is None:
         return scan
     kept = kmeans.lloyd(vectors, start, params.max_iter)
+    k = len(kept.centres)
     chosen_on = stability.k_chosen_on(previous)
-    best = max((s for s in scan.silhouettes.values() if not np.isnan(s)), default=np.nan)
+    gain = scan.clustering.silhouette - kept.silhouette
     if chosen_on is None or (dt - chosen_on).days >= params.rechoose_k_every_days:
         reason = "cadence"
-    elif best > kept.silhouette + params.rechoose_k_margin or np.isnan(kept.silhouette):
+    elif gain > params.rechoose_k_margin or np.isnan(kept.silhouette):
         reason = "margin"
     else:
         reason = "kept"
-    k = len(kept.centres)
     if reason == "kept":
-        return kmeans.KMeansChoice(k, kept, reason, scan.silhouettes, scan.costs, chosen_on)
+        return kmeans.KMeansChoice(k, kept, reason, scan.stabilities, chosen_on)
     if reason == "cadence" and scan.k == k:  # k re-chosen and unchanged: the centres stay
-        return kmeans.KMeansChoice(k, kept, reason, scan.silhouettes, scan.costs, dt)
-    return kmeans.KMeansChoice(scan.k, scan.clustering, reason, scan.silhouettes, scan.costs, dt)
+        return kmeans.KMeansChoice(k, kept, reason, scan.stabilities, dt)
+    return kmeans.KMeansChoice(scan.k, scan.clustering, reason, scan.stabilities, dt)
 
 
 def segment_night(

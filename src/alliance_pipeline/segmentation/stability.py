@@ -11,7 +11,7 @@ so a night whose data did not move keeps its centres, its k and therefore its id
 The history table (curated/segment_centroids) holds every segment ever seen: segment_id,
 status (active | retired), first_run, last_run, retired_on, persons, label, profile_json, the
 centroid in model-input units, one ``c_<column>`` per model column, and k_chosen_on (the run
-date k was last chosen by the silhouette scan, the same on every row of a run). A history
+date k was last chosen by the scan, the same on every row of a run). A history
 written with other model columns is matched on the columns both have and not warm-started.
 """
 
