@@ -32,7 +32,7 @@ def seg(i: int) -> str:
     return SEG_A if i < 20 else SEG_B
 
 
-def world(root, scores_extra=()):
+def world(root, scores_extra=(), model="logistic_regression"):
     """moonbay knows persons 0-29, tidewave 10-39, the platform everyone; segment A (0-19)
     responds far more to moonbay's campaign than B."""
     campaigns = pd.DataFrame(
@@ -90,7 +90,7 @@ def world(root, scores_extra=()):
         root,
         paths.PROPENSITY_SCORES,
         pd.DataFrame(rows, columns=["campaign_id", "person_key", "p_click", "p_order"]).assign(
-            model="logistic_regression", model_version=DS
+            model=model, model_version=DS
         ),
         dt=DS,
     )
@@ -142,6 +142,7 @@ def test_a_partner_file_holds_its_own_consenting_customers_of_the_target_segment
     k = min_cell_size()
     (moonbay,) = summary["campaigns"]
     assert moonbay["ranked_by"] == "order" and moonbay["rows"] == len(expected)
+    assert moonbay["scored_by"] == "logistic_regression"
     if len(expected) >= k:
         assert moonbay["segments"] == [{"segment": "frequent buyers", "persons": len(expected)}]
     else:
@@ -178,3 +179,24 @@ def test_a_rerun_replaces_the_nights_files(tmp_path, s3_endpoint, s3_bucket):
     assert first == again
     assert objects(client, s3_bucket, "outbound/") == before
     assert stale not in before
+
+
+def test_a_night_scored_by_the_baseline_targets_nobody(tmp_path, s3_endpoint, s3_bucket):
+    """Before any model passes the propensity gate the scores are each campaign's own rate:
+    they rank no person above another, so no campaign targets anyone (float ties of equal
+    scores against their mean must not decide it)."""
+    root = tmp_path / "lake"
+    world(root, model="baseline")
+    client = s3_endpoint.client()
+    written = campaign_audience.write_campaign_audiences(lambda s: (client, s3_bucket), DS, root)
+    assert {w.rows for w in written} == {0}
+    summary = json.loads(
+        objects(client, s3_bucket, "outbound/moonbay/")[
+            f"outbound/moonbay/campaign_audience/dt={DS}/_summary.json"
+        ]
+    )
+    assert [(c["scored_by"], c["rows"], c["segments"]) for c in summary["campaigns"]] == [
+        ("baseline", 0, [])
+    ]
+    record = read_partition(root, paths.CAMPAIGN_AUDIENCE, dt=DS)
+    assert len(record) > 0 and not record["targeted"].any()

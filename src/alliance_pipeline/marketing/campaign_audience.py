@@ -6,6 +6,9 @@ persons known to the campaign's partner) who consent to marketing and have a seg
 campaign targets the segments whose mean predicted response is at least
 ``audiences.min_segment_lift`` times the campaign's mean over its eligible persons; the response
 is a click for the objectives in ``audiences.click_objectives``, an attributed order otherwise.
+Scores by the baseline (each campaign's own rate: no model has passed the propensity gate yet)
+tell no person from another, so such a campaign targets nobody: its file has no rows and its
+summary says ``scored_by: baseline``.
 
 Written per night (``dt``), each rerun replacing what it wrote:
 - ``curated/campaign_audience/dt=…``: every eligible person of every campaign with its rank
@@ -83,6 +86,7 @@ def eligible(con: duckdb.DuckDBPyConnection, dt: str) -> pa.Table:
             FROM campaigns WHERE start_date <= CAST(? AS DATE) AND end_date >= CAST(? AS DATE)
         ), scored AS (
             SELECT s.campaign_id, r.partner_id, s.person_key, g.segment_id, f.label,
+                   s.model AS scored_by,
                    CASE WHEN r.by_click THEN s.p_click ELSE s.p_order END AS score,
                    CASE WHEN r.by_click THEN 'click' ELSE 'order' END AS response
             FROM scores s
@@ -92,13 +96,15 @@ def eligible(con: duckdb.DuckDBPyConnection, dt: str) -> pa.Table:
             JOIN segment_profile f ON f.segment_id = g.segment_id
         ), lift AS (
             SELECT campaign_id, segment_id,
-                   avg(score) >= ? * any_value(campaign_mean) AS targeted
+                   bool_and(scored_by <> 'baseline')
+                   AND avg(score) >= ? * any_value(campaign_mean) AS targeted
             FROM (SELECT *, avg(score) OVER (PARTITION BY campaign_id) AS campaign_mean
                   FROM scored)
             GROUP BY campaign_id, segment_id
         )
         SELECT s.campaign_id, s.partner_id, s.person_key, s.segment_id, s.label AS segment,
-               s.response, s.score, {_band_sql(cfg.rate_bands)} AS predicted_rate, l.targeted,
+               s.response, s.scored_by, s.score, {_band_sql(cfg.rate_bands)} AS predicted_rate,
+               l.targeted,
                CASE WHEN l.targeted THEN row_number() OVER (
                    PARTITION BY s.campaign_id, l.targeted ORDER BY s.score DESC, s.person_key
                ) END AS rank
@@ -114,8 +120,8 @@ def _connect(lake_root: Path, dt: str) -> duckdb.DuckDBPyConnection:
     con.register(
         "scores",
         read_partition(
-            lake_root, paths.PROPENSITY_SCORES, ["person_key", "campaign_id", "p_click", "p_order"],
-            dt=dt,
+            lake_root, paths.PROPENSITY_SCORES,
+            ["person_key", "campaign_id", "p_click", "p_order", "model"], dt=dt,
         ),
     )  # fmt: skip
     con.register("campaigns", read_clean_table(lake_root, "campaigns", dt, since=dt))
@@ -161,6 +167,11 @@ def summary(audience: pa.Table, campaign_id: str, k: int) -> dict:
     """Targeted persons per segment label; segments under k persons are withheld."""
     con = duckdb.connect()
     con.register("audience", audience)
+    (scored_by,) = con.execute(
+        "SELECT string_agg(DISTINCT scored_by, ',' ORDER BY scored_by) FROM audience "
+        "WHERE campaign_id = ?",
+        [campaign_id],
+    ).fetchone()
     rows = con.execute(
         "SELECT segment, count(*) AS persons, any_value(response) FROM audience "
         "WHERE campaign_id = ? AND targeted GROUP BY segment ORDER BY segment",
@@ -170,6 +181,7 @@ def summary(audience: pa.Table, campaign_id: str, k: int) -> dict:
     return {
         "campaign_id": campaign_id,
         "ranked_by": rows[0][2] if rows else None,
+        "scored_by": scored_by,
         "segments": [
             {"segment": s, "persons": n} for (s, n, _), w in zip(rows, small, strict=True) if not w
         ],
