@@ -10,8 +10,8 @@ run's data interval start; a run at 02:30 on the 24th processes the 23rd).
 | quality | `publish_quality` | `mart.dq_result`, `mart.quarantine_index`; data docs under `reports/data_docs/dt=…` |
 | privacy | `deidentify` (Spark), `publish_identity` | clean zone, `curated/persons`, `mart.partner_overlap` |
 | segments | `segmentation_features`, `segmentation_segment` (Spark), `publish_segments` | `mart.dim_segment`, `mart.person_segment`, `reports/segments/…/profile.html` |
-| recommendations | `recommend` (Spark), `publish_recommendations` (gate: the lists as shipped must beat popularity on NDCG@k), `write_audiences` | `mart.recommendation`, `mart.model_evaluation`, partner audience files |
-| propensity | `propensity` (Spark; gate: a candidate must beat each campaign's rate on ROC AUC, else the last good model scores), `publish_propensity` | `curated/propensity_scores`, `mart.propensity_evaluation`, `mart.propensity_calibration` |
+| recommendations | `recommend` (Spark), `publish_recommendations` (gate: the lists as shipped must beat popularity on NDCG@k), `write_audiences` | `mart.recommendation`, `mart.model_evaluation` (family recommendation), partner audience files |
+| propensity | `propensity` (Spark; gate: a candidate must beat each campaign's rate on ROC AUC, else the last good model scores), `publish_propensity` | `curated/propensity_scores`, `mart.model_evaluation` (family propensity; view `mart.propensity_evaluation`), `mart.propensity_calibration` |
 | money | `settle` | `mart.fct_order`, `mart.fct_settlement_line`, `mart.settlement_statement`, `mart.fct_campaign_daily`, `mart.campaign_growth`, dims |
 | marketing | `write_campaign_audiences` (after the propensity scores), `publish_campaign_response` (after `settle`) | partners' campaign audience files, `mart.fct_campaign_response`, response columns of `mart.fct_campaign_daily` |
 | experiments | `read_out_experiments` (after settlement and the published lists) | `mart.experiment_readout`, `reports/experiments/experiment_id=…/dt=…/readout.html` |
@@ -196,12 +196,12 @@ def alliance_nightly():
 
     @task(multiple_outputs=False, outlets=assets.RECOMMENDATION_MARTS)
     def publish_recommendations(dt: str) -> dict:
-        """Gate and load: the night's lists reach `mart.recommendation` only if the lists as shipped (`als_shipped`) beat popularity on NDCG@k; `mart.model_evaluation` either way."""
+        """Gate and load: the night's lists reach `mart.recommendation` only if the lists as shipped (`als_shipped`) beat popularity on NDCG@k; `mart.model_evaluation` (its recommendation rows) either way."""
         return nightly.publish_recommendations(dt)
 
     @task(multiple_outputs=False, outlets=assets.PROPENSITY_MARTS)
     def publish_propensity(dt: str) -> dict:
-        """Loads the propensity run's holdout evaluation and gate decision into `mart.propensity_evaluation` and its reliability deciles into `mart.propensity_calibration`."""
+        """Loads the propensity run's holdout evaluation and gate decision into `mart.model_evaluation` (its propensity rows; view `mart.propensity_evaluation`) and its reliability deciles into `mart.propensity_calibration`."""
         return nightly.publish_propensity(dt)
 
     @task

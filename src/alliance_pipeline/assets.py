@@ -19,7 +19,11 @@ CLEAN = [clean(name) for name in DATASETS]
 IDENTITY_MARTS = [mart("partner_overlap")]
 SEGMENT_MARTS = [mart("dim_segment"), mart("person_segment")]
 RECOMMENDATION_MARTS = [mart("recommendation"), mart("model_evaluation")]
-PROPENSITY_MARTS = [mart("propensity_evaluation"), mart("propensity_calibration")]
+PROPENSITY_MARTS = [
+    mart("model_evaluation"),  # its propensity rows; mart.propensity_evaluation is their view
+    mart("propensity_evaluation"),
+    mart("propensity_calibration"),
+]
 SETTLEMENT_MARTS = [
     mart(t)
     for t in (

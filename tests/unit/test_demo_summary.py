@@ -5,6 +5,7 @@ import datetime
 import pandas as pd
 import pytest
 
+from alliance_pipeline import model_evaluation
 from alliance_pipeline.local.summary import print_summary
 from alliance_pipeline.warehouse import open_warehouse
 
@@ -13,7 +14,7 @@ pytestmark = [pytest.mark.unit, pytest.mark.timeout(60)]
 NIGHTS = [datetime.date(2026, 11, 22), datetime.date(2026, 11, 23)]
 
 
-def test_summary_shows_segment_stability_and_the_campaign_audience_files(
+def test_summary_shows_segments_model_evaluations_and_the_campaign_audience_files(
     tmp_path, monkeypatch, capsys
 ):
     monkeypatch.setenv("ALLIANCE_LAKE_ROOT", str(tmp_path / "lake"))
@@ -28,6 +29,15 @@ def test_summary_shows_segment_stability_and_the_campaign_audience_files(
             {"run_date": night},
             pd.DataFrame({"run_date": night, "person_key": keys, "segment_id": segments}),
         )
+    propensity = pd.DataFrame(
+        {"target": ["click", "order"], "model": "gbt", "pairs": 100, "positives": 9,
+         "roc_auc": [0.71234, 0.65], "pr_auc": 0.2, "log_loss": 0.3, "top_decile_lift": 2.0,
+         "chosen": True, "published": True, "reason": "gbt chosen", "scoring_model": "gbt",
+         "scoring_model_version": NIGHTS[1], "params": "{}"}
+    )  # fmt: skip
+    with wh.transaction() as tx:
+        for night in NIGHTS:  # one propensity row per night and target
+            model_evaluation.replace_family(tx, model_evaluation.PROPENSITY, night, propensity)
     audience = tmp_path / "outbound/moonbay/campaign_audience/dt=2026-11-23/campaign_id=CMP-1"
     audience.mkdir(parents=True)
     (audience / "audience.csv").write_text(
@@ -44,3 +54,6 @@ def test_summary_shows_segment_stability_and_the_campaign_audience_files(
         "moonbay/campaign_audience/dt=2026-11-23/campaign_id=CMP-1/audience.csv  2 customers" in out
     )
     assert "  MB0001,CMP-1,1,frequent buyers,20%-50%" in out
+    for night in NIGHTS:
+        assert f"  {night} | propensity | click | gbt | 0.7123 | True | True\n" in out
+        assert f"  {night} | propensity | order | gbt | 0.65 | True | True\n" in out

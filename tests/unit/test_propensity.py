@@ -16,9 +16,9 @@ from alliance_pipeline.generator.world import build_world
 from alliance_pipeline.lake import paths
 from alliance_pipeline.propensity import evaluate, gate, sample
 from alliance_pipeline.propensity.publish import publish_propensity
-from alliance_pipeline.settings import JOBS_DIR, MIGRATIONS_DIR
-from alliance_pipeline.warehouse import open_warehouse
+from alliance_pipeline.settings import JOBS_DIR
 from tests.lake_rows import row_differences
+from tests.unit.test_rec_publish import migrated
 
 pytestmark = [pytest.mark.unit, pytest.mark.spark]
 END = datetime.date(2026, 11, 23)
@@ -171,15 +171,12 @@ def test_publish_loads_the_evaluation_and_deciles_and_a_rerun_replaces_them(tmp_
     )  # fmt: skip
     sample.write_curated(root, paths.PROPENSITY_EVALUATION, evaluation, run_date=DT)
     sample.write_curated(root, paths.PROPENSITY_CALIBRATION, calibration, run_date=DT)
-    migrations = tmp_path / "migrations"
-    migrations.mkdir()
-    for f in (*MIGRATIONS_DIR.glob("001_*.sql"), *MIGRATIONS_DIR.glob("72?_*.sql")):
-        shutil.copy(f, migrations)
-    wh = open_warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
-    wh.migrate(migrations)
+    wh = migrated(f"duckdb:///{tmp_path / 'wh.duckdb'}", tmp_path)
     for _ in range(2):
         result = publish_propensity(wh, DT, root)
     assert result == {"published": True, "reason": "gbt chosen", "scoring_model": "gbt", "rows": 2}
+    families = wh.query("SELECT DISTINCT family FROM mart.model_evaluation")
+    assert families == [("propensity",)]  # the rows live there; the view shows them
     got = wh.query_df("SELECT * FROM mart.propensity_evaluation ORDER BY model")
     assert list(got.model) == ["baseline", "gbt"] and list(got.roc_auc) == [0.6, 0.7]
     assert str(got.scoring_model_version[0]) == DT

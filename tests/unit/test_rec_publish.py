@@ -55,11 +55,16 @@ def test_a_run_without_training_days_is_not_published():
     assert gate(rows) == (False, "no person with held-out interactions to evaluate on")
 
 
+# the recommendation marts and mart.model_evaluation as it is now (both families, 750)
+EVALUATION_MIGRATIONS = ("4??", "710", "720", "750")
+
+
 def migrated(url, tmp_path):
     folder = tmp_path / "migrations"
     folder.mkdir()
-    for f in MIGRATIONS_DIR.glob("4??_*.sql"):
-        shutil.copy(f, folder)
+    for pattern in EVALUATION_MIGRATIONS:
+        for f in MIGRATIONS_DIR.glob(f"{pattern}_*.sql"):
+            shutil.copy(f, folder)
     wh = open_warehouse(url)
     wh.migrate(folder)
     return wh
@@ -76,10 +81,16 @@ def check_gate_keeps_the_previous_set(wh, lake):
     assert "shipped lists NDCG@10 0.2000 vs popularity 0.3000" in result.reason
     current = wh.query("SELECT run_date, content_id FROM mart.recommendation_current ORDER BY 2")
     assert current == [(datetime.date(2026, 11, 23), "c2"), (datetime.date(2026, 11, 23), "good")]
-    flags = wh.query("SELECT run_date, model, published FROM mart.model_evaluation ORDER BY 1, 2")
+    flags = wh.query(
+        "SELECT run_date, model, published FROM mart.model_evaluation"
+        " WHERE family = 'recommendation' ORDER BY 1, 2"
+    )
     assert [f[2] for f in flags] == [True] * 3 + [False] * 3
     assert publish_recommendations(wh, "2026-11-24", lake).rows == 0  # a rerun changes nothing
     assert wh.query("SELECT COUNT(*) FROM mart.model_evaluation") == [(6,)]
+    assert wh.query("SELECT DISTINCT family, target FROM mart.model_evaluation") == [
+        ("recommendation", "item")
+    ]
 
 
 def test_gate_keeps_the_previous_set_duckdb(tmp_path):

@@ -29,9 +29,9 @@ from alliance_pipeline.recommendation.sample import (
     write_curated,
     write_sample,
 )
-from alliance_pipeline.settings import JOBS_DIR, MIGRATIONS_DIR
-from alliance_pipeline.warehouse import open_warehouse
+from alliance_pipeline.settings import JOBS_DIR
 from tests.fixtures.spark import jvm_log
+from tests.unit.test_rec_publish import migrated
 
 pytestmark = [pytest.mark.unit, pytest.mark.spark]
 DS = "2026-11-23"
@@ -274,13 +274,7 @@ def load_job():
 
 @pytest.fixture
 def warehouse(tmp_path):
-    migrations = tmp_path / "migrations"
-    migrations.mkdir()
-    for f in MIGRATIONS_DIR.glob("4??_*.sql"):
-        shutil.copy(f, migrations)
-    wh = open_warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
-    wh.migrate(migrations)
-    return wh
+    return migrated(f"duckdb:///{tmp_path / 'wh.duckdb'}", tmp_path)
 
 
 def partition(root, dataset, dt) -> pd.DataFrame:
@@ -376,7 +370,8 @@ def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tm
     current = warehouse.query("SELECT DISTINCT run_date FROM mart.recommendation_current")
     assert current == [(datetime.date(2026, 11, 23),)]
     gate_rows = warehouse.query(
-        "SELECT run_date, model, published FROM mart.model_evaluation ORDER BY 1, 2"
+        "SELECT run_date, model, published FROM mart.model_evaluation"
+        " WHERE family = 'recommendation' ORDER BY 1, 2"
     )
     assert [r[1:] for r in gate_rows] == [
         ("als", True), ("als_shipped", True), ("als_tuning", True), ("popularity", True),
@@ -403,7 +398,9 @@ def test_job_publishes_als_that_beats_popularity_and_the_gate_keeps_it(spark, tm
             check_exact=False,
         )
     assert publish_recommendations(warehouse, nxt, root).rows == 0
-    assert warehouse.query("SELECT COUNT(*) FROM mart.model_evaluation") == [(7,)]
+    assert warehouse.query(
+        "SELECT COUNT(*) FROM mart.model_evaluation WHERE family = 'recommendation'"
+    ) == [(7,)]
 
     index = pd.read_parquet(paths.path(paths.REC_INDEX, root))
     per_run = index.pivot_table(

@@ -70,6 +70,16 @@ def print_summary(home: Path, results: list[tuple[str, bool, Path]]) -> None:
     _print_section(
         wh,
         names,
+        "mart.model_evaluation",
+        "model evaluation per night (recommendation: NDCG@k; propensity: ROC AUC per target; "
+        "published: the gate passed; chosen: the candidate that scores)",
+        "SELECT run_date, family, target, model, round(CASE WHEN family = 'recommendation' "
+        "THEN ndcg ELSE roc_auc END, 4) AS score, published, chosen FROM mart.model_evaluation "
+        "WHERE model <> 'als_tuning' ORDER BY 1, 2, 3, 4",
+    )
+    _print_section(
+        wh,
+        names,
         "mart.fct_campaign_response",
         "campaign response: persons targeted by the night before's audience file vs the rest "
         "(clicked, ordered; NULL below k)",

@@ -37,7 +37,7 @@ class RunOutput:
     scores: DataFrame  # score.COLUMNS
     evaluation: list[
         dict
-    ]  # target, model, pairs, positives, roc_auc, ... (mart.propensity_evaluation)
+    ]  # target, model, pairs, positives, roc_auc, ... (mart.model_evaluation, family propensity)
     calibration: list[dict]  # target, model, decile, pairs, mean_predicted, observed_rate
     chosen: str | None  # the candidate that passed the gate tonight
     model: PipelineModel | None  # its fitted pipeline, to keep

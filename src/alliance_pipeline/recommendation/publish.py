@@ -4,7 +4,8 @@ The gate: a run's lists are published only when its lists as shipped (``als_ship
 published lists' own code path, as of the holdout's eve) beat the popularity baseline on NDCG@k
 on the same holdout; the unconstrained model's row (``als``) shows what the list rules cost. Otherwise mart.recommendation keeps the last published run date (this
 run's partition is emptied, so a rerun that fails the gate also withdraws what an earlier
-attempt of the same date published) and mart.model_evaluation says why.
+attempt of the same date published) and mart.model_evaluation (family recommendation, target
+item; the propensity rows of the date stay) says why.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from alliance_pipeline import model_evaluation
 from alliance_pipeline.lake import paths
 from alliance_pipeline.lake.arrow_io import read_partition
 from alliance_pipeline.recommendation.evaluate import MODEL, POPULARITY, SHIPPED
@@ -71,18 +73,20 @@ def _partition(lake_root: Path | str, dataset: str, dt: str) -> pd.DataFrame:
 
 def publish_recommendations(wh, dt: str, lake_root: Path | str) -> PublishResult:
     """Load curated/model_evaluation and (if the gate passes) curated/recommendations of ``dt``
-    into mart.model_evaluation and mart.recommendation, in one transaction."""
+    into mart.model_evaluation (the recommendation rows of the date) and mart.recommendation,
+    in one transaction."""
     run_date = datetime.date.fromisoformat(dt)
     evaluation = _partition(lake_root, paths.MODEL_EVALUATION, dt)[list(EVALUATION_COLUMNS)]
     published, reason = gate(evaluation)
-    evaluation = evaluation.assign(run_date=run_date, published=published, reason=reason)
+    target = model_evaluation.RECOMMENDATION_TARGET
+    evaluation = evaluation.assign(target=target, published=published, reason=reason)
     if published:
         recs = _partition(lake_root, paths.RECOMMENDATIONS, dt)[list(OUTPUT_COLUMNS)]
     else:
         recs = pd.DataFrame({c: pd.Series(dtype=object) for c in OUTPUT_COLUMNS})
     recs = recs.assign(run_date=run_date)
     with wh.transaction() as tx:
-        tx.replace_partition("mart.model_evaluation", {"run_date": run_date}, evaluation)
+        model_evaluation.replace_family(tx, model_evaluation.RECOMMENDATION, run_date, evaluation)
         rows = tx.replace_partition("mart.recommendation", {"run_date": run_date}, recs)
     (log.info if published else log.warning)("recommendations %s: %s", dt, reason)
     return PublishResult(dt, published, reason, rows)
