@@ -103,3 +103,18 @@ SELECT run_date, target, model, pairs, positives, roc_auc, pr_auc, log_loss, top
 FROM mart.model_evaluation
 WHERE family = 'propensity';
 COMMENT ON VIEW mart.propensity_evaluation IS 'Internal. The conversion-propensity rows of mart.model_evaluation (family propensity) with the columns of the table it replaced (migration 720); see mart.model_evaluation for each column.';
+COMMENT ON COLUMN mart.propensity_evaluation.run_date IS 'Run date (Asia/Shanghai).';
+COMMENT ON COLUMN mart.propensity_evaluation.target IS 'click: the person clicked the campaign in the label period; order: placed an order attributed to it.';
+COMMENT ON COLUMN mart.propensity_evaluation.model IS 'logistic_regression, gbt or baseline (each campaign''s rate in the training period).';
+COMMENT ON COLUMN mart.propensity_evaluation.pairs IS 'Holdout (person, campaign) pairs.';
+COMMENT ON COLUMN mart.propensity_evaluation.positives IS 'Holdout pairs with the target.';
+COMMENT ON COLUMN mart.propensity_evaluation.roc_auc IS 'ROC AUC on the holdout; null without both classes.';
+COMMENT ON COLUMN mart.propensity_evaluation.pr_auc IS 'Average precision on the holdout; null without both classes.';
+COMMENT ON COLUMN mart.propensity_evaluation.log_loss IS 'Mean log loss on the holdout.';
+COMMENT ON COLUMN mart.propensity_evaluation.top_decile_lift IS 'Observed rate in the top score decile / overall rate.';
+COMMENT ON COLUMN mart.propensity_evaluation.chosen IS 'True on the candidate that passed the gate and scores tonight.';
+COMMENT ON COLUMN mart.propensity_evaluation.published IS 'True when a candidate passed the gate tonight.';
+COMMENT ON COLUMN mart.propensity_evaluation.reason IS 'The gate''s verdict: ROC AUC of each candidate against the baseline per target.';
+COMMENT ON COLUMN mart.propensity_evaluation.scoring_model IS 'The model behind tonight''s curated/propensity_scores: the chosen candidate, the last one that passed, or baseline.';
+COMMENT ON COLUMN mart.propensity_evaluation.scoring_model_version IS 'Run date of the model behind tonight''s scores.';
+COMMENT ON COLUMN mart.propensity_evaluation.params IS 'Parameters of the run (config propensity:) as JSON.';
