@@ -31,12 +31,18 @@ from alliance_pipeline.local.s3_server import S3Endpoint, ensure_bucket, seaweed
 from alliance_pipeline.settings import PROJECT_ROOT, S3_CONN_ID
 
 DAG_ID = "alliance_nightly"
+DEMO_CONFIG = PROJECT_ROOT / "config" / "demo-pipeline.yml"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__.splitlines()[0])
     parser.add_argument("--date", default="2026-11-23", help="last night to run (YYYY-MM-DD)")
-    parser.add_argument("--nights", type=int, default=2, help="nights generated and run")
+    parser.add_argument(
+        "--nights",
+        type=int,
+        default=4,
+        help="nights generated and run (the propensity model first passes its gate on the third)",
+    )
     parser.add_argument("--persons", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
@@ -55,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     last = datetime.date.fromisoformat(args.date)
     nights = [last - datetime.timedelta(days=n) for n in reversed(range(args.nights))]
     with local_landing(home) as (endpoint, overrides):
+        overrides["ALLIANCE_PIPELINE_CONFIG"] = os.environ.get(
+            "ALLIANCE_PIPELINE_CONFIG", str(DEMO_CONFIG)
+        )
         client = endpoint.client()
         started = time.monotonic()
         truth = run_to(
