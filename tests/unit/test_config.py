@@ -29,6 +29,12 @@ def test_the_committed_file_states_the_defaults():
     assert PipelineConfig.from_yaml(COMMITTED) == PipelineConfig()
 
 
+def test_the_demo_differs_from_the_committed_defaults_only_in_the_label_period():
+    demo = PipelineConfig.from_yaml(CONFIG_DIR / "demo-pipeline.yml")
+    assert demo.propensity.label_days == 1
+    assert demo.override(propensity=demo.propensity.override(label_days=7)) == PipelineConfig()
+
+
 def test_every_key_is_read_by_the_code():
     text = "\n".join(p.read_text(encoding="utf-8") for p in CODE if p.name != "config.py")
     unread = {k for k in keys(PipelineConfig) if not re.search(rf"\.{k}\b(?!\s*\()", text)}
