@@ -27,7 +27,8 @@ from alliance_pipeline.local.airflow_home import (
     local_airflow_environ,
     migrate_metadata_db,
 )
-from alliance_pipeline.local.s3_server import S3Endpoint, ensure_bucket, seaweedfs
+from alliance_pipeline.local.s3_server import S3Endpoint, ensure_bucket, free_port, seaweedfs
+from alliance_pipeline.local.ui import serve
 from alliance_pipeline.settings import PROJECT_ROOT, S3_CONN_ID
 
 DAG_ID = "alliance_nightly"
@@ -93,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         env = local_airflow_environ(home / "airflow", overrides, keep=keep)
         say("Airflow: preparing the metadata database (SQLite) ...")
         migrate_metadata_db(env)
-        results = [run_night(env, night, home) for night in nights]
+        with executor_environ(env) as env:
+            results = [run_night(env, night, home) for night in nights]
         copied = copy_outbound(client, overrides["ALLIANCE_LANDING_BUCKET"], home / "outbound")
         say(f"Copied {copied} partner files (statements, audiences) to {home / 'outbound'}")
 
@@ -144,6 +146,22 @@ def copy_outbound(client, bucket: str, to: Path) -> int:
     return copied
 
 
+@contextlib.contextmanager
+def executor_environ(env: dict[str, str]) -> Generator[dict[str, str]]:
+    """``env`` for runs whose tasks go through the LocalExecutor, as the scheduler's would: each
+    task instance is its own process, reports to the execution API of an api-server started here
+    (stopped on exit) and writes its log under the home's logs/, which ``make ui`` shows."""
+    say("Airflow: starting the api-server (task processes report to it) ...")
+    with serve(env, free_port(), components=("api-server",)) as url:
+        yield {
+            **env,
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
+            # A task process per core: more only makes them wait for each other.
+            "AIRFLOW__CORE__PARALLELISM": str(os.cpu_count() or 2),
+        }
+
+
 def run_night(env: dict[str, str], night: datetime.date, home: Path) -> tuple[str, bool, Path]:
     log = home / "logs" / f"{DAG_ID}-{night}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -155,6 +173,7 @@ def run_night(env: dict[str, str], night: datetime.date, home: Path) -> tuple[st
                 str(Path(sys.executable).with_name("airflow")),
                 "dags",
                 "test",
+                "--use-executor",
                 DAG_ID,
                 f"{night + datetime.timedelta(days=1)}T03:00:00+08:00",
                 "--conf",
