@@ -181,9 +181,10 @@ def choose_k(vectors: DataFrame, params: SegmentationConfig) -> KMeansChoice:
 
     The scan's scikit-learn fits run on one thread. Its KMeans spreads a fit over an OpenMP
     thread per core, and those threads spin at every barrier: beside Spark's JVM and the other
-    work of a night on a 2-core machine (load 10-15), the 3,000-person demo's scan took ~150 s
-    on 2 threads and ~8 s on 1. One thread also gives the same floats on any machine (a fit's
-    partial sums no longer depend on the number of cores)."""
+    work of a night on a 2-core machine, the 3,000-person demo's scan took 42 s on 2 threads at
+    load 5 and 130-350 s at load 10-14, and 5 s on 1 thread at either
+    (bench/results/spark_night.md). One thread also gives the same floats on any machine (a
+    fit's partial sums no longer depend on the number of cores)."""
     points = scan_sample(vectors, params.scan_sample, params.seed)
     ks = range(params.k_min, min(params.k_max, len(points) // 2) + 1)
     with threadpool_limits(limits=1):
