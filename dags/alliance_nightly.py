@@ -9,9 +9,10 @@ run's data interval start; a run at 02:30 on the 24th processes the 23rd).
 | land | `reference.*`, then `facts.*`, mapped per source/dataset: wait for `_manifest.json`, ingest (sha256 and rows checked), validate (Great Expectations) | raw, validated, quarantine zones; `ops.ingestion_log` |
 | quality | `publish_quality` | `mart.dq_result`, `mart.quarantine_index`; data docs under `reports/data_docs/dt=…` |
 | privacy | `deidentify` (Spark), `publish_identity` | clean zone, `curated/persons`, `mart.partner_overlap` |
-| segments | `segmentation_features`, `segmentation_segment` (Spark), `publish_segments` | `mart.dim_segment`, `mart.person_segment`, `reports/segments/…/profile.html` |
-| recommendations | `recommend` (Spark), `publish_recommendations` (gate: the lists as shipped must beat popularity on NDCG@k), `write_audiences` | `mart.recommendation`, `mart.model_evaluation` (family recommendation), partner audience files |
-| propensity | `propensity` (Spark; gate: a candidate must beat each campaign's rate on ROC AUC, else the last good model scores), `publish_propensity` | `curated/propensity_scores`, `mart.model_evaluation` (family propensity; view `mart.propensity_evaluation`), `mart.propensity_calibration` |
+| models | `models` (Spark, one application: features, segments, recommendations, propensity) | the curated zone's model outputs |
+| segments | `publish_segments` | `mart.dim_segment`, `mart.person_segment`, `reports/segments/…/profile.html` |
+| recommendations | `publish_recommendations` (gate: the lists as shipped must beat popularity on NDCG@k), `write_audiences` | `mart.recommendation`, `mart.model_evaluation` (family recommendation), partner audience files |
+| propensity | `publish_propensity` (the gate was the job's: a candidate must beat each campaign's rate on ROC AUC, else the last good model scores) | `curated/propensity_scores`, `mart.model_evaluation` (family propensity; view `mart.propensity_evaluation`), `mart.propensity_calibration` |
 | money | `settle` | `mart.fct_order`, `mart.fct_settlement_line`, `mart.settlement_statement`, `mart.fct_campaign_daily`, `mart.campaign_growth`, dims |
 | marketing | `write_campaign_audiences` (after the propensity scores), `publish_campaign_response` (after `settle`) | partners' campaign audience files, `mart.fct_campaign_response`, response columns of `mart.fct_campaign_daily` |
 | experiments | `read_out_experiments` (after settlement and the published lists) | `mart.experiment_readout`, `reports/experiments/experiment_id=…/dt=…/readout.html` |
@@ -69,6 +70,20 @@ metric the mean, the lift against the control with its 95% interval, the p-value
 it, the sample-ratio check and the sample size the declared effect needs, from exposed persons
 after their first exposure. Writes `mart.experiment_readout` (the night's `dt`, replaced) and one
 HTML report per experiment under `reports/experiments/`. Nothing running: an empty partition.
+"""
+MODELS_DOC = """
+Spark, one application for the night's model stages (`jobs/models.py`; one JVM start instead of
+four), each its own job in this order:
+
+1. features: each person's behaviour over the look-back window (`jobs/features.py`);
+2. segments: k-means, ids kept by matching the night before's (`jobs/segment.py`);
+3. recommendations: ALS and their holdout evaluation (`jobs/recommend.py`);
+4. propensity: click and order propensity per (person, running campaign), logistic regression
+   and gradient-boosted trees trained on a time split, judged against each campaign's rate, the
+   last good model kept when none beats it (`jobs/propensity.py`).
+
+The log gives each stage's seconds (`models dt=…: segment 9.3 s`). A retry runs all four again
+(each replaces its partitions).
 """
 MANIFEST_TIMEOUT = timedelta(seconds=int(os.environ.get("ALLIANCE_MANIFEST_TIMEOUT_S", "1800")))
 
@@ -247,26 +262,7 @@ def alliance_nightly():
     facts = deliveries.override(group_id="facts").expand(batch=planned_facts)
     quality = publish_quality(dt)
     clean = deidentify(dt)
-    features = spark_job(
-        "segmentation_features",
-        "features.py",
-        "Spark: each person's behaviour features over the look-back window (`jobs/features.py`).",
-    )
-    segments = spark_job(
-        "segmentation_segment",
-        "segment.py",
-        "Spark: k-means segments, ids kept by matching the night before's (`jobs/segment.py`).",
-    )
-    recommend = spark_job(
-        "recommend",
-        "recommend.py",
-        "Spark: ALS recommendations and their holdout evaluation (`jobs/recommend.py`).",
-    )
-    propensity = spark_job(
-        "propensity",
-        "propensity.py",
-        "Spark: click and order propensity per (person, running campaign): logistic regression and gradient-boosted trees trained on a time split, judged against each campaign's rate, the last good model kept when none beats it (`jobs/propensity.py`).",
-    )
+    models = spark_job("models", "models.py", MODELS_DOC)
     published_recs = publish_recommendations(dt)
     money = settle(dt)
     identity = publish_identity(dt)
@@ -277,13 +273,11 @@ def alliance_nightly():
 
     warehouse >> reference >> facts >> [quality, publishing]
     publishing >> clean >> [identity, money, modelling]
-    modelling >> features
-    features >> segments >> [published_segments, recommend, propensity]
     published_propensity = publish_propensity(dt)
-    propensity >> published_propensity
-    recommend >> published_recs >> write_audiences(dt)
+    modelling >> models >> [published_segments, published_recs, published_propensity]
+    published_recs >> write_audiences(dt)
     campaign_audiences = write_campaign_audiences(dt)
-    [propensity, published_segments] >> campaign_audiences
+    [models, published_segments] >> campaign_audiences
     response = publish_campaign_response(dt)
     money >> response
     experiments = read_out_experiments(dt)

@@ -56,8 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     path = paths.path(paths.FEATURES, root)
     spark_io.overwrite_partitions(out, path, "run_date")
     print(f"features: wrote run_date={dt} under {path}")
-    spark.stop()
-    return 0
+    return 0  # the session ends with the spark-submit process (jobs/models.py goes on)
 
 
 if __name__ == "__main__":

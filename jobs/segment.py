@@ -87,8 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         f"segments: run_date={dt} k={choice.k} ({choice.reason}) "
         f"segments={list(night.profile['segment_id'])} retired={night.retired}"
     )
-    spark.stop()
-    return 0
+    return 0  # the session ends with the spark-submit process (jobs/models.py goes on)
 
 
 if __name__ == "__main__":

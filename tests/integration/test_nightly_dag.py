@@ -133,7 +133,7 @@ def test_bad_deliveries_fail_alone_and_the_rest_publishes(night):
         )
     }
     assert {k for k, v in validate.items() if v == "failed"} <= rejected_in_index
-    for task in ("deidentify", "publish_identity", "settle", "publish_segments", "recommend"):
+    for task in ("deidentify", "publish_identity", "settle", "publish_segments", "models"):
         assert night["states"][task, -1] == "success", task
     assert night["states"]["summarise", -1] == "failed"
     (state, failed) = query(

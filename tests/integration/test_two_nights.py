@@ -83,8 +83,8 @@ def test_every_night_and_the_close_succeed(runs):
             failed = {k: v for k, v in states.items() if v not in ("success", "skipped")}
             assert failed == {}, (side, run, failed)
     last = runs["duck"]["states"][NIGHTS[-1]]
-    assert last["recommend", -1] == "success"
-    assert runs["duck"]["states"][NIGHTS[0]]["recommend", -1] == "skipped"
+    assert last["models", -1] == "success"
+    assert runs["duck"]["states"][NIGHTS[0]]["models", -1] == "skipped"
     replayed = runs["pg"]["states"][NIGHTS[-1]]
     assert replayed["publish_recommendations", -1] == replayed["settle", -1] == "success"
     assert not {t for t, _ in replayed} & LAKE_ONLY_TASKS
@@ -215,12 +215,11 @@ def test_bi_role_reads_marts_and_nothing_else(runs):
 
 NIGHT = NIGHTS[-1].isoformat()
 CLUSTER_CONN_ID = "spark_cluster"
-# The DAG's Spark tasks after deidentify, in their order; their jobs' application names.
-DAG_SPARK_TASKS = ("segmentation_features", "segmentation_segment", "recommend")
-APPS = tuple(
-    f"alliance-{job}-{NIGHT}"
-    for job in ("deidentify", "segmentation-features", "segmentation", "recommend")
-)
+# The DAG's Spark tasks after deidentify, in their order; the applications' names. The models
+# application runs the stages before propensity here (propensity's output is local mode's).
+DAG_SPARK_TASKS = ("models",)
+CLUSTER_STAGES = ("--stages", "features,segment,recommend")
+APPS = tuple(f"alliance-{job}-{NIGHT}" for job in ("deidentify", "models"))
 ZONES = ("clean", "curated", "identity")
 
 
@@ -235,7 +234,7 @@ def without_the_night(lake: Path) -> None:
     """The lake as it was before the night's Spark jobs: their partitions removed, and the
     dataset folders that held nothing else (a job tells a first run by the folder's absence).
     What the settlement task carries and the campaign audiences (not Spark jobs') stay, and so
-    does the propensity job's output: the cluster run covers the three jobs of DAG_SPARK_TASKS."""
+    does the propensity job's output: the cluster run covers the stages of CLUSTER_STAGES."""
     kept = [
         lake / dataset
         for dataset in (
@@ -274,7 +273,9 @@ def run_night(conn_id: str, lake: Path, spark_tasks: list) -> None:
         jinja2.Template(arg).render(lake_root=lambda: str(lake)) for arg in spark_job_args(NIGHT)
     ]
     for op in spark_tasks:
-        hook = SparkSubmitHook(conn_id=conn_id, conf=op.conf, name=op.name, application_args=args)
+        hook = SparkSubmitHook(
+            conn_id=conn_id, conf=op.conf, name=op.name, application_args=[*args, *CLUSTER_STAGES]
+        )
         hook.submit(op.application)
 
 

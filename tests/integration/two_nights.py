@@ -35,10 +35,7 @@ LAKE_ONLY_TASKS = frozenset(
         "reference.validate",
         "facts.validate",
         "deidentify",
-        "segmentation_features",
-        "segmentation_segment",
-        "recommend",
-        "propensity",
+        "models",
         "write_campaign_audiences",
     }
 )

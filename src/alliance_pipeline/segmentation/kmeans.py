@@ -29,6 +29,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
+from threadpoolctl import threadpool_limits
 
 from alliance_pipeline.config import SegmentationConfig
 from alliance_pipeline.segmentation.features import SHARE_COLUMNS
@@ -176,15 +177,25 @@ def fit(vectors: DataFrame, points: np.ndarray, k: int, params: SegmentationConf
 
 def choose_k(vectors: DataFrame, params: SegmentationConfig) -> KMeansChoice:
     """The most reproducible k in [k_min, k_max] (stabilities equal to two places are a tie,
-    won by the larger k) and its clustering."""
+    won by the larger k) and its clustering.
+
+    The scan's scikit-learn fits run on one thread. Its KMeans spreads a fit over an OpenMP
+    thread per core, and those threads spin at every barrier: beside Spark's JVM and the other
+    work of a night on a 2-core machine, the 3,000-person demo's scan took 42 s on 2 threads at
+    load 5 and 130-350 s at load 10-14, and 5 s on 1 thread at either
+    (bench/results/spark_night.md). One thread also gives the same floats on any machine (a
+    fit's partial sums no longer depend on the number of cores)."""
     points = scan_sample(vectors, params.scan_sample, params.seed)
     ks = range(params.k_min, min(params.k_max, len(points) // 2) + 1)
-    stabilities = {
-        k: split_half_stability(points, k, params.seed, params.stability_splits, params.restarts)
-        for k in ks
-    } or {params.k_min: 1.0}
-    k = max(stabilities, key=lambda c: (round(stabilities[c], 2), c))
-    return KMeansChoice(k, fit(vectors, points, k, params), "first", stabilities)
+    with threadpool_limits(limits=1):
+        stabilities = {
+            k: split_half_stability(
+                points, k, params.seed, params.stability_splits, params.restarts
+            )
+            for k in ks
+        } or {params.k_min: 1.0}
+        k = max(stabilities, key=lambda c: (round(stabilities[c], 2), c))
+        return KMeansChoice(k, fit(vectors, points, k, params), "first", stabilities)
 
 
 def _distances(centres: np.ndarray) -> list[Column]:
