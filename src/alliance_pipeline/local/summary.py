@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alliance_pipeline.local.outcome import RunResult
 from alliance_pipeline.settings import zone
 from alliance_pipeline.warehouse import open_warehouse
 
 
-def print_summary(home: Path, results: list[tuple[str, bool, Path]]) -> None:
+def print_summary(home: Path, results: list[RunResult]) -> None:
     warehouse = home / "warehouse.duckdb"
     print("\n=== alliance demo: what was produced ===")
-    for night, ok, log in results:
-        print(f"night {night}: {'success' if ok else 'FAILED (see the log)'}   log: {log}")
+    for r in results:
+        state = "success" if r.ok else ("failed as planted" if r.planted else "FAILED (see the log)")
+        print(f"{r.label}: {state} in {r.seconds:.0f}s   log: {r.log}")
+        if r.planted:
+            print(f"  {r.planted}")
     print(f"\nwarehouse (DuckDB): {warehouse}")
     wh = open_warehouse(f"duckdb:///{warehouse}")
     tables = wh.query(
