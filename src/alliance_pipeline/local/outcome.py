@@ -69,11 +69,17 @@ def run_task_states(
         if not run_ids:
             return []
         rows = db.execute(
-            "SELECT task_id, rendered_map_index, state FROM task_instance "
+            "SELECT task_id, map_index, rendered_map_index, state FROM task_instance "
             "WHERE dag_id = ? AND run_id = ?",
             [dag_id, run_ids[-1]],
         ).fetchall()
-    return [TaskState(t, label, state) for t, label, state in rows]
+    # a task that never ran (upstream_failed) has no rendered label: its group's tasks of the
+    # same map index name the delivery
+    labels = {(t.split(".")[0], i): label for t, i, label, _ in rows if label}
+    return [
+        TaskState(t, label or labels.get((t.split(".")[0], i)) if i >= 0 else label, state)
+        for t, i, label, state in rows
+    ]
 
 
 def _utc(text: str) -> datetime.datetime:
