@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--home", type=Path, default=PROJECT_ROOT / "var" / "demo")
     args = parser.parse_args(argv)
+    # before this process first imports the warehouse layer (local.outcome): its hook's info
+    # lines ("Opening DuckDB database ...") would drown the summary
+    os.environ.setdefault("AIRFLOW__LOGGING__NAMESPACE_LEVELS", QUIET_LOGGERS)
 
     home: Path = args.home.resolve()
     shutil.rmtree(home, ignore_errors=True)
@@ -119,7 +122,6 @@ def main(argv: list[str] | None = None) -> int:
         say(f"Copied {copied} partner files (statements, audiences) to {home / 'outbound'}")
 
     os.environ.update(overrides)
-    os.environ.setdefault("AIRFLOW__LOGGING__NAMESPACE_LEVELS", QUIET_LOGGERS)
     from alliance_pipeline.local.summary import print_summary
 
     print_summary(home, results)

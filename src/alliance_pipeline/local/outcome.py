@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,9 +111,11 @@ def rejected_deliveries(warehouse: Path, night: datetime.date) -> dict[tuple[str
 
 
 def _rule_of(message: str) -> str:
-    """An ingestion message without its ``source=… dataset=… dt=…:`` prefix, shortened."""
+    """An ingestion message without its ``source=… dataset=… dt=…:`` prefix, the landing key
+    (``a part file``) and the digests in brackets."""
     text = message.split(": ", 1)[-1] if message.startswith("source=") else message
-    return text if len(text) <= 60 else text[:59] + "…"
+    text = re.sub(r"\S*/dt=\S*", "a part file", text)
+    return re.sub(r"\s*\([^)]*\)", "", text).strip()
 
 
 def recorded_night(warehouse: Path, night: datetime.date) -> dict | None:
