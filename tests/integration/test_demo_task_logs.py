@@ -4,15 +4,13 @@ api-server serves it, as ``make ui`` does for the demo's nights."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import requests
 
 from alliance_pipeline.local.airflow_home import local_airflow_environ, migrate_metadata_db
-from alliance_pipeline.local.demo import executor_environ
+from alliance_pipeline.local.runs import executor_environ, run_dag
 from alliance_pipeline.warehouse import open_warehouse
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(420)]
@@ -29,17 +27,9 @@ def test_a_run_through_the_executor_leaves_task_logs_the_api_serves(tmp_path: Pa
     )
     migrate_metadata_db(env)
     with executor_environ(env) as run_env:
-        proc = subprocess.run(
-            [
-                str(Path(sys.executable).with_name("airflow")),
-                *("dags", "test", "--use-executor", DAG_ID, "2026-11-24T07:00:00+08:00"),
-            ],
-            env=run_env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        log = tmp_path / "run.log"
+        ok = run_dag(run_env, DAG_ID, "2026-11-24T07:00:00+08:00", {}, log)
+        assert ok, log.read_text()[-3000:]
         base = run_env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"].removesuffix("/execution/")
         token = requests.get(f"{base}/auth/token", timeout=30).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}

@@ -326,3 +326,51 @@ def test_planted_campaign_response_only_adds_partner_clicks_and_orders():
         assert (owners == sid).all()
         added_clicks += int(extra.sum())
     assert added_clicks > 100
+
+
+def test_refund_after_close_refunds_an_earlier_months_order_on_the_last_night_only():
+    """refund_after_close appends one re-delivery, on the last night, of a paid November order
+    credited to a partner campaign; every delivered row of the run without it is unchanged."""
+    import dataclasses
+
+    cfg = GeneratorConfig(
+        persons=1500, days=4, end_date=datetime.date(2026, 12, 2), seed=7, defects=True,
+        orders_per_person_day=0.05,
+    )  # fmt: skip
+    plain = generate(cfg)
+    planted = generate(dataclasses.replace(cfg, refund_after_close=True))
+    refund = planted.truth.refund_after_close
+    assert plain.truth.refund_after_close is None
+    assert refund["dt"] == "2026-12-02" and refund["period"] == "2026-11"
+    assert refund["ordered_dt"] in ("2026-11-29", "2026-11-30")
+
+    def orders_of(run, dt):
+        (d,) = [d for d in run.deliveries
+                if (d.source.id, d.dataset, d.dt) == (refund["source"], "orders", dt)]  # fmt: skip
+        return d.table.to_pylist()
+
+    (first,) = [r for r in orders_of(planted, refund["ordered_dt"])
+                if r["order_id"] == refund["order_id"]]  # fmt: skip
+    (again,) = [r for r in orders_of(planted, refund["dt"]) if r["order_id"] == refund["order_id"]]
+    assert first["status"] == "paid" and first["referral_code"] is not None
+    assert first["currency"] == "CNY" and first["ordered_at"] == again["ordered_at"]
+    assert again["status"] == "refunded" and again["refund_amount"] == first["amount"]
+    assert again["refunded_at"] == again["updated_at"]
+    assert again["updated_at"].date() == datetime.date(2026, 12, 2)
+    assert int(first["amount"] * 100) == refund["refund_minor"]
+    campaigns = next(d for d in planted.deliveries if d.dataset == "campaigns").table.to_pylist()
+    (campaign,) = [c for c in campaigns if c["referral_code"] == first["referral_code"]]
+    assert campaign["campaign_id"] == refund["campaign_id"]
+    # the partner's orders are not a planted bad batch, and nothing else moved
+    assert not [d for d in planted.truth.defects
+                if (d["source"], d["dataset"]) == (refund["source"], "orders")]  # fmt: skip
+    assert len(planted.deliveries) == len(plain.deliveries)
+    for new, old in zip(planted.deliveries, plain.deliveries, strict=True):
+        assert (new.source.id, new.dataset, new.dt) == (old.source.id, old.dataset, old.dt)
+        if (new.source.id, new.dataset, new.dt) == (refund["source"], "orders", refund["dt"]):
+            assert new.table.slice(0, old.table.num_rows).equals(old.table)
+            assert new.table.num_rows == old.table.num_rows + 1
+            assert new.table.slice(old.table.num_rows).to_pylist() == [again]
+        else:
+            assert new.table.equals(old.table), (new.source.id, new.dataset, new.dt)
+    assert planted.truth.defects == plain.truth.defects

@@ -26,6 +26,9 @@ completion and category preferences); each person is known to a random subset of
 
 Defects (``defects=True``): see ``defects.BATCH_DEFECTS`` and ``defects.ROW_DEFECTS``; all land
 on the last night and are listed in ``truth.defects``. Without the flag the data is clean.
+
+Refund after the close (``refund_after_close=True``): see ``refunds``; the last night
+re-delivers an earlier month's order as refunded, recorded in ``truth.refund_after_close``.
 """
 
 from alliance_pipeline.generator.api import Generated, generate, run_to, stream

@@ -20,6 +20,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sources", default=None,
                    help="comma-separated source ids (default: every active source)")  # fmt: skip
     p.add_argument("--defects", action="store_true", help="inject known bad rows and batches")
+    p.add_argument(
+        "--refund-after-close",
+        action="store_true",
+        help="the last night refunds an order of the month before (an adjustment after its close)",
+    )
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--registry", default=None, help="sources.yml (default: config/sources.yml)")
     p.add_argument("--events-per-person-day", type=float, default=0.22)
@@ -42,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         sources=tuple(args.sources.split(",")) if args.sources else None,
         defects=args.defects,
+        refund_after_close=args.refund_after_close,
         registry=args.registry,
         events_per_person_day=args.events_per_person_day,
         orders_per_person_day=args.orders_per_person_day,

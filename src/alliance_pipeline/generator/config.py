@@ -21,6 +21,7 @@ class GeneratorConfig:
     seed: int = 7
     sources: tuple[str, ...] | None = None  # None: every active source of the registry
     defects: bool = False
+    refund_after_close: bool = False  # the last night refunds an order of an earlier month
     registry: Path | str | None = None  # None: config/sources.yml
     events_per_person_day: float = 0.22
     orders_per_person_day: float = 0.011

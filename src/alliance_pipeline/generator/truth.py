@@ -29,6 +29,9 @@ class Truth:
     deliveries: list[dict] = field(default_factory=list)  # source, dataset, dt, rows, files
     defects: list[dict] = field(default_factory=list)  # source, dataset, dt, kind, level, keys
     late_events_max_seconds: int = 3600
+    # the refund after the close (refund_after_close): source, order_id, campaign_id, ordered_dt,
+    # period (of the order), dt (of the refund's delivery), currency, refund_minor
+    refund_after_close: dict | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -62,4 +65,5 @@ def truth_of(world: World) -> Truth:
         overlap={
             f"{a}|{b}": int((known[a] & known[b]).sum()) for a, b in itertools.combinations(ids, 2)
         },
+        refund_after_close=world.refund_after_close,
     )

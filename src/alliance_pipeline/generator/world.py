@@ -20,6 +20,7 @@ from alliance_pipeline.generator.people import (
     make_persons,
     membership_masks,
 )
+from alliance_pipeline.generator.refunds import plant_refund_after_close
 from alliance_pipeline.registry import Source
 
 
@@ -40,6 +41,7 @@ class World:
     delivery: dict[str, act.Delivery]
     experiments: list[Experiment]
     exposures: exps.Exposures  # the platform's
+    refund_after_close: dict | None = None  # the planted refund (generator.refunds), if any
 
     @property
     def dates(self) -> list[datetime.date]:
@@ -125,6 +127,18 @@ def build_world(cfg: GeneratorConfig) -> World:
             cfg.planted_lift,
             window,
         )
+    contracts = pdata.contracts_rows(partners, cfg.end_date)
+    planted = None
+    if cfg.refund_after_close:
+        orders, planted = plant_refund_after_close(
+            cfg.seed,
+            sources,
+            orders,
+            campaigns,
+            contracts,
+            window,
+            {p.source.id: p.id_prefix for p in profiles},
+        )
     return World(
         cfg=cfg,
         sources=sources,
@@ -134,11 +148,12 @@ def build_world(cfg: GeneratorConfig) -> World:
         window=window,
         catalog=catalog,
         campaigns=campaigns,
-        contracts=pdata.contracts_rows(partners, cfg.end_date),
+        contracts=contracts,
         fx=fx,
         events=events,
         orders=orders,
         delivery=delivery,
         experiments=experiments,
         exposures=exposures,
+        refund_after_close=planted,
     )

@@ -1,9 +1,11 @@
 """`make demo`: the nightly pipeline end to end on sample partner data, embedded defaults.
 
 Starts a local S3 server (SeaweedFS) unless ALLIANCE_S3_ENDPOINT names one, generates sample
-partner drops into it, runs the ``alliance_nightly`` DAG through Airflow itself
-(``airflow dags test``: SQLite metadata, DuckDB warehouse, Spark in local mode) for each night,
-stops what it started, and prints what was produced and where.
+partner drops into it (with planted defects and a refund after the close), runs the
+``alliance_nightly`` DAG through Airflow itself (``airflow dags test``: SQLite metadata, DuckDB
+warehouse, Spark in local mode) for each night and, after the first night of a new month, the
+``alliance_monthly_close`` DAG for the month before; copies what the partners received out of
+S3, stops what it started, and prints what was produced and where.
 """
 
 from __future__ import annotations
@@ -11,10 +13,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
-import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Generator
@@ -27,22 +27,31 @@ from alliance_pipeline.local.airflow_home import (
     local_airflow_environ,
     migrate_metadata_db,
 )
-from alliance_pipeline.local.s3_server import S3Endpoint, ensure_bucket, free_port, seaweedfs
-from alliance_pipeline.local.ui import serve
+from alliance_pipeline.local.outcome import RunResult, failed_as_planted
+from alliance_pipeline.local.runs import executor_environ, run_dag
+from alliance_pipeline.local.s3_server import S3Endpoint, ensure_bucket, seaweedfs
 from alliance_pipeline.settings import PROJECT_ROOT, S3_CONN_ID
 
 DAG_ID = "alliance_nightly"
+CLOSE_DAG_ID = "alliance_monthly_close"
+SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 DEMO_CONFIG = PROJECT_ROOT / "config" / "demo-pipeline.yml"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--date", default="2026-11-23", help="last night to run (YYYY-MM-DD)")
+    parser.add_argument(
+        "--date",
+        default="2026-12-02",
+        help="last night to run (YYYY-MM-DD); after the first night of a month the month "
+        "before is closed",
+    )
     parser.add_argument(
         "--nights",
         type=int,
         default=4,
-        help="nights generated and run (the propensity model first passes its gate on the third)",
+        help="nights generated and run, up to --date (the propensity model first passes its "
+        "gate on the third)",
     )
     parser.add_argument("--persons", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
@@ -52,9 +61,18 @@ def main(argv: list[str] | None = None) -> int:
         default=3.0,
         help="activity of the sample (a few nights need dense activity for the recommender)",
     )
-    parser.add_argument("--defects", action="store_true", help="inject known bad batches and rows")
+    parser.add_argument(
+        "--no-defects",
+        dest="defects",
+        action="store_false",
+        help="no planted bad batches and rows (by default the last night has them: its "
+        "rejected deliveries fail it, as planted)",
+    )
     parser.add_argument("--home", type=Path, default=PROJECT_ROOT / "var" / "demo")
     args = parser.parse_args(argv)
+    # before this process first imports the warehouse layer (local.outcome): its hook's info
+    # lines ("Opening DuckDB database ...") would drown the summary
+    os.environ.setdefault("AIRFLOW__LOGGING__NAMESPACE_LEVELS", QUIET_LOGGERS)
 
     home: Path = args.home.resolve()
     shutil.rmtree(home, ignore_errors=True)
@@ -74,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                 end_date=last,
                 seed=args.seed,
                 defects=args.defects,
+                refund_after_close=True,
                 events_per_person_day=args.events_per_person_day,
                 orders_per_person_day=args.events_per_person_day / 20,
             ),
@@ -95,16 +114,19 @@ def main(argv: list[str] | None = None) -> int:
         say("Airflow: preparing the metadata database (SQLite) ...")
         migrate_metadata_db(env)
         with executor_environ(env) as env:
-            results = [run_night(env, night, home) for night in nights]
+            results = []
+            for night in nights:
+                results.append(run_night(env, night, home))
+                if night.day == 1 and night > nights[0]:
+                    results.append(run_close(env, night, home))
         copied = copy_outbound(client, overrides["ALLIANCE_LANDING_BUCKET"], home / "outbound")
         say(f"Copied {copied} partner files (statements, audiences) to {home / 'outbound'}")
 
     os.environ.update(overrides)
-    os.environ.setdefault("AIRFLOW__LOGGING__NAMESPACE_LEVELS", QUIET_LOGGERS)
     from alliance_pipeline.local.summary import print_summary
 
     print_summary(home, results)
-    return 0 if all(ok for _, ok, _ in results) else 1
+    return 0 if all(r.ok or r.planted for r in results) else 1
 
 
 @contextlib.contextmanager
@@ -146,46 +168,35 @@ def copy_outbound(client, bucket: str, to: Path) -> int:
     return copied
 
 
-@contextlib.contextmanager
-def executor_environ(env: dict[str, str]) -> Generator[dict[str, str]]:
-    """``env`` for runs whose tasks go through the LocalExecutor, as the scheduler's would: each
-    task instance is its own process, reports to the execution API of an api-server started here
-    (stopped on exit) and writes its log under the home's logs/, which ``make ui`` shows."""
-    say("Airflow: starting the api-server (task processes report to it) ...")
-    with serve(env, free_port(), components=("api-server",)) as url:
-        yield {
-            **env,
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
-            # A task process per core: more only makes them wait for each other.
-            "AIRFLOW__CORE__PARALLELISM": str(os.cpu_count() or 2),
-        }
-
-
-def run_night(env: dict[str, str], night: datetime.date, home: Path) -> tuple[str, bool, Path]:
+def run_night(env: dict[str, str], night: datetime.date, home: Path) -> RunResult:
+    """The night's ``alliance_nightly`` run (at 03:00 the next morning); a failed night is
+    checked against what the generator planted (local.outcome)."""
+    at = datetime.datetime.combine(night + datetime.timedelta(days=1), datetime.time(3), SHANGHAI)
     log = home / "logs" / f"{DAG_ID}-{night}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
     say(f"Airflow: airflow dags test {DAG_ID} (night {night}) ... log: {log}")
     started = time.monotonic()
-    with log.open("wb") as out:
-        proc = subprocess.run(
-            [
-                str(Path(sys.executable).with_name("airflow")),
-                "dags",
-                "test",
-                "--use-executor",
-                DAG_ID,
-                f"{night + datetime.timedelta(days=1)}T03:00:00+08:00",
-                "--conf",
-                json.dumps({"date": night.isoformat()}),
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    ok = proc.returncode == 0 and b"state=failed" not in log.read_bytes()[-4000:]
-    say(f"  night {night}: {'success' if ok else 'FAILED'} in {time.monotonic() - started:.0f}s")
-    return str(night), ok, log
+    ok = run_dag(env, DAG_ID, at.isoformat(), {"date": night.isoformat()}, log)
+    seconds = time.monotonic() - started
+    planted = None if ok else failed_as_planted(home, DAG_ID, at, night)
+    state = "success" if ok else ("failed as planted" if planted else "FAILED")
+    say(f"  night {night}: {state} in {seconds:.0f}s")
+    if planted:
+        say(f"  {planted}")
+    return RunResult(f"night {night}", ok, log, seconds, planted)
+
+
+def run_close(env: dict[str, str], night: datetime.date, home: Path) -> RunResult:
+    """``alliance_monthly_close`` for the month before ``night`` (the first of a month), the
+    morning after the night ran; it closes that month and sends the partners' statements."""
+    period = (night - datetime.timedelta(days=1)).strftime("%Y-%m")
+    at = datetime.datetime.combine(night + datetime.timedelta(days=1), datetime.time(9), SHANGHAI)
+    log = home / "logs" / f"{CLOSE_DAG_ID}-{period}.log"
+    say(f"Airflow: airflow dags test {CLOSE_DAG_ID} (period {period}) ... log: {log}")
+    started = time.monotonic()
+    ok = run_dag(env, CLOSE_DAG_ID, at.isoformat(), {"period": period}, log)
+    seconds = time.monotonic() - started
+    say(f"  close {period}: {'success' if ok else 'FAILED'} in {seconds:.0f}s")
+    return RunResult(f"close {period}", ok, log, seconds)
 
 
 def say(text: str) -> None:

@@ -1,0 +1,56 @@
+"""One DAG run on this machine, for the demo: ``airflow dags test`` in a subprocess, its output
+in a log file, its tasks through the LocalExecutor of :func:`executor_environ`. Used for the
+nights and the monthly close alike."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Generator
+from pathlib import Path
+
+from alliance_pipeline.local.s3_server import free_port
+from alliance_pipeline.local.ui import serve
+
+
+@contextlib.contextmanager
+def executor_environ(env: dict[str, str]) -> Generator[dict[str, str]]:
+    """``env`` for runs whose tasks go through the LocalExecutor, as the scheduler's would: each
+    task instance is its own process, reports to the execution API of an api-server started here
+    (stopped on exit) and writes its log under the home's logs/, which ``make ui`` shows."""
+    with serve(env, free_port(), components=("api-server",)) as url:
+        yield {
+            **env,
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
+            # A task process per core: more only makes them wait for each other.
+            "AIRFLOW__CORE__PARALLELISM": str(os.cpu_count() or 2),
+        }
+
+
+def run_dag(
+    env: dict[str, str], dag_id: str, logical_date: str, conf: dict, log_path: Path
+) -> bool:
+    """Run ``dag_id`` once for ``logical_date`` (ISO 8601 with an offset) with ``conf``, its
+    output into ``log_path``; True when the run succeeded."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as out:
+        proc = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("airflow")),
+                "dags",
+                "test",
+                "--use-executor",
+                dag_id,
+                logical_date,
+                "--conf",
+                json.dumps(conf),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return proc.returncode == 0 and b"state=failed" not in log_path.read_bytes()[-4000:]
