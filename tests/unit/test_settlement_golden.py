@@ -673,3 +673,16 @@ def test_both_engines_settle_a_synthetic_lake_identically(lake, rule):
         "position_based",
         "time_decay",
     }
+
+
+def test_a_still_accelerating_campaign_is_not_given_a_saturation():
+    from alliance_pipeline.settlement.growth import K_BOUND_FACTOR, fit_logistic
+
+    cumulative = [2**t for t in range(7)]  # doubling every day: no bend in sight
+    fit = fit_logistic(list(range(7)), cumulative)
+    assert fit["fit_status"] == "not_saturating"
+    assert fit["saturation_k"] is None and fit["midpoint"] is None
+    # The same rule on a curve that has bent keeps its fit, below the bound.
+    bent = [round(60 / (1 + 2.718281828 ** (-1.0 * (t - 3)))) for t in range(8)]
+    fit = fit_logistic(list(range(8)), bent)
+    assert fit["fit_status"] == "ok" and fit["saturation_k"] < bent[-1] * K_BOUND_FACTOR

@@ -182,6 +182,7 @@ GROWTH_REASONS = {
     "too_few_points": "not fitted: fewer than 4 days of new persons",
     "below_min_cell": "not fitted: fewer than k new persons in total",
     "no_convergence": "not fitted: the least-squares fit did not converge",
+    "not_saturating": "not fitted: still accelerating, no saturation in sight yet",
 }
 
 

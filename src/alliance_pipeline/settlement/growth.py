@@ -26,6 +26,10 @@ GROWTH_COLUMNS = [
     "fit_status",
 ]
 MIN_POINTS = 4
+# K may reach this many times the last cumulative count; a fit that ends at the bound has not
+# seen the curve bend (the series is still accelerating), so its K and midpoint are not
+# estimates but the bound: such a fit is reported as not saturating, not as a curve.
+K_BOUND_FACTOR = 100.0
 
 
 def logistic(t, k, r, t0):
@@ -49,13 +53,16 @@ def fit_logistic(days: list[int], cumulative: list[int]) -> dict:
     if len(t) < MIN_POINTS or y[-1] <= 0:
         return _no_fit("too_few_points")
     p0 = (y[-1] * 1.2, 0.3, float(np.median(t)))
-    bounds = ([y[-1], 1e-4, t[0] - 365.0], [y[-1] * 100.0, 10.0, t[-1] + 365.0])
+    k_max = y[-1] * K_BOUND_FACTOR
+    bounds = ([y[-1], 1e-4, t[0] - 365.0], [k_max, 10.0, t[-1] + 365.0])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", OptimizeWarning)
             (k, r, t0), _ = curve_fit(logistic, t, y, p0=p0, bounds=bounds, maxfev=10_000)
     except (RuntimeError, ValueError):
         return _no_fit("no_convergence")
+    if k >= k_max * (1.0 - 1e-6):
+        return _no_fit("not_saturating")
     resid = y - logistic(t, k, r, t0)
     ss_tot = float(((y - y.mean()) ** 2).sum())
     r2 = 1.0 - float((resid**2).sum()) / ss_tot if ss_tot > 0 else None
