@@ -28,7 +28,7 @@ def test_a_run_through_the_executor_leaves_task_logs_the_api_serves(tmp_path: Pa
     migrate_metadata_db(env)
     with executor_environ(env) as run_env:
         log = tmp_path / "run.log"
-        ok = run_dag(run_env, DAG_ID, "2026-11-24T07:00:00+08:00", {}, log)
+        ok = run_dag(run_env, DAG_ID, "2026-11-24T07:00:00+08:00", {}, log, timeout=300)
         assert ok, log.read_text()[-3000:]
         base = run_env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"].removesuffix("/execution/")
         token = requests.get(f"{base}/auth/token", timeout=30).json()["access_token"]
@@ -48,3 +48,12 @@ def test_a_run_through_the_executor_leaves_task_logs_the_api_serves(tmp_path: Pa
     assert "night late" in files[0].read_text().lower()
     events = " ".join(str(line.get("event", "")) for line in served.json()["content"])
     assert "night late" in events.lower()
+
+
+def test_a_run_past_its_timeout_is_stopped_and_counted_failed(tmp_path: Path) -> None:
+    env = local_airflow_environ(
+        tmp_path / "airflow", {"ALLIANCE_LAKE_ROOT": str(tmp_path / "lake")}
+    )
+    log = tmp_path / "run.log"
+    assert not run_dag(env, DAG_ID, "2026-11-24T07:00:00+08:00", {}, log, timeout=0.5)
+    assert log.read_text().endswith(f"alliance: {DAG_ID} stopped after 0 s\n")

@@ -36,6 +36,8 @@ DAG_ID = "alliance_nightly"
 CLOSE_DAG_ID = "alliance_monthly_close"
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 DEMO_CONFIG = PROJECT_ROOT / "config" / "demo-pipeline.yml"
+# Far past a slow night (5 minutes here): only a run that hangs reaches it.
+RUN_TIMEOUT = 3600.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,7 +177,7 @@ def run_night(env: dict[str, str], night: datetime.date, home: Path) -> RunResul
     log = home / "logs" / f"{DAG_ID}-{night}.log"
     say(f"Airflow: airflow dags test {DAG_ID} (night {night}) ... log: {log}")
     started = time.monotonic()
-    ok = run_dag(env, DAG_ID, at.isoformat(), {"date": night.isoformat()}, log)
+    ok = run_dag(env, DAG_ID, at.isoformat(), {"date": night.isoformat()}, log, RUN_TIMEOUT)
     seconds = time.monotonic() - started
     planted = None if ok else failed_as_planted(home, DAG_ID, at, night)
     state = "success" if ok else ("failed as planted" if planted else "FAILED")
@@ -193,7 +195,7 @@ def run_close(env: dict[str, str], night: datetime.date, home: Path) -> RunResul
     log = home / "logs" / f"{CLOSE_DAG_ID}-{period}.log"
     say(f"Airflow: airflow dags test {CLOSE_DAG_ID} (period {period}) ... log: {log}")
     started = time.monotonic()
-    ok = run_dag(env, CLOSE_DAG_ID, at.isoformat(), {"period": period}, log)
+    ok = run_dag(env, CLOSE_DAG_ID, at.isoformat(), {"period": period}, log, RUN_TIMEOUT)
     seconds = time.monotonic() - started
     say(f"  close {period}: {'success' if ok else 'FAILED'} in {seconds:.0f}s")
     return RunResult(f"close {period}", ok, log, seconds)

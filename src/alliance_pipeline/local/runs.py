@@ -7,8 +7,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Generator
 from pathlib import Path
 
@@ -22,35 +24,49 @@ def executor_environ(env: dict[str, str]) -> Generator[dict[str, str]]:
     task instance is its own process, reports to the execution API of an api-server started here
     (stopped on exit) and writes its log under the home's logs/, which ``make ui`` shows."""
     with serve(env, free_port(), components=("api-server",)) as url:
+        # The execution API builds itself on its first request (7 s here, more under load). A
+        # task whose first call times out retries it; the retry finds the instance already
+        # running and the task dies, leaving the run waiting forever. So build it now.
+        with urllib.request.urlopen(f"{url}/execution/health", timeout=120):
+            pass
         yield {
             **env,
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
             # A task process per core: more only makes them wait for each other.
             "AIRFLOW__CORE__PARALLELISM": str(os.cpu_count() or 2),
+            # One local api-server behind SQLite: a loaded machine answers slower than 5 s.
+            "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
         }
 
 
 def run_dag(
-    env: dict[str, str], dag_id: str, logical_date: str, conf: dict, log_path: Path
+    env: dict[str, str],
+    dag_id: str,
+    logical_date: str,
+    conf: dict,
+    log_path: Path,
+    timeout: float | None = None,
 ) -> bool:
     """Run ``dag_id`` once for ``logical_date`` (ISO 8601 with an offset) with ``conf``, its
-    output into ``log_path``; True when the run succeeded."""
+    output into ``log_path``; True when the run succeeded. ``dags test`` waits forever on a
+    task instance whose process died unreported; past ``timeout`` seconds the run is stopped,
+    counted failed and the reason written at the end of the log."""
+    args = ["dags", "test", "--use-executor", dag_id, logical_date, "--conf", json.dumps(conf)]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as out:
-        proc = subprocess.run(
-            [
-                str(Path(sys.executable).with_name("airflow")),
-                "dags",
-                "test",
-                "--use-executor",
-                dag_id,
-                logical_date,
-                "--conf",
-                json.dumps(conf),
-            ],
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("airflow")), *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its executor's task processes go with it on a timeout
         )
-    return proc.returncode == 0 and b"state=failed" not in log_path.read_bytes()[-4000:]
+        try:
+            returncode = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            out.write(f"\nalliance: {dag_id} stopped after {timeout:.0f} s\n".encode())
+            return False
+    return returncode == 0 and b"state=failed" not in log_path.read_bytes()[-4000:]
