@@ -159,6 +159,8 @@ def test_airflow_3_runtime_settings(services):
         assert execution_api.hostname == "airflow-apiserver" in service_names, name
         assert str(execution_api.port) == api_port and execution_api.path == "/execution/"
         assert env["AIRFLOW__API_AUTH__JWT_SECRET"], name
+        assert env["AIRFLOW__SCHEDULER__MP_START_METHOD"] == "forkserver", name
+        assert env["AIRFLOW__SCHEDULER__MP_FORKSERVER_PRELOAD"] == settings.SCHEDULER_PRELOAD, name
 
 
 def test_spark_connection_points_at_the_spark_master(services, monkeypatch):

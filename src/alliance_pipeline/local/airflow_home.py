@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from alliance_pipeline.airflow_env import airflow_env
-from alliance_pipeline.settings import PROJECT_ROOT
+from alliance_pipeline.settings import PROJECT_ROOT, SCHEDULER_PRELOAD
 
 # The warehouse opens a DuckDB connection per transaction; the provider's hook logs each at
 # info ("Opening DuckDB database ..."), which drowns the demo's summary and the task logs.
@@ -43,6 +43,8 @@ def local_airflow_environ(
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+            "AIRFLOW__SCHEDULER__MP_START_METHOD": "forkserver",
+            "AIRFLOW__SCHEDULER__MP_FORKSERVER_PRELOAD": SCHEDULER_PRELOAD,
             "PYSPARK_PYTHON": sys.executable,
             "PYSPARK_DRIVER_PYTHON": sys.executable,
             "PATH": bin_dir + os.pathsep + env.get("PATH", ""),

@@ -52,11 +52,11 @@ def run_dag(
     output into ``log_path``; True when the run succeeded. ``dags test`` waits forever on a
     task instance whose process died unreported; past ``timeout`` seconds the run is stopped,
     counted failed and the reason written at the end of the log."""
-    args = ["dags", "test", "--use-executor", dag_id, logical_date, "--conf", json.dumps(conf)]
+    args = [dag_id, logical_date, "--conf", json.dumps(conf)]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as out:
         proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("airflow")), *args],
+            [sys.executable, "-m", "alliance_pipeline.local.dags_test", *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
