@@ -100,7 +100,7 @@ def test_a_heavy_user_still_gets_n_items_whatever_the_pool(spark):
             persons,
             segments,
             catalog,
-            window,
+            scoring.segment_popular(segments, window),
             window,
             excluded,
             n=3,

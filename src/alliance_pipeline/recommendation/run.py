@@ -40,15 +40,16 @@ class RunOutput:
 
 @dataclass(frozen=True)
 class Scene:
-    """What lists are made from, as of one day: the model, the window's interactions (for
-    cold-start popularity), what the model was fitted on (for ``min_history``) and the
-    exclusions (:func:`.interactions.excluded`) as of that day."""
+    """What lists are made from, as of one day: the model, the window's popular items per
+    segment (:func:`.scoring.segment_popular`, for cold starts; cached, as every variant's lists
+    read them), what the model was fitted on (for ``min_history``) and the exclusions
+    (:func:`.interactions.excluded`) as of that day."""
 
     model: ALSModel | None
     index: DataFrame
     segments: DataFrame
     catalog: DataFrame
-    interactions: DataFrame
+    popular: DataFrame
     trained: DataFrame
     excluded: DataFrame
 
@@ -69,7 +70,7 @@ def published_lists(
             who,
             scene.segments,
             scene.catalog,
-            scene.interactions,
+            scene.popular,
             scene.trained,
             scene.excluded,
             n=params.top_n,
@@ -173,7 +174,8 @@ def run(
             model = train.fit(train_ix, used, blocks)
             end = evaluate.training_end(dt, params.holdout_days)
             excluded = interactions.excluded(weighted, orders, first, end).cache()
-            then = Scene(model, index, segments, catalog, train_conf, train_conf, excluded)
+            popular_then = scoring.segment_popular(segments, train_conf).cache()
+            then = Scene(model, index, segments, catalog, popular_then, train_conf, excluded)
             relevant = evaluate.relevant_items(train_conf, holdout).cache()
             who = relevant.select(F.col("user").alias("person_key"))
             judged = {
@@ -186,7 +188,7 @@ def run(
                 ),
             }
             metrics = evaluate.evaluate(judged, relevant, params.k, catalog_size)
-            for df in (excluded, relevant):
+            for df in (excluded, relevant, popular_then):
                 df.unpersist()
         settings = json.dumps(
             {**used.model_dump(), "tuned_on": choice["tuned_on"] and str(choice["tuned_on"])},
@@ -197,8 +199,10 @@ def run(
             evaluation.append(_tuning_row(points, params))
 
         now = interactions.excluded(weighted, orders, first, last)
-        tonight = Scene(model, index, segments, catalog, full, train_conf, now)
+        popular = scoring.segment_popular(segments, full).cache()
+        tonight = Scene(model, index, segments, catalog, popular, train_conf, now)
         recs = published_lists(tonight, persons, used, experiment).localCheckpoint()
+        popular.unpersist()
     for df in (weighted, full, train_ix, brands):
         df.unpersist()
     return RunOutput(index=index, recommendations=recs, evaluation=evaluation, tuning=tuning_rows)

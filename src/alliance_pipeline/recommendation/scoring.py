@@ -98,7 +98,7 @@ def recommend(
     persons: DataFrame,
     segments: DataFrame,
     catalog: DataFrame,
-    interactions: DataFrame,
+    popular: DataFrame,
     trained: DataFrame,
     excluded: DataFrame,
     *,
@@ -109,7 +109,8 @@ def recommend(
 ) -> DataFrame:
     """Every person of ``persons`` gets up to ``n`` items: reason ``als`` when ``model`` was
     fitted on at least ``min_history`` items of the person (``trained``: its person_key,
-    content_id pairs), ``segment_popular`` (from ``interactions``, the window) otherwise;
+    content_id pairs), ``segment_popular`` otherwise (``popular``: :func:`segment_popular` of
+    the window);
     ``excluded`` (person_key, content_id): :func:`.interactions.excluded`."""
     history = trained.groupBy("person_key").agg(F.count("*").alias("items"))
     people = persons.select("person_key", "home_source", "marketing_consent")
@@ -121,7 +122,6 @@ def recommend(
         .join(segments, "person_key", "left")
         .select(*people.columns, segment_of())
     )
-    popular = segment_popular(segments, interactions)
     out = popular_lists(cold, popular, brands, excluded, n=n, quota=q, pool=pool).withColumn(
         "reason", F.lit("segment_popular")
     )
