@@ -24,9 +24,9 @@ def executor_environ(env: dict[str, str]) -> Generator[dict[str, str]]:
     task instance is its own process, reports to the execution API of an api-server started here
     (stopped on exit) and writes its log under the home's logs/, which ``make ui`` shows."""
     with serve(env, free_port(), components=("api-server",)) as url:
-        # The execution API builds itself on its first request (7 s here, more under load). A
-        # task whose first call times out retries it; the retry finds the instance already
-        # running and the task dies, leaving the run waiting forever. So build it now.
+        # The execution API builds itself on its first request (7 s here, more under load), and
+        # a task's first call gave up after 5 s and started its instance a second time while
+        # the first call was still running. So build it now, before any task calls it.
         with urllib.request.urlopen(f"{url}/execution/health", timeout=120):
             pass
         yield {
