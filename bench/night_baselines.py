@@ -19,9 +19,9 @@ CLEAN = (
     "hive_partitioning = true, hive_types = {{'dt': DATE, 'source': VARCHAR}})"
 )
 
-# (person_key, content_id, holdout, confidence): the recommender's signals (event weights, the
+# (person_key, content_id, part, confidence): the recommender's signals (event weights, the
 # latest version of each owning order as a purchase) summed per pair over the business days of
-# the window, split at the holdout cut-off.
+# the window, by part: 0 the tuning grid's fitting days, 1 its validation days, 2 the holdout.
 INTERACTIONS_SQL = """
 WITH
 o AS (SELECT * FROM {orders} WHERE dt <= DATE '{dt}'
@@ -34,7 +34,9 @@ sig AS (
   WHERE status IN ('paid', 'partially_refunded')),
 w AS (SELECT person_key, content_id, CAST(timezone('Asia/Shanghai', ts) AS DATE) AS day, weight
       FROM sig JOIN (VALUES {weights}) AS weights(kind, weight) USING (kind))
-SELECT person_key, content_id, day > DATE '{cutoff}' AS holdout, sum(weight) AS confidence
+SELECT person_key, content_id,
+       CASE WHEN day > DATE '{cutoff}' THEN 2 WHEN day > DATE '{validation}' THEN 1 ELSE 0 END AS part,
+       sum(weight) AS confidence
 FROM w WHERE weight > 0 AND day BETWEEN DATE '{first}' AND DATE '{dt}' GROUP BY ALL
 """
 
@@ -83,10 +85,35 @@ def kmeans(features_dir: Path) -> dict:
     return {"persons": len(x), "k": k, "cost": float(model.inertia_)}
 
 
+def stage_grid(lake: Path, dt: str) -> tuple[list[dict], dict]:
+    """(the grid the recommend stage searched tonight, [] on a night it did not tune; the values
+    its night's model used), from its ``curated/rec_tuning`` partition of ``dt``."""
+    folder = paths.partition(paths.REC_TUNING, lake, run_date=dt)
+    rows = duckdb.sql(
+        f"SELECT rank, reg_param, alpha, chosen, tuned_on = DATE '{dt}' AS tonight "
+        f"FROM '{folder}/*.parquet' ORDER BY rank, reg_param, alpha"
+    ).fetchall()
+    points = [{"rank": r, "reg": g, "alpha": a} for r, g, a, _, _ in rows]
+    used = next(p for p, row in zip(points, rows, strict=True) if row[3])
+    return ([p for p, row in zip(points, rows, strict=True) if row[4]], used)
+
+
+def _judged(pairs: pd.DataFrame, fit_parts: tuple, judge_part: int) -> tuple[pd.DataFrame, dict]:
+    """(the pairs of ``fit_parts``, summed per user and item; each user's items first touched
+    in ``judge_part``, for users known in the fitted pairs)."""
+    fit = pairs[pairs["part"].isin(fit_parts)]
+    seen = fit.groupby("user")["item"].agg(set)
+    judged = pairs[(pairs["part"] == judge_part) & pairs["user"].isin(seen.index)]
+    relevant = {u: r for u, g in judged.groupby("user")["item"] if (r := set(g) - seen[u])}
+    return fit.groupby(["user", "item"], as_index=False)["confidence"].sum(), relevant
+
+
 def implicit_als(lake: Path, dt: str) -> dict:
-    """Interactions by DuckDB SQL, then `implicit` ALS with the job's parameters as
-    recommendation_bench.run_implicit does it: one model, on the days before the holdout (NDCG@k
-    on the persons' new holdout items, top-k for every person), as the job fits one."""
+    """Interactions by DuckDB SQL, then `implicit` ALS doing the stage's own work of the night,
+    as recommendation_bench.run_implicit does it. On a tuning night (the stage's rec_tuning
+    partition says so), the same grid, each point fitted on the same days and judged by NDCG@k on
+    the same validation days; then one model of the best point (the stage's values on other
+    nights) on the days before the holdout, judged on the persons' new holdout items."""
     from recommendation_bench import run_implicit
     from threadpoolctl import threadpool_limits
 
@@ -94,30 +121,42 @@ def implicit_als(lake: Path, dt: str) -> dict:
 
     p = pipeline_config().recommendation
     last = datetime.date.fromisoformat(dt)
+    cutoff = last - datetime.timedelta(days=p.holdout_days)
     sql = INTERACTIONS_SQL.format(
         orders=CLEAN.format(folder=paths.path(paths.clean("orders"), lake)),
         events=CLEAN.format(folder=paths.path(paths.clean("events"), lake)),
         dt=dt,
         first=last - datetime.timedelta(days=p.lookback_days - 1),
-        cutoff=last - datetime.timedelta(days=p.holdout_days),
+        cutoff=cutoff,
+        validation=cutoff - datetime.timedelta(days=p.tuning.validation_days),
         weights=", ".join(f"('{k}', {float(w)})" for k, w in sorted(p.event_weights.items())),
     )
     pairs = duckdb.sql(sql).df()
     pairs["user"], _ = pd.factorize(pairs["person_key"])
     pairs["item"], items = pd.factorize(pairs["content_id"])
     n_users, n_items = int(pairs["user"].max()) + 1, len(items)
-    full = pairs.groupby(["user", "item"], as_index=False)["confidence"].sum()
-    train = pairs[~pairs["holdout"]]
-    seen = train.groupby("user")["item"].agg(set)
-    relevant = {
-        u: r
-        for u, g in pairs[pairs["holdout"] & pairs["user"].isin(seen.index)].groupby("user")["item"]
-        if (r := set(g) - seen[u])
-    }
-    args = argparse.Namespace(rank=p.rank, reg=p.reg_param, alpha=p.alpha, iters=p.max_iter, k=p.k)
+    grid, used = stage_grid(lake, dt)
+    searched = []
     with threadpool_limits(1, "blas"):  # implicit's own threads; BLAS threads fight them
+        if grid:
+            fit_on, validation = _judged(pairs, (0,), 1)
+            for point in grid:
+                args = argparse.Namespace(**point, iters=p.max_iter, k=p.k)
+                scores = run_implicit(fit_on, validation, args, n_users, n_items, everyone=False)[2]
+                searched.append({**point, "ndcg": scores["ndcg"]})
+            best = max(searched, key=lambda s: (s["ndcg"], -searched.index(s)))
+            used = {h: best[h] for h in ("rank", "reg", "alpha")}
+        train, relevant = _judged(pairs, (0, 1), 2)
+        args = argparse.Namespace(**used, iters=p.max_iter, k=p.k)
         _, _, holdout_metrics = run_implicit(train, relevant, args, n_users, n_items)
-    return {"pairs": len(full), "users": n_users, "items": n_items, **holdout_metrics}
+    return {
+        "pairs": len(pairs.groupby(["user", "item"])),
+        "users": n_users,
+        "items": n_items,
+        "grid": searched,
+        "params": used,
+        **holdout_metrics,
+    }
 
 
 def settlement_sql(lake: Path, dt: str) -> dict:

@@ -24,13 +24,25 @@ NOTES = (
     "stage (the 2 cores are shared with other work; above 2, stages wait for a core).\n\n"
     "Baselines do less than the stages: the download checks nothing, KMeans keeps no stable ids "
     "and writes no profiles or chart, implicit has no exclusions, cross-brand quota or cold start "
-    "(it fits twice, as the job: holdout model and published model), the SQL has no split, rate "
+    "(it does the stage's model work: on a tuning night the same grid judged on the same validation "
+    "days, then one model of its best point; the stage's values on other nights), the SQL has no split, rate "
     "models or statement lines. Their library imports are not timed; the stages' JVM starts are "
     "(see the column net of Spark overhead). The validate baseline runs the same row checks in "
     "DuckDB SQL (no GX, band, personal-data rules or data docs; bench/validation_sql.py); the "
     "deidentify baseline is the machine's HMAC-SHA256 rate by `openssl speed` on both cores, one "
     "HMAC per row, computed, not run (no reading or writing). No baseline for features or publish."
 )
+
+
+def _grid(baseline: dict) -> str:
+    """How the recommend baseline chose its values: its grid's NDCG, or the stage's values."""
+    used = baseline.get("params")
+    if not used:
+        return ""
+    values = f"rank {used['rank']}, reg {used['reg']:g}, alpha {used['alpha']:g}"
+    if not baseline.get("grid"):
+        return f" (the stage's values: {values})"
+    return f" (after searching the stage's grid of {len(baseline['grid'])} points: {values})"
 
 
 def _stage_row(name: str, s: dict, b: dict | None) -> str:
@@ -87,7 +99,8 @@ def _run(run: dict) -> list[str]:
         f"Segments: Spark chose k={stages['segment'].get('k')}, scikit-learn "
         f"k={baselines['segment'].get('k')}. Recommendations, NDCG@10 on the holdout day: Spark ALS "
         f"{ndcg.get('als')}, popularity {ndcg.get('popularity')}, implicit "
-        f"{baselines['recommend'].get('ndcg', 0):.4f}; the night's lists published: "
+        f"{baselines['recommend'].get('ndcg', 0):.4f}{_grid(baselines['recommend'])}; the night's "
+        "lists published: "
         f"{stages['publish'].get('recommendations', {}).get('published')}.",
     ]
 

@@ -156,7 +156,9 @@ def run_spark(spark, tr, relevant, args, n_items):
     )
 
 
-def run_implicit(tr, relevant, args, n_users, n_items):
+def run_implicit(tr, relevant, args, n_users, n_items, everyone=True):
+    """(fit s, scoring s, metrics on ``relevant``); ``everyone``: also score top-k for every
+    user, as a night's published lists do (a tuning grid's point scores the judged users only)."""
     from implicit.als import AlternatingLeastSquares
 
     from alliance_pipeline.recommendation import metrics
@@ -175,13 +177,16 @@ def run_implicit(tr, relevant, args, n_users, n_items):
     t0 = time.perf_counter()
     model.fit(ui, show_progress=False)
     fit_s = time.perf_counter() - t0
-    every = np.arange(n_users)
     t0 = time.perf_counter()
-    model.recommend(every, ui[every], N=args.k, filter_already_liked_items=False)
+    if everyone:
+        every = np.arange(n_users)
+        model.recommend(every, ui[every], N=args.k, filter_already_liked_items=False)
     score_s = time.perf_counter() - t0
-    users = np.array(sorted(relevant))
-    ids, _ = model.recommend(users, ui[users], N=args.k, filter_already_liked_items=True)
-    pairs = [(list(row), relevant[u]) for u, row in zip(users, ids, strict=True)]
+    users = np.array(sorted(relevant), dtype=np.int64)
+    pairs = []
+    if len(users):
+        ids, _ = model.recommend(users, ui[users], N=args.k, filter_already_liked_items=True)
+        pairs = [(list(row), relevant[u]) for u, row in zip(users, ids, strict=True)]
     return fit_s, score_s, metrics.mean_metrics(pairs, args.k, n_items)
 
 
