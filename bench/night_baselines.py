@@ -86,16 +86,19 @@ def kmeans(features_dir: Path) -> dict:
 
 
 def stage_grid(lake: Path, dt: str) -> tuple[list[dict], dict]:
-    """(the grid the recommend stage searched tonight, [] on a night it did not tune; the values
-    its night's model used), from its ``curated/rec_tuning`` partition of ``dt``."""
+    """(the grid the recommend stage fitted tonight, [] when it did not: not a tuning night, or
+    nobody to judge on the validation days; the values its night's model used), from its
+    ``curated/rec_tuning`` partition of ``dt``."""
     folder = paths.partition(paths.REC_TUNING, lake, run_date=dt)
     rows = duckdb.sql(
-        f"SELECT rank, reg_param, alpha, chosen, tuned_on = DATE '{dt}' AS tonight "
+        f"SELECT rank, reg_param, alpha, chosen, tuned_on = DATE '{dt}' AS tonight, persons "
         f"FROM '{folder}/*.parquet' ORDER BY rank, reg_param, alpha"
     ).fetchall()
-    points = [{"rank": r, "reg": g, "alpha": a} for r, g, a, _, _ in rows]
+    points = [{"rank": r, "reg": g, "alpha": a} for r, g, a, *_ in rows]
     used = next(p for p, row in zip(points, rows, strict=True) if row[3])
-    return ([p for p, row in zip(points, rows, strict=True) if row[4]], used)
+    grid = [(p, row) for p, row in zip(points, rows, strict=True) if row[4]]
+    fitted = any(row[5] > 0 for _, row in grid)  # the stage fits the grid only then
+    return ([p for p, _ in grid] if fitted else [], used)
 
 
 def _judged(pairs: pd.DataFrame, fit_parts: tuple, judge_part: int) -> tuple[pd.DataFrame, dict]:

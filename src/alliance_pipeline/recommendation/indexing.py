@@ -47,12 +47,13 @@ def positions(keys: DataFrame) -> DataFrame:
     )
 
 
-def extend_index(previous: DataFrame, keys: DataFrame, entity: str) -> DataFrame:
-    """``previous`` (entity, key, idx) for all entities, plus ``keys.key`` new to ``entity``."""
+def new_ids(previous: DataFrame, keys: DataFrame, entity: str) -> DataFrame:
+    """(entity, key, idx) of each ``keys.key`` new to ``entity`` in ``previous`` (entity, key,
+    idx), numbered above the entity's maximum."""
     mine = previous.where(F.col("entity") == entity)
     new = keys.select(F.col("key").cast("string")).join(mine, "key", "left_anti")
     base = mine.agg(F.coalesce(F.max("idx"), F.lit(-1)).alias("base"))
-    numbered = (
+    return (
         positions(new)
         .crossJoin(base)
         .select(
@@ -61,12 +62,17 @@ def extend_index(previous: DataFrame, keys: DataFrame, entity: str) -> DataFrame
             (F.col("base") + 1 + F.col("pos")).cast("int").alias("idx"),
         )
     )
-    return previous.select("entity", "key", F.col("idx").cast("int")).unionByName(numbered)
 
 
 def build_index(previous: DataFrame, persons: DataFrame, content: DataFrame) -> DataFrame:
-    """Extend both entities: ``persons`` and ``content`` each carry a ``key`` column."""
-    return extend_index(extend_index(previous, persons, "person"), content, "content")
+    """``previous`` plus the new keys of both entities: ``persons`` and ``content`` each carry a
+    ``key`` column. Each entity is numbered from ``previous`` alone, so neither plan holds the
+    other's."""
+    return (
+        previous.select("entity", "key", F.col("idx").cast("int"))
+        .unionByName(new_ids(previous, persons, "person"))
+        .unionByName(new_ids(previous, content, "content"))
+    )
 
 
 def ids(index: DataFrame, entity: str, key_col: str, idx_col: str) -> DataFrame:

@@ -163,6 +163,7 @@ def run(
         train_conf, holdout = evaluate.holdout_split(
             weighted, dt, params.lookback_days, params.holdout_days
         )
+        train_conf = train_conf.cache()  # the fit, lists' history, popularity, relevance
         train_ix = indexing.indexed(train_conf, index).cache()
         ratings = train_ix.count()
         models = (evaluate.SHIPPED, evaluate.MODEL, evaluate.POPULARITY)
@@ -198,11 +199,12 @@ def run(
         if points:
             evaluation.append(_tuning_row(points, params))
 
-        now = interactions.excluded(weighted, orders, first, last)
+        now = interactions.excluded(weighted, orders, first, last).cache()  # warm and cold lists
         popular = scoring.segment_popular(segments, full).cache()
         tonight = Scene(model, index, segments, catalog, popular, train_conf, now)
         recs = published_lists(tonight, persons, used, experiment).localCheckpoint()
-        popular.unpersist()
-    for df in (weighted, full, train_ix, brands):
+        for df in (popular, now):
+            df.unpersist()
+    for df in (weighted, full, train_conf, train_ix, brands):
         df.unpersist()
     return RunOutput(index=index, recommendations=recs, evaluation=evaluation, tuning=tuning_rows)
