@@ -113,8 +113,8 @@ def _judged(pairs: pd.DataFrame, fit_parts: tuple, judge_part: int) -> tuple[pd.
 
 def implicit_als(lake: Path, dt: str) -> dict:
     """Interactions by DuckDB SQL, then `implicit` ALS doing the stage's own work of the night,
-    as recommendation_bench.run_implicit does it. On a tuning night (the stage's rec_tuning
-    partition says so), the same grid, each point fitted on the same days and judged by NDCG@k on
+    as recommendation_bench.run_implicit does it. When the stage fitted its tuning grid tonight
+    (its rec_tuning partition says so), the same grid, each point fitted on the same days and judged by NDCG@k on
     the same validation days; then one model of the best point (the stage's values on other
     nights) on the days before the holdout, judged on the persons' new holdout items."""
     from recommendation_bench import run_implicit
@@ -153,7 +153,7 @@ def implicit_als(lake: Path, dt: str) -> dict:
         args = argparse.Namespace(**used, iters=p.max_iter, k=p.k)
         _, _, holdout_metrics = run_implicit(train, relevant, args, n_users, n_items)
     return {
-        "pairs": len(pairs.groupby(["user", "item"])),
+        "pairs": len(pairs.drop_duplicates(["user", "item"])),
         "users": n_users,
         "items": n_items,
         "grid": searched,

@@ -24,7 +24,7 @@ NOTES = (
     "stage (the 2 cores are shared with other work; above 2, stages wait for a core).\n\n"
     "Baselines do less than the stages: the download checks nothing, KMeans keeps no stable ids "
     "and writes no profiles or chart, implicit has no exclusions, cross-brand quota or cold start "
-    "(it does the stage's model work: on a tuning night the same grid judged on the same validation "
+    "(it does the stage's model work: when the stage fitted its tuning grid, the same grid judged on the same validation "
     "days, then one model of its best point; the stage's values on other nights), the SQL has no split, rate "
     "models or statement lines. Their library imports are not timed; the stages' JVM starts are "
     "(see the column net of Spark overhead). The validate baseline runs the same row checks in "
