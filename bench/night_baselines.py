@@ -144,13 +144,13 @@ def implicit_als(lake: Path, dt: str) -> dict:
         if grid:
             fit_on, validation = _judged(pairs, (0,), 1)
             for point in grid:
-                args = argparse.Namespace(**point, iters=p.max_iter, k=p.k)
+                args = argparse.Namespace(**point, iters=p.max_iter, k=p.k, seed=p.seed)
                 scores = run_implicit(fit_on, validation, args, n_users, n_items, everyone=False)[2]
                 searched.append({**point, "ndcg": scores["ndcg"]})
             best = max(searched, key=lambda s: (s["ndcg"], -searched.index(s)))
             used = {h: best[h] for h in ("rank", "reg", "alpha")}
         train, relevant = _judged(pairs, (0, 1), 2)
-        args = argparse.Namespace(**used, iters=p.max_iter, k=p.k)
+        args = argparse.Namespace(**used, iters=p.max_iter, k=p.k, seed=p.seed)
         _, _, holdout_metrics = run_implicit(train, relevant, args, n_users, n_items)
     return {
         "pairs": len(pairs.drop_duplicates(["user", "item"])),

@@ -171,7 +171,7 @@ def run_implicit(tr, relevant, args, n_users, n_items, everyone=True):
         regularization=args.reg,
         alpha=args.alpha,
         iterations=args.iters,
-        random_state=42,
+        random_state=getattr(args, "seed", 42),
         use_gpu=False,
     )
     t0 = time.perf_counter()

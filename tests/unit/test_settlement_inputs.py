@@ -12,7 +12,7 @@ import pytest
 
 from alliance_pipeline.lake import paths
 from alliance_pipeline.lake.arrow_io import read_clean
-from alliance_pipeline.settlement.inputs import load_inputs
+from alliance_pipeline.settlement.inputs import TOUCH_COLUMNS, load_inputs
 from alliance_pipeline.settlement.publish import marts
 from tests.unit._settlement_frames import (
     campaign,
@@ -124,3 +124,16 @@ def test_each_source_keeps_its_latest_snapshot(lake):
     write_clean(lake, "campaigns", "2026-03-30", "tidewave", [campaign("t-1", "tidewave")])
     campaigns = load_inputs(lake, DAY).campaigns
     assert sorted(campaigns["campaign_id"]) == ["m-2", "t-1"]
+
+
+def test_settlement_reads_only_the_touch_columns_of_campaign_touches(lake):
+    """Events are the night's most rows: only campaign clicks and views are kept, and only the
+    columns attribution reads (a play without a campaign never reaches memory)."""
+    night(lake, int96=False)
+    play = {**touch("e2", "p2", "m-1", "2026-03-31 21:00"), "campaign_id": None}
+    played = touch("e3", "p2", "m-1", "2026-03-31 21:00", kind="play")
+    write_clean(lake, "events", "2026-03-30", "platform", [play, played])
+    events = load_inputs(lake, DAY).events
+    assert events.column_names == list(TOUCH_COLUMNS)
+    assert sorted(events["source"].to_pylist()) == ["kestrel", "platform"]
+    assert events["event_id"].to_pylist() == ["e1", "e1"]

@@ -7,6 +7,7 @@ adjustments bring what was settled for it to its recomputation exactly.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -284,13 +285,11 @@ def test_closing_then_late_data_never_changes_a_closed_statement(world, data):
     for o in orders:
         if o in early and data.draw(st.booleans()):
             later.append(
-                OrderNet(
-                    **{
-                        **o.__dict__,
-                        "status": "partially_refunded",
-                        "refund_minor": o.amount_minor // 2,
-                        "net_minor": o.amount_minor - o.amount_minor // 2,
-                    }
+                dataclasses.replace(
+                    o,
+                    status="partially_refunded",
+                    refund_minor=o.amount_minor // 2,
+                    net_minor=o.amount_minor - o.amount_minor // 2,
                 )
             )
         else:
@@ -333,9 +332,7 @@ def test_reading_only_the_open_period_and_the_re_read_orders_gives_the_same_stat
     )
     changed = {o.key for o in early if data.draw(st.booleans())}
     later = [
-        OrderNet(
-            **{**o.__dict__, "status": "chargeback", "refund_minor": o.amount_minor, "net_minor": 0}
-        )
+        dataclasses.replace(o, status="chargeback", refund_minor=o.amount_minor, net_minor=0)
         if o.key in changed
         else o
         for o in orders

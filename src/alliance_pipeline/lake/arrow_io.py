@@ -93,12 +93,16 @@ def read_clean_table(
     latest_only: bool = False,
     since: str | None = None,
     where: pc.Expression | None = None,
+    columns: tuple[str, ...] | None = None,
 ) -> pa.Table:
     """All ``clean/{dataset}/dt=*/source=*/`` Parquet with dt <= ``dt`` (and >= ``since``),
     conformed; with ``latest_only`` (snapshots), each source's latest dt only; with ``where``,
-    only the rows it selects (filtered file by file)."""
+    only the rows it selects (filtered file by file); with ``columns``, only those (``where``
+    may use only them), the others never read from the files."""
     base = paths.path(paths.clean(dataset), Path(lake_root))
     schema = clean_schema(dataset)
+    if columns is not None:
+        schema = pa.schema([schema.field(c) for c in columns])
     folders: dict[str, list[tuple[datetime.date, Path]]] = {}
     for dt_dir in sorted(p for p in base.glob("dt=*") if p.is_dir() and p.name[3:] <= dt):
         if since is not None and dt_dir.name[3:] < since:
@@ -115,7 +119,10 @@ def read_clean_table(
     tables = [schema.empty_table()]
     for day, src, folder in chosen:
         for f in _data_files(folder):
-            raw = pq.read_table(f, coerce_int96_timestamp_unit="us")
+            names = None
+            if columns is not None:
+                names = [c for c in pq.read_schema(f).names if c in columns]
+            raw = pq.read_table(f, columns=names, coerce_int96_timestamp_unit="us")
             table = conform(raw, schema, dataset, day, src)
             tables.append(table if where is None else table.filter(where))
     return pa.concat_tables(tables)

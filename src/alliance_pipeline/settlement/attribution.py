@@ -56,7 +56,7 @@ class Content:
     co_brands: frozenset[str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Credit:
     order: OrderNet
     campaign_id: str

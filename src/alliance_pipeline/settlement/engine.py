@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from alliance_pipeline.config import SettlementConfig
+from alliance_pipeline.lake.arrow_io import to_frame
 from alliance_pipeline.settlement import sql_engine
 from alliance_pipeline.settlement.attribution import (
     DEFAULT_CROSS_PARTNER,
@@ -114,7 +115,8 @@ def compute(
         converted = sql_engine.converted_credits(con, credits, fx)
     elif engine == "python":
         orders = order_nets(inputs.orders)
-        attributor = Attributor(*args, touches_of(inputs.events), half_life_days, cross_partner)
+        events = to_frame(inputs.events)
+        attributor = Attributor(*args, touches_of(events), half_life_days, cross_partner)
         credits = attributor.attribute_all(orders)
         converted = None
     else:

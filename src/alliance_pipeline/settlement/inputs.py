@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
-from alliance_pipeline.lake.arrow_io import read_clean, read_clean_table, to_frame
+from alliance_pipeline.lake.arrow_io import read_clean, read_clean_table
 from alliance_pipeline.settlement.net import PLATFORM_TZ, business_date
 from alliance_pipeline.settlement.window import read_since
 
@@ -32,12 +33,13 @@ DATASETS = (
 )
 # Only campaign touches of events matter to settlement (attribution.TOUCH_TYPES).
 TOUCHES = pc.field("event_type").isin(["click", "view"]) & pc.field("campaign_id").is_valid()
+TOUCH_COLUMNS = ("source", "event_id", "person_key", "campaign_id", "event_at", "event_type")
 
 
 @dataclass(frozen=True)
 class CleanInputs:
     orders: pd.DataFrame
-    events: pd.DataFrame
+    events: pa.Table  # campaign touches only (TOUCH_COLUMNS), kept in Arrow: the most rows
     campaigns: pd.DataFrame
     contracts: pd.DataFrame
     fx_rates: pd.DataFrame
@@ -68,8 +70,9 @@ def load_inputs(lake_root: Path | str, dt: str, start: datetime.date | None = No
         orders = orders[kept].reset_index(drop=True)
     oldest = (_oldest_order_day(orders) or start) if start is not None else None
     longest = int(snapshots["contracts"]["window_days"].max() or 0) if oldest else 0
-    events = to_frame(
-        read_clean_table(lake_root, "events", dt, since=read_since(oldest, longest), where=TOUCHES)
+    since = read_since(oldest, longest)
+    events = read_clean_table(
+        lake_root, "events", dt, since=since, where=TOUCHES, columns=TOUCH_COLUMNS
     )
     fx = read_clean(lake_root, "fx_rates", dt, since=read_since(oldest))
     delivery = read_clean(lake_root, "campaign_delivery", dt, since=read_since(start))

@@ -32,7 +32,7 @@ def period_of(day: datetime.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderNet:
     source: str
     order_id: str

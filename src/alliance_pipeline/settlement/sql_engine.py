@@ -40,6 +40,7 @@ from alliance_pipeline.settlement.attribution import (
     split_order,
     touch_weights,
 )
+from alliance_pipeline.settlement.inputs import TOUCH_COLUMNS
 from alliance_pipeline.settlement.money import MINOR_EXPONENT
 from alliance_pipeline.settlement.net import FULL_REVERSAL, FxRates, OrderNet
 from alliance_pipeline.settlement.rates import SCOPE_PRIORITY, Contract
@@ -63,7 +64,6 @@ ORDER_COLUMNS = (
     "updated_at",
     "dt",
 )
-TOUCH_COLUMNS = ("source", "event_id", "person_key", "campaign_id", "event_at", "event_type")
 
 NETS_SQL = f"""
 WITH latest AS (
@@ -221,6 +221,13 @@ def connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _one_copy():
+    """``one(value)``: the first equal value seen, so that a column with few distinct values
+    holds one object per value, not one per row (a night holds every open order in memory)."""
+    seen: dict = {}
+    return lambda value: seen.setdefault(value, value)
+
+
 def _with_pos(table: pa.Table) -> pa.Table:
     return table.append_column("pos", pa.array(range(table.num_rows), pa.int64()))
 
@@ -251,6 +258,7 @@ def order_nets(con: duckdb.DuckDBPyConnection, orders: pd.DataFrame) -> list[Ord
         f"CREATE OR REPLACE TEMP TABLE nets AS "
         f"SELECT row_number() OVER (ORDER BY source, order_id) - 1 AS idx, * FROM ({NETS_SQL})"
     )
+    con.unregister("raw_orders")  # its Arrow copy is not needed past here
     (bad,) = con.execute(
         "SELECT any_value(currency) FILTER (WHERE exponent IS NULL), "
         "any_value(currency) FILTER (WHERE not_whole) FROM nets"
@@ -264,7 +272,13 @@ def order_nets(con: duckdb.DuckDBPyConnection, orders: pd.DataFrame) -> list[Ord
         "status, amount_minor, refund_minor, net_minor, referral_code, channel "
         "FROM nets ORDER BY idx"
     ).fetchall()
-    return [OrderNet(*r) for r in rows]
+    one = _one_copy()
+    return [
+        OrderNet(
+            one(s), oid, pk, one(c), one(cur), at, one(d), one(st), a, r, n, one(code), one(ch)
+        )
+        for s, oid, pk, c, cur, at, d, st, a, r, n, code, ch in rows
+    ]
 
 
 def nets_table(orders: list[OrderNet]) -> pa.Table:
@@ -282,10 +296,12 @@ def nets_table(orders: list[OrderNet]) -> pa.Table:
     )
 
 
-def touches_of(con: duckdb.DuckDBPyConnection, events: pd.DataFrame) -> pa.Table:
+def touches_of(con: duckdb.DuckDBPyConnection, events: pa.Table) -> pa.Table:
     """As :func:`engine.touches_of`: each event's latest delivery, campaign clicks and views."""
-    con.register("raw_events", _with_pos(_arrow(events, "events", TOUCH_COLUMNS)))
-    return con.sql(TOUCHES_SQL).to_arrow_table()
+    con.register("raw_events", _with_pos(events.select(list(TOUCH_COLUMNS))))
+    touches = con.sql(TOUCHES_SQL).to_arrow_table()
+    con.unregister("raw_events")
+    return touches
 
 
 def touch_table(touches_by_person: dict[str, list[Touch]]) -> pa.Table:
@@ -397,12 +413,14 @@ class SqlAttributor:
             CREDITS_SQL, {"rule": self.rule, "longest": self.longest_days}
         ).fetchall()
         credits: list[Credit] = []
+        one = _one_copy()
         start = 0
         while start < len(rows):
             idx, rank, cid, pid, kid, method, num, den, minor, touched_at, _ = rows[start]
-            o = orders[idx]
+            o, cid, pid, kid, method = orders[idx], one(cid), one(pid), one(kid), one(method)
             if touched_at is None:
-                credits.append(self._credit(o, cid, pid, kid, method, Fraction(num, den), minor))
+                weight = one(Fraction(num, den))
+                credits.append(self._credit(o, cid, pid, kid, method, weight, minor))
                 start += 1
                 continue
             end = start

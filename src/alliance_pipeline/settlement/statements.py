@@ -55,7 +55,7 @@ REASON_CODES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     period: str
     partner_id: str
@@ -84,7 +84,10 @@ class Line:
         """``dataclasses.replace`` without re-running the constructor (statements make a copy
         of every line several times)."""
         line = object.__new__(Line)
-        line.__dict__.update(self.__dict__, **changes)
+        for name in Line.__slots__:
+            object.__setattr__(
+                line, name, changes[name] if name in changes else getattr(self, name)
+            )
         return line
 
     @property
