@@ -183,6 +183,9 @@ class SettlementConfig(Section):
     # what computes order nets and credits: duckdb (set-based SQL) or python (order by order,
     # the exact oracle); both give identical statements
     engine: Literal["duckdb", "python"] = "duckdb"
+    # DuckDB's memory in the duckdb engine; past it, its joins spill to a temporary folder
+    # (unbounded, its range join of a million orders took 6 GB more at the reference scale)
+    duckdb_memory_limit: str = "2GB"
 
 
 class AlertsConfig(Section):

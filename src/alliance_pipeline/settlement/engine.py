@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -96,6 +97,7 @@ def compute(
     earlier_firsts: FirstOrders | None = None,
     cross_partner: str = DEFAULT_CROSS_PARTNER,
     engine: str = DEFAULT_ENGINE,
+    memory_limit: str | None = None,
 ) -> Settlement:
     """Settle ``inputs`` as of ``dt``. Read from a first open day (``inputs.start``), only the
     re-read orders of closed periods are recomputed for their adjustments; ``earlier_firsts``
@@ -107,12 +109,14 @@ def compute(
     fx = FxRates(inputs.fx_rates)
     args = (campaigns_of(inputs.campaigns), contracts, catalog_of(inputs.catalog))
     if engine == "duckdb":
-        con = sql_engine.connect()
-        orders = sql_engine.order_nets(con, inputs.orders)
-        touches = sql_engine.touches_of(con, inputs.events)
-        sql = sql_engine.SqlAttributor(*args, touches, half_life_days, cross_partner, con)
-        credits = sql.attribute_nets(orders)
-        converted = sql_engine.converted_credits(con, credits, fx)
+        with tempfile.TemporaryDirectory(prefix="settlement-spill-") as spill:
+            con = sql_engine.connect(spill, memory_limit)
+            orders = sql_engine.order_nets(con, inputs.orders)
+            touches = sql_engine.touches_of(con, inputs.events)
+            sql = sql_engine.SqlAttributor(*args, touches, half_life_days, cross_partner, con)
+            credits = sql.attribute_nets(orders)
+            converted = sql_engine.converted_credits(con, credits, fx)
+            con.close()
     elif engine == "python":
         orders = order_nets(inputs.orders)
         events = to_frame(inputs.events)

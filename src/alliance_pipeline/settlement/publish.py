@@ -93,6 +93,7 @@ def settlement_as_of(
         firsts,
         config.cross_partner_rule,
         config.engine,
+        config.duckdb_memory_limit,
     )
     return inputs, s, closed_periods, closed_lines
 

@@ -20,6 +20,7 @@ of the order, and are split by the Python engine's own ``touch_weights`` and ``s
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -215,8 +216,16 @@ ORDER BY idx, path_rank, touched_at, campaign_id, tpos
 """
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+def connect(
+    spill: Path | str | None = None, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection in UTC; with ``memory_limit``, spilling past it into ``spill``."""
+    config = {}
+    if memory_limit is not None:
+        config["memory_limit"] = memory_limit
+    if spill is not None:
+        config["temp_directory"] = str(spill)
+    con = duckdb.connect(config=config)
     con.execute("SET TimeZone = 'UTC'")
     return con
 
