@@ -334,12 +334,7 @@ class Night:
 
         say(f"scale {self.scale}: the night of {self.dt}")
         checked = self.land(self.dt, timed=True)
-        with self.measured(self.baselines, "ingest") as row:
-            row["what"] = "boto3 download of the night's objects"
-            row["bytes"] = base.download(
-                endpoint.client(), bucket, self.prefixes(), self.home / "download"
-            )
-            row["rows_in"] = self.stages["ingest"]["rows_in"]
+        self.download(endpoint, bucket)
         with self.measured(self.stages, "deidentify", submits=1) as row:
             nightly.deidentify(self.dt)
             row["rows_in"] = sum(b["rows_passed"] for b in checked)
@@ -383,6 +378,15 @@ class Night:
         )
         with self.measured(self.out, "spark_overhead", submits=1):
             spark_submit(spark_overhead, [])
+
+    def download(self, endpoint, bucket: str) -> None:
+        with self.measured(self.baselines, "ingest") as row:
+            row["what"] = "boto3 download of the night's objects"
+            shutil.rmtree(self.home / "download", ignore_errors=True)
+            row["bytes"] = base.download(
+                endpoint.client(), bucket, self.prefixes(), self.home / "download"
+            )
+            row["rows_in"] = self.stages["ingest"]["rows_in"]
 
     def prefixes(self) -> list[str]:
         from alliance_pipeline.ingestion import manifest_key
@@ -514,12 +518,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FOLDER",
         help="measure only the recommend stage and its baseline again, as --settle-again does",
     )
+    ap.add_argument(
+        "--land-again",
+        type=Path,
+        metavar="FOLDER",
+        help="measure only ingest and validate and their baselines again, as --settle-again does",
+    )
     args = ap.parse_args(argv)
     os.environ["ALLIANCE_SOURCES"] = str(args.registry.resolve())
     if args.settle_again:
         return settle_again(args.settle_again.resolve(), args.days)
     if args.recommend_again:
         return recommend_again(args.recommend_again.resolve(), args.days)
+    if args.land_again:
+        return land_again(args.land_again.resolve(), args.days)
     from alliance_pipeline.local.airflow_home import local_airflow_environ
     from alliance_pipeline.local.demo import local_landing
 
@@ -593,6 +605,26 @@ def settle_again(folder: Path, days: int) -> int:
     result, run, night = _kept(folder, days)
     night.settlement(folder / "lake")
     _replace_stage(result, run, night, "settlement", "--settle-again")
+    return 0
+
+
+def land_again(folder: Path, days: int) -> int:
+    """Ingest and validate of a kept run's night (and their baselines) measured again on its
+    kept landing, e.g. after a change to either, replacing the run's figures."""
+    from alliance_pipeline.local.airflow_home import local_airflow_environ
+    from alliance_pipeline.local.demo import local_landing
+    from alliance_pipeline.tasks.nightly import plan_batches
+
+    result, run, night = _kept(folder, days)
+    with local_landing(folder) as (endpoint, overrides):
+        os.environ.update(local_airflow_environ(folder.parent / "airflow", overrides))
+        plan = plan_batches(night.dt)
+        for b in plan["reference"] + plan["facts"]:  # an unchanged delivery is not taken again
+            shutil.rmtree(paths.raw_partition(b["source"], b["dataset"], night.dt))
+        night.land(night.dt, timed=True)
+        night.download(endpoint, overrides["ALLIANCE_LANDING_BUCKET"])
+    for stage in ("ingest", "validate"):
+        _replace_stage(result, run, night, stage, "--land-again")
     return 0
 
 

@@ -4,6 +4,8 @@ import io
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alliance_pipeline import part_files
 from alliance_pipeline.part_files import FileProblem, file_frames
@@ -69,3 +71,22 @@ def test_a_jsonl_string_may_hold_unicode_line_separators():
     joined = pd.concat(frames(data, "jsonl", "utf-8", 10), ignore_index=True)
     assert joined["a"].tolist() == ["x\u2028y", "p\x85qr"]
     assert part_files.count_records(lambda: io.BytesIO(data), "jsonl", "utf-8") == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='a,"\n\r \x00', max_size=40))
+def test_a_csv_counts_as_many_rows_as_it_reads(text):
+    """The count parses only from the first quote on; it gives what csv_records gives."""
+    data = ("h\n" + text).encode()
+
+    def outcome(count):
+        try:
+            return count()
+        except FileProblem as problem:
+            return problem.rule
+
+    def opener():
+        return io.BytesIO(data)
+
+    read = outcome(lambda: sum(1 for _ in part_files.csv_records(opener, "utf-8")) - 1)
+    assert outcome(lambda: part_files.count_records(opener, "csv", "utf-8")) == read
