@@ -616,6 +616,7 @@ def land_again(folder: Path, days: int) -> int:
     from alliance_pipeline.tasks.nightly import plan_batches
 
     result, run, night = _kept(folder, days)
+    del os.environ["ALLIANCE_S3_ENDPOINT"]  # the kept run's own SeaweedFS, started again
     with local_landing(folder) as (endpoint, overrides):
         os.environ.update(local_airflow_environ(folder.parent / "airflow", overrides))
         plan = plan_batches(night.dt)

@@ -21,13 +21,15 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
-from itertools import chain, islice
+from itertools import islice
 from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from alliance_pipeline.csv_count import count_csv
 
 BLOCK_BYTES = 1 << 20
 UTF8_BOM = codecs.BOM_UTF8
@@ -212,28 +214,12 @@ def count_records(open_file: Opener, fmt: str, encoding: str) -> int:
                 raise _parquet_problem(exc) from None
     if fmt == "jsonl":
         return sum(1 for _ in jsonl_lines(open_file, encoding))
-    records = _csv_count(_text_lines(open_file, encoding))
+    records = count_csv(open_file, _codec(encoding), BLOCK_BYTES)
+    if records is None:  # a quote the byte count cannot read: as the csv module reads it
+        records = sum(1 for _ in csv_records(open_file, encoding))
     if not records:
         raise FileProblem("file_empty", "the file has no content, not even a header")
     return records - 1
-
-
-LINE_ENDS = ("\n", "\r\n", "\r")
-
-
-def _csv_count(lines: Iterator[str]) -> int:
-    """How many records :func:`csv_records` gives, parsing only from the first line holding a
-    quote: before it, each line is one record and a blank line none."""
-    count = 0
-    for line in lines:
-        if '"' in line:
-            try:
-                return count + sum(1 for r in csv.reader(chain([line], lines)) if r)
-            except csv.Error as exc:
-                raise FileProblem("file_unreadable", f"CSV does not parse ({exc})") from None
-        if line not in LINE_ENDS:
-            count += 1
-    return count
 
 
 def _jsonl_frames(open_file: Opener, encoding: str, chunk_rows: int) -> Iterator[pd.DataFrame]:

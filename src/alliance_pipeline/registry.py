@@ -3,6 +3,7 @@ delivers what, in which format and encoding."""
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,14 +56,20 @@ def registry_path() -> Path:
 def load_sources(path: Path | str | None = None) -> list[Source]:
     """Every source of the registry, validated; raises RegistryError naming the bad entry."""
     path = Path(path) if path else registry_path()
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return list(_sources(path, path.read_text(encoding="utf-8")))
+
+
+@functools.lru_cache(maxsize=8)
+def _sources(path: Path, text: str) -> tuple[Source, ...]:
+    """The registry's sources, parsed once per text (a task asks many times)."""
+    raw = yaml.safe_load(text)
     sources = [_parse(entry, path) for entry in raw["sources"]]
     ids = [s.id for s in sources]
     if len(ids) != len(set(ids)):
         raise RegistryError(f"{path}: duplicate source ids in {ids}")
     if [s for s in sources if s.kind == "platform"].__len__() != 1:
         raise RegistryError(f"{path}: exactly one source must be of kind platform")
-    return sources
+    return tuple(sources)
 
 
 def active_sources(path: Path | str | None = None) -> list[Source]:

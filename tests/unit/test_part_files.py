@@ -73,11 +73,17 @@ def test_a_jsonl_string_may_hold_unicode_line_separators():
     assert part_files.count_records(lambda: io.BytesIO(data), "jsonl", "utf-8") == 2
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet='a,"\n\r \x00', max_size=40))
-def test_a_csv_counts_as_many_rows_as_it_reads(text):
-    """The count parses only from the first quote on; it gives what csv_records gives."""
-    data = ("h\n" + text).encode()
+@settings(max_examples=600, deadline=None)
+@given(
+    text=st.text(alphabet='a,"\n\r \x00北', max_size=40),
+    block=st.sampled_from([1, 2, 3, 5, 64]),
+    encoding=st.sampled_from(["utf-8", "gbk"]),
+    bom=st.booleans(),
+)
+def test_a_csv_counts_as_many_rows_as_it_reads(text, block, encoding, bom):
+    """The count on bytes (or, at a quote it cannot read, the csv module's) gives what
+    csv_records gives, whatever the blocks the file is read in."""
+    data = (b"\xef\xbb\xbf" if bom and encoding == "utf-8" else b"") + text.encode(encoding)
 
     def outcome(count):
         try:
@@ -88,5 +94,24 @@ def test_a_csv_counts_as_many_rows_as_it_reads(text):
     def opener():
         return io.BytesIO(data)
 
-    read = outcome(lambda: sum(1 for _ in part_files.csv_records(opener, "utf-8")) - 1)
-    assert outcome(lambda: part_files.count_records(opener, "csv", "utf-8")) == read
+    records = outcome(lambda: sum(1 for _ in part_files.csv_records(opener, encoding)))
+    read = records - 1 if records else "file_empty"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(part_files, "BLOCK_BYTES", block)
+        assert outcome(lambda: part_files.count_records(opener, "csv", encoding)) == read
+
+
+@pytest.mark.parametrize(
+    ("text", "by_bytes"),
+    [
+        ('"id","note"\r\n"1","two\nlines, ""quoted"""\r\n\r\n2,\r\n', True),
+        ('id,note\n1,say "hi"\n2,x\n', False),  # a quote inside an unquoted field
+        ('id,note\n1,"open\n', False),  # a quoted field open at the end
+    ],
+)
+def test_the_byte_count_reads_quoted_fields_and_leaves_stray_quotes_to_csv(text, by_bytes):
+    from alliance_pipeline.csv_count import count_csv
+
+    data = text.encode()
+    rows = sum(1 for _ in part_files.csv_records(lambda: io.BytesIO(data), "utf-8"))
+    assert count_csv(lambda: io.BytesIO(data), "utf-8-sig", 4) == (rows if by_bytes else None)
