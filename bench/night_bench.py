@@ -291,7 +291,7 @@ class Night:
         self.out["deliveries_per_night"] = len(batches)
         return checked
 
-    def run(self, overrides: dict[str, str], endpoint) -> dict:
+    def run(self, overrides: dict[str, str], endpoint, land_only: bool = False) -> dict:
         import jinja2
 
         from alliance_pipeline.generator import run_to
@@ -335,6 +335,8 @@ class Night:
         say(f"scale {self.scale}: the night of {self.dt}")
         checked = self.land(self.dt, timed=True)
         self.download(endpoint, bucket)
+        if land_only:
+            return self.out
         with self.measured(self.stages, "deidentify", submits=1) as row:
             nightly.deidentify(self.dt)
             row["rows_in"] = sum(b["rows_passed"] for b in checked)
@@ -524,6 +526,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FOLDER",
         help="measure only ingest and validate and their baselines again, as --settle-again does",
     )
+    ap.add_argument(
+        "--land-only",
+        action="store_true",
+        help="run each scale's setup and night through validation only, and replace that scale's "
+        "ingest and validate figures in the results (e.g. after a change to either)",
+    )
     args = ap.parse_args(argv)
     os.environ["ALLIANCE_SOURCES"] = str(args.registry.resolve())
     if args.settle_again:
@@ -555,11 +563,17 @@ def main(argv: list[str] | None = None) -> int:
                 ):
                     os.environ.update(local_airflow_environ(home / "airflow", overrides))
                     night = Night(scale, args.days, args.seed, folder, memory)
-                    runs.append(night.run(overrides, endpoint))
+                    runs.append(night.run(overrides, endpoint, args.land_only))
             finally:
                 os.environ.clear()
                 os.environ.update(saved)
-            write_results(args, argv, runs, started)
+            if args.land_only:
+                result = json.loads((RESULTS / "night.json").read_text())
+                run = next(r for r in result["runs"] if r["scale"] == scale)
+                for stage in ("ingest", "validate"):
+                    _replace_stage(result, run, night, stage, "--land-only")
+            else:
+                write_results(args, argv, runs, started)
     say(f"done in {(time.perf_counter() - started) / 60:.1f} min: {RESULTS / 'night.md'}")
     return 0
 
